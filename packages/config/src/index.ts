@@ -1,0 +1,2 @@
+export * from "./load-gateway-config.ts";
+export * from "./parse-env.ts";

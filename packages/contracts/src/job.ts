@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { ChatMessage } from "./chat.ts";
+
+/** Who a job is run for: copied into usage events so billing never has to look it up. */
+export const Caller = z.object({
+  tenant_id: z.string().min(1),
+  key_id: z.string().min(1),
+  tier: z.string().min(1),
+});
+export type Caller = z.infer<typeof Caller>;
+
+/** Generation parameters after validation: max_tokens is always resolved and bounded. */
+export const ChatParams = z.object({
+  messages: z.array(ChatMessage).min(1),
+  max_tokens: z.number().int().min(1),
+  temperature: z.number().min(0).max(2).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  presence_penalty: z.number().optional(),
+  frequency_penalty: z.number().optional(),
+  seed: z.number().int().optional(),
+  stop: z.array(z.string()).optional(),
+});
+export type ChatParams = z.infer<typeof ChatParams>;
+
+/**
+ * The payload of an "inference" job. The BullMQ job id is the request id. New fields must be
+ * optional until every job enqueued by an older edge has drained.
+ */
+export const InferenceJob = z.object({
+  v: z.literal(1),
+  kind: z.literal("chat"),
+  request_id: z.string().min(1),
+  model: z.string().min(1),
+  caller: Caller,
+  params: ChatParams,
+  /** Whether the edge relays chunks as they come (it always gets the final result). */
+  stream: z.boolean(),
+  /** The edge instance's relay channel: results go back only to the process that waits. */
+  reply_to: z.string().min(1),
+  /** Epoch ms when the edge accepted the request; a job past its deadline is not started. */
+  accepted_at: z.number().int(),
+  deadline_at: z.number().int(),
+});
+export type InferenceJob = z.infer<typeof InferenceJob>;

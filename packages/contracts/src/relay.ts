@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { ChatCompletion, ChatCompletionChunk, Usage } from "./chat.ts";
+import { ErrorCode } from "./errors.ts";
+
+/**
+ * Messages on Redis pub/sub between workers and the edge. `seq` numbers the chunks of one
+ * request from 0 so a receiver can tell a gap or a replay.
+ */
+export const ChunkMessage = z.object({
+  type: z.literal("chunk"),
+  request_id: z.string(),
+  seq: z.number().int().min(0),
+  chunk: ChatCompletionChunk,
+});
+export type ChunkMessage = z.infer<typeof ChunkMessage>;
+
+export const ResultMessage = z.object({
+  type: z.literal("result"),
+  request_id: z.string(),
+  response: ChatCompletion,
+});
+export type ResultMessage = z.infer<typeof ResultMessage>;
+
+export const ErrorMessage = z.object({
+  type: z.literal("error"),
+  request_id: z.string(),
+  code: ErrorCode,
+  message: z.string(),
+  /** Seconds the client should wait before retrying, for 503s. */
+  retry_after: z.number().int().min(1).optional(),
+  /** What was produced (and billed) before the failure, if anything. */
+  usage: Usage.optional(),
+});
+export type ErrorMessage = z.infer<typeof ErrorMessage>;
+
+export const RelayMessage = z.discriminatedUnion("type", [ChunkMessage, ResultMessage, ErrorMessage]);
+export type RelayMessage = z.infer<typeof RelayMessage>;
+
+/** Published by the edge when nobody wants a request's output any more. */
+export const CancelMessage = z.object({
+  request_id: z.string(),
+  reason: z.enum(["client_disconnected", "timeout", "cancelled"]),
+});
+export type CancelMessage = z.infer<typeof CancelMessage>;
+
+export const CHANNELS = {
+  /** One channel per edge process; the job payload names it in `reply_to`. */
+  reply: (edgeId: string) => `gw:reply:${edgeId}`,
+  /** One channel all workers listen on. */
+  cancel: "gw:cancel",
+} as const;
+
+/** Set alongside a cancel message so a job still waiting in the queue is skipped when picked up. */
+export const cancelledKey = (requestId: string) => `gw:cancelled:${requestId}`;
+/** Sorted set of worker ids scored by their last heartbeat (epoch ms). */
+export const WORKERS_KEY = "gw:workers";

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { Caller } from "./job.ts";
+
+export const UsageOutcome = z.enum(["succeeded", "failed", "cancelled"]);
+export type UsageOutcome = z.infer<typeof UsageOutcome>;
+
+/**
+ * One per finished request that produced or consumed tokens. Billing writes exactly one row
+ * per request_id; a repeat of the same event is a no-op.
+ */
+export const UsageEvent = z.object({
+  v: z.literal(1),
+  request_id: z.string().min(1),
+  caller: Caller,
+  model: z.string().min(1),
+  prompt_tokens: z.number().int().min(0),
+  completion_tokens: z.number().int().min(0),
+  outcome: UsageOutcome,
+  /** Backend base URL that served it (for operators; not a metric label). */
+  backend: z.string().optional(),
+  started_at: z.iso.datetime(),
+  finished_at: z.iso.datetime(),
+});
+export type UsageEvent = z.infer<typeof UsageEvent>;
+
+/** Deterministic usage job id: a retried worker cannot enqueue the same usage twice. */
+export const usageJobId = (requestId: string) => `usage-${requestId}`;
+
+export const DailyUsageQuery = z.object({
+  tenant_id: z.string().min(1),
+  date: z.iso.date(),
+});
+export type DailyUsageQuery = z.infer<typeof DailyUsageQuery>;
+
+export const UsageTotals = z.object({
+  requests: z.number().int(),
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int(),
+  total_tokens: z.number().int(),
+  /** In the price table's currency, as a decimal string: money is never a float. */
+  cost: z.string(),
+});
+export type UsageTotals = z.infer<typeof UsageTotals>;
+
+export const DailyUsage = z.object({
+  tenant_id: z.string(),
+  date: z.iso.date(),
+  totals: UsageTotals,
+  by_model: z.array(UsageTotals.extend({ model: z.string() })),
+});
+export type DailyUsage = z.infer<typeof DailyUsage>;

@@ -1,0 +1,35 @@
+import { InferenceJob, UsageEvent } from "@gateway/contracts";
+import type { JobsOptions } from "bullmq";
+import type { z } from "zod";
+
+interface QueueSpec<S extends z.ZodType> {
+  schema: S;
+  defaults: JobsOptions;
+}
+
+/**
+ * Every queue, its payload schema and its default job options. A producer or consumer can only
+ * name a queue listed here, and gets the payload type that goes with it.
+ */
+export const QUEUES = {
+  inference: {
+    schema: InferenceJob,
+    // Failover and retries before the first token happen inside the worker, against other
+    // backends; BullMQ only re-delivers a job whose worker died (stalled), never a failed one.
+    defaults: { attempts: 1, removeOnComplete: { age: 600, count: 10_000 }, removeOnFail: { age: 86_400 } },
+  },
+  usage: {
+    schema: UsageEvent,
+    // Billing must eventually see every event: retry through a Postgres outage for ~1 hour.
+    // Completed jobs stay a day so a repeat of the same deterministic id is a BullMQ no-op.
+    defaults: {
+      attempts: 20,
+      backoff: { type: "exponential", delay: 500 },
+      removeOnComplete: { age: 86_400 },
+      removeOnFail: { age: 7 * 86_400 },
+    },
+  },
+} as const satisfies Record<string, QueueSpec<z.ZodType>>;
+
+export type QueueName = keyof typeof QUEUES;
+export type Payload<N extends QueueName> = z.infer<(typeof QUEUES)[N]["schema"]>;

@@ -1,0 +1,65 @@
+import type { Logger, Registry } from "@gateway/observability";
+import { UnrecoverableError, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { QUEUES, type Payload, type QueueName } from "./catalog.ts";
+import { queueMetrics } from "./queue-metrics.ts";
+
+export type Handler<N extends QueueName> = (payload: Payload<N>, job: Job) => Promise<unknown>;
+
+export interface ConsumerOptions {
+  connection: Redis;
+  prefix: string;
+  concurrency: number;
+  registry: Registry;
+  logger: Logger;
+  /** How long a job's lock lives without renewal: how soon a dead worker's job is re-delivered. */
+  lockDurationMs?: number;
+}
+
+/** Thrown by a handler for failures that a retry cannot fix. */
+export { UnrecoverableError };
+
+/**
+ * The one way to consume a queue: the payload is parsed with the queue's schema before the
+ * handler sees it, and a payload that does not parse is a poison message (failed once, counted,
+ * never retried). Every job is timed by outcome.
+ */
+export function createConsumer<N extends QueueName>(name: N, handler: Handler<N>, options: ConsumerOptions): Worker {
+  const spec = QUEUES[name];
+  const metrics = queueMetrics(options.registry);
+  const log = options.logger.child({ queue: name });
+
+  const worker = new Worker(
+    name,
+    async (job: Job) => {
+      metrics.wait.observe({ queue: name }, Math.max(0, (job.processedOn ?? Date.now()) - job.timestamp) / 1000);
+      const end = metrics.jobDuration.startTimer({ queue: name });
+      const parsed = spec.schema.safeParse(job.data);
+      if (!parsed.success) {
+        metrics.poison.inc({ queue: name });
+        end({ outcome: "poison" });
+        log.error({ job_id: job.id, issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) }, "poison message");
+        throw new UnrecoverableError(`invalid ${name} payload`);
+      }
+      try {
+        const result = await handler(parsed.data as Payload<N>, job);
+        end({ outcome: "completed" });
+        return result;
+      } catch (err) {
+        end({ outcome: "failed" });
+        throw err;
+      }
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      // Re-deliver a job whose worker died once; a second death marks it failed for good.
+      maxStalledCount: 1,
+      autorun: true,
+    },
+  );
+  worker.on("error", (err) => log.error({ err }, "queue consumer error"));
+  return worker;
+}

@@ -1,0 +1,4 @@
+export * from "./catalog.ts";
+export * from "./consumer.ts";
+export * from "./producer.ts";
+export * from "./redis-connection.ts";

@@ -1,0 +1,87 @@
+/**
+ * The llama-server simulator's public surface. It speaks llama-server's real HTTP API (see
+ * ../shared/llama-server.md), quirks included, with knobs for speed and fault injection.
+ */
+export interface LlamaSimOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Parallel generation slots (`-np`); requests beyond them wait inside the server. Default 4. */
+  slots?: number;
+  /** Context per slot (`n_ctx`); longer prompts are silently truncated, as the real server does. Default 2048. */
+  nCtx?: number;
+  /** The id `/v1/models` reports. Default "/models/stories260K.gguf" (the real one reports the path). */
+  modelId?: string;
+  /** `/health` answers 503 "Loading model" for this long after start. Default 0. */
+  loadingMs?: number;
+  /** Delay before the first token, and between tokens. Default 0 and 0. */
+  ttftMs?: number;
+  interTokenMs?: number;
+  /** Tokens the "model" wants to say before its end-of-sequence; max_tokens may cut it shorter. Default 16. */
+  naturalTokens?: number;
+  /** Like `--embeddings` on the old build: chat answers 501, only embeddings work. */
+  embeddingsOnly?: boolean;
+  /** Like `--api-key`: everything but /health and /v1/models needs `Authorization: Bearer <key>`. */
+  apiKey?: string;
+  /**
+   * "final-chunk" (build b4747): usage always rides on the finish_reason chunk.
+   * "separate-chunk" (newer builds): usage only with stream_options.include_usage, as its own
+   * chunk with `choices: []`. Default "final-chunk".
+   */
+  usageMode?: "final-chunk" | "separate-chunk";
+}
+
+export interface LlamaSimStats {
+  /** HTTP requests received, any endpoint. */
+  requests: number;
+  /** Generation requests (chat + embeddings) received. */
+  generations: number;
+  /** Generation requests being processed in a slot right now, and the most ever at once. */
+  processing: number;
+  maxProcessing: number;
+  /** Generation requests waiting for a free slot right now (`requests_deferred`). */
+  deferred: number;
+  /** Generations that ended because the client went away before they finished. */
+  aborted: number;
+  /** Generations that ran to their end. */
+  completed: number;
+}
+
+export interface RequestEndEvent {
+  endpoint: "/v1/chat/completions" | "/v1/embeddings";
+  aborted: boolean;
+  /** Tokens generated before the end. */
+  tokens: number;
+  /** ms from the request arriving to its end. */
+  durationMs: number;
+}
+
+export interface LlamaSimFaults {
+  /** The next `n` generation requests answer `status` (default 500) with a llama-style error body. */
+  failNext(n: number, status?: number): void;
+  /** The next `n` generation requests never answer (until the client goes away). */
+  hangNext(n: number): void;
+  /**
+   * The next streamed generation stops after `tokens` tokens: "error-line" writes llama-server's
+   * non-standard `error: {...}` line and then `data: [DONE]`; "close" destroys the socket.
+   */
+  cutStreamAfter(tokens: number, mode?: "error-line" | "close"): void;
+  /** Stop listening and destroy every open socket, like a crashed process. */
+  die(): Promise<void>;
+  /** Listen again on the same port, like a restarted process (loading first if `loadingMs`). */
+  revive(): Promise<void>;
+  /** Answer "Loading model" for the next `ms` milliseconds. */
+  setLoading(ms: number): void;
+  /** Clear every pending fault. */
+  reset(): void;
+}
+
+export interface LlamaSim {
+  readonly url: string;
+  readonly port: number;
+  readonly stats: LlamaSimStats;
+  readonly faults: LlamaSimFaults;
+  /** Called when each generation request ends, completed or aborted. */
+  onRequestEnd(listener: (event: RequestEndEvent) => void): () => void;
+  close(): Promise<void>;
+}
