@@ -9,7 +9,7 @@ export const ERROR_CODES = {
   invalid_json: { status: 400, type: "invalid_request_error" },
   unknown_parameter: { status: 400, type: "invalid_request_error" },
   unsupported_parameter: { status: 400, type: "invalid_request_error" },
-  model_not_found: { status: 400, type: "invalid_request_error" },
+  model_not_found: { status: 404, type: "invalid_request_error" },
   max_tokens_exceeded: { status: 400, type: "invalid_request_error" },
   context_length_exceeded: { status: 400, type: "invalid_request_error" },
   content_policy_violation: { status: 400, type: "invalid_request_error" },

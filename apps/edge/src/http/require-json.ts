@@ -1,0 +1,9 @@
+import type { RequestHandler } from "express";
+import { AppError } from "./app-error.ts";
+
+export const requireJson: RequestHandler = (req, _res, next) => {
+  if (!req.is("application/json")) {
+    throw new AppError("unsupported_media_type", "Content-Type must be application/json");
+  }
+  next();
+};

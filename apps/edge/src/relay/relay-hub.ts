@@ -1,0 +1,69 @@
+import { CHANNELS, cancelledKey, RelayMessage, type CancelMessage } from "@gateway/contracts";
+import type { Logger } from "@gateway/observability";
+import type { Redis } from "ioredis";
+
+export type RelayListener = (message: RelayMessage) => void;
+
+/**
+ * One Redis subscriber per edge process, on the process's own reply channel, shared by every
+ * waiting request: a request registers a listener under its request id before its job is
+ * enqueued, so no message can arrive unheard.
+ */
+export class RelayHub {
+  readonly channel: string;
+  private readonly listeners = new Map<string, RelayListener>();
+
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly publisher: Redis,
+    private readonly namespace: string,
+    edgeId: string,
+    private readonly logger: Logger,
+  ) {
+    this.channel = CHANNELS.reply(namespace, edgeId);
+    subscriber.on("message", (_channel: string, raw: string) => this.dispatch(raw));
+  }
+
+  async start(): Promise<void> {
+    await this.subscriber.subscribe(this.channel);
+  }
+
+  listen(requestId: string, listener: RelayListener): () => void {
+    this.listeners.set(requestId, listener);
+    return () => this.listeners.delete(requestId);
+  }
+
+  get waiting(): number {
+    return this.listeners.size;
+  }
+
+  /** Tells the workers nobody wants this output; a job still queued is skipped when picked up. */
+  async cancel(requestId: string, reason: CancelMessage["reason"]): Promise<void> {
+    const message: CancelMessage = { request_id: requestId, reason };
+    await this.publisher
+      .multi()
+      .set(cancelledKey(this.namespace, requestId), reason, "EX", 3_600)
+      .publish(CHANNELS.cancel(this.namespace), JSON.stringify(message))
+      .exec();
+  }
+
+  async close(): Promise<void> {
+    await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
+  }
+
+  private dispatch(raw: string): void {
+    let parsed: ReturnType<typeof RelayMessage.safeParse>;
+    try {
+      parsed = RelayMessage.safeParse(JSON.parse(raw));
+    } catch {
+      this.logger.warn("relay message is not JSON");
+      return;
+    }
+    if (!parsed.success) {
+      this.logger.warn({ issues: parsed.error.issues.length }, "relay message does not match the contract");
+      return;
+    }
+    // A message for a request nobody waits for any more (answered, timed out) is dropped.
+    this.listeners.get(parsed.data.request_id)?.(parsed.data);
+  }
+}
