@@ -9,5 +9,12 @@ const conditions = ["development", "module", "node", "default"];
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: ["development"] } },
-  test: { testTimeout: 30_000, hookTimeout: 60_000, pool: "forks" },
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+    // The JSON report lets scripts/test.sh print one "N passed, N failed" line for the whole repo.
+    reporters: ["default", "json"],
+    outputFile: { json: ".vitest-report.json" },
+  },
 });

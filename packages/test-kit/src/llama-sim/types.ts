@@ -45,6 +45,8 @@ export interface LlamaSimStats {
   aborted: number;
   /** Generations that ran to their end. */
   completed: number;
+  /** Generation requests answered by an injected fault (failNext, cutStreamAfter) instead. */
+  faulted: number;
 }
 
 export interface RequestEndEvent {
@@ -54,6 +56,8 @@ export interface RequestEndEvent {
   tokens: number;
   /** ms from the request arriving to its end. */
   durationMs: number;
+  /** The n_predict/max_tokens the request carried; null when absent or ill-typed (unlimited on the real server). */
+  maxTokens: number | null;
 }
 
 export interface LlamaSimFaults {

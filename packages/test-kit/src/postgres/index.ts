@@ -1,0 +1,3 @@
+export { adminUrl } from "./env.ts";
+export { prepareTemplate, type TemplateDatabase } from "./template.ts";
+export { createTestDatabase, type TestDatabase } from "./test-database.ts";
