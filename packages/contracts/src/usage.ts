@@ -49,3 +49,29 @@ export const DailyUsage = z.object({
   by_model: z.array(UsageTotals.extend({ model: z.string() })),
 });
 export type DailyUsage = z.infer<typeof DailyUsage>;
+
+/** Longest range one query may cover, in days: bounds the work of one request. */
+export const MAX_RANGE_DAYS = 366;
+
+const DAY_MS = 86_400_000;
+
+export const UsageRangeQuery = z
+  .object({ tenant_id: z.string().min(1), from: z.iso.date(), to: z.iso.date() })
+  .refine((q) => q.from <= q.to, { path: ["to"], message: "must not be before from" })
+  .refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / DAY_MS < MAX_RANGE_DAYS, {
+    path: ["to"],
+    message: `the range may cover at most ${MAX_RANGE_DAYS} days`,
+  });
+export type UsageRangeQuery = z.infer<typeof UsageRangeQuery>;
+
+export const DailyModelUsage = UsageTotals.extend({ date: z.iso.date(), model: z.string() });
+export type DailyModelUsage = z.infer<typeof DailyModelUsage>;
+
+/** Usage over UTC days from..to inclusive; only days and models with usage have a row. */
+export const UsageRange = z.object({
+  tenant_id: z.string(),
+  from: z.iso.date(),
+  to: z.iso.date(),
+  data: z.array(DailyModelUsage),
+});
+export type UsageRange = z.infer<typeof UsageRange>;

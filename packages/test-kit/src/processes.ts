@@ -13,8 +13,10 @@ export interface ServiceProcess {
 
 export interface StartOptions {
   name: string;
-  /** The app's folder; its `src/main.ts` runs from TypeScript sources under tsx. */
+  /** The app's folder; `entry` (default src/main.ts) runs from TypeScript sources under tsx. */
   cwd: string;
+  entry?: string;
+  args?: string[];
   env: Record<string, string>;
   /** Polled until it answers 2xx. */
   readyUrl?: string;
@@ -33,7 +35,7 @@ export async function freePort(): Promise<number> {
 
 /** Starts one of the gateway's services as a real process, the way production runs it. */
 export async function startService(options: StartOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ["--conditions=development", "--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, ["--conditions=development", "--import", "tsx", options.entry ?? "src/main.ts", ...(options.args ?? [])], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, prepareTemplate, type TemplateDatabase } from "./index.ts";
+import { adminUrl, createTestDatabase, prepareTemplate, type TemplateDatabase } from "./index.ts";
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -50,7 +50,7 @@ describe("postgres test databases", () => {
     client.on("error", () => {});
     await client.connect();
     await db.drop();
-    const rows = await query(template.url.replace(template.name, "postgres"), `SELECT 1 FROM pg_database WHERE datname = '${db.name}'`);
+    const rows = await query(adminUrl(), `SELECT 1 FROM pg_database WHERE datname = '${db.name}'`);
     expect(rows).toEqual([]);
     await client.end().catch(() => {});
   });

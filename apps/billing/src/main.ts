@@ -1,0 +1,66 @@
+import { once } from "node:events";
+import { loadGatewayConfig } from "@gateway/config";
+import { createLogger, createRegistry } from "@gateway/observability";
+import { createRedis } from "@gateway/queue";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { createBilling } from "./create-billing.ts";
+import { readEnv } from "./env.ts";
+import { PrismaClient } from "./generated/prisma/client.ts";
+
+const env = readEnv();
+const logger = createLogger({ service: "billing", level: env.LOG_LEVEL });
+const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: env.BILLING_DATABASE_URL }) });
+const redis = createRedis(env.REDIS_URL, "blocking");
+
+const billing = createBilling({
+  prisma,
+  redis,
+  gateway: loadGatewayConfig(env),
+  registry: createRegistry("billing"),
+  logger,
+  queuePrefix: env.QUEUE_PREFIX,
+  concurrency: env.USAGE_CONCURRENCY,
+  internalToken: env.BILLING_INTERNAL_TOKEN,
+});
+
+const server = billing.app.listen(env.PORT, env.HOST);
+await once(server, "listening");
+const address = server.address();
+const port = typeof address === "object" && address ? address.port : env.PORT;
+logger.info({ url: `http://${env.HOST}:${port}` }, "billing listening");
+// The logger buffers; whoever started the process should see the URL now, not 4 KB later.
+logger.flush();
+
+// A drain that hangs (a stuck query, an unreachable Redis) must not keep a terminated pod alive.
+const SHUTDOWN_TIMEOUT_MS = 30_000;
+let stopping = false;
+
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down");
+  setTimeout(() => {
+    logger.error("shutdown timed out");
+    process.exit(1);
+  }, SHUTDOWN_TIMEOUT_MS).unref();
+  billing.stopAccepting();
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await closed;
+  // Waits for in-flight jobs: a usage row is either written or its job goes back to the queue.
+  await billing.consumer.close();
+  await prisma.$disconnect();
+  await redis.quit();
+  logger.info("stopped");
+  logger.flush();
+  process.exit(0);
+}
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    shutdown(signal).catch((err: unknown) => {
+      logger.error({ err }, "shutdown failed");
+      process.exit(1);
+    });
+  });
+}

@@ -1,0 +1,40 @@
+import { metric, prom, type Registry } from "@gateway/observability";
+
+/**
+ * Billing's own series. The `model` label is bounded by the deployment's model list: the worker
+ * only serves configured models. Tenant, key and request ids never become labels.
+ */
+export function billingMetrics(registry: Registry) {
+  const counter = (name: string, help: string, labelNames: string[] = []) =>
+    metric(registry, name, () => new prom.Counter({ name, help, labelNames, registers: [registry] }));
+  return {
+    events: counter("gateway_billing_usage_events_total", "Usage rows written, by request outcome.", ["outcome"]),
+    duplicates: counter(
+      "gateway_billing_duplicate_events_total",
+      "Usage events whose request_id was already billed: dropped without writing.",
+    ),
+    unpriced: counter(
+      "gateway_billing_unpriced_events_total",
+      "Usage rows written with cost 0 because the model has no price in the configuration.",
+      ["model"],
+    ),
+    tokens: counter("gateway_billing_tokens_total", "Tokens billed, by model and kind (prompt, completion).", ["model", "kind"]),
+    cost: counter(
+      "gateway_billing_cost_total",
+      "Cost billed, by model, in the price table's currency. A float for dashboards: Postgres holds the exact amounts.",
+      ["model"],
+    ),
+    lag: metric(
+      registry,
+      "gateway_billing_lag_seconds",
+      () =>
+        new prom.Histogram({
+          name: "gateway_billing_lag_seconds",
+          help: "Time from a request finishing (the event's finished_at) to its usage row being written.",
+          buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+          registers: [registry],
+        }),
+    ),
+  };
+}
+export type BillingMetrics = ReturnType<typeof billingMetrics>;

@@ -1,0 +1,54 @@
+import type { UsageEvent } from "@gateway/contracts";
+import type { Logger } from "@gateway/observability";
+import { ZERO_COSTS, type PriceTable } from "../pricing/price-table.ts";
+import type { BillingMetrics } from "./billing-metrics.ts";
+import type { UsageRepository } from "./usage-repository.ts";
+
+export interface RecordUsageDeps {
+  repository: UsageRepository;
+  prices: PriceTable;
+  metrics: BillingMetrics;
+  logger: Logger;
+  now?: () => number;
+}
+
+export type RecordUsage = (event: UsageEvent) => Promise<{ billed: boolean }>;
+
+/** Bills one usage event exactly once per request_id. Database errors propagate so the job is retried. */
+export function createRecordUsage({ repository, prices, metrics, logger, now = Date.now }: RecordUsageDeps): RecordUsage {
+  return async (event) => {
+    const priced = prices.costOf(event.model, event.prompt_tokens, event.completion_tokens);
+    // A lost usage row is worse than an unpriced one: keep the tokens, bill 0, make it visible.
+    const costs = priced ?? ZERO_COSTS;
+    const billed = await repository.insert({
+      requestId: event.request_id,
+      tenantId: event.caller.tenant_id,
+      keyId: event.caller.key_id,
+      tier: event.caller.tier,
+      model: event.model,
+      promptTokens: event.prompt_tokens,
+      completionTokens: event.completion_tokens,
+      outcome: event.outcome,
+      backend: event.backend ?? null,
+      startedAt: new Date(event.started_at),
+      finishedAt: new Date(event.finished_at),
+      ...costs,
+    });
+    if (!billed) {
+      metrics.duplicates.inc();
+      logger.debug({ request_id: event.request_id }, "usage already billed");
+      return { billed };
+    }
+    // Counted only after the row is committed, so the series never run ahead of the database.
+    if (!priced) {
+      metrics.unpriced.inc({ model: event.model });
+      logger.warn({ model: event.model, request_id: event.request_id }, "usage for a model without a price: billed at 0");
+    }
+    metrics.events.inc({ outcome: event.outcome });
+    metrics.tokens.inc({ model: event.model, kind: "prompt" }, event.prompt_tokens);
+    metrics.tokens.inc({ model: event.model, kind: "completion" }, event.completion_tokens);
+    metrics.cost.inc({ model: event.model }, costs.cost.toNumber());
+    metrics.lag.observe(Math.max(0, now() - Date.parse(event.finished_at)) / 1000);
+    return { billed };
+  };
+}

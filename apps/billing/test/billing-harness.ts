@@ -1,0 +1,139 @@
+import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import type { GatewayConfig, UsageEvent } from "@gateway/contracts";
+import { createLogger, createRegistry, type Registry } from "@gateway/observability";
+import { createProducer, createRedis, type Producer } from "@gateway/queue";
+import { createTestDatabase, type TestDatabase } from "@gateway/test-kit/postgres";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { inject } from "vitest";
+import { createBilling, type Billing } from "../src/create-billing.ts";
+import { PrismaClient } from "../src/generated/prisma/client.ts";
+
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+export const TOKEN = "test-internal-token-0123456789";
+
+export const GATEWAY: GatewayConfig = {
+  max_content_chars: 32_768,
+  models: [
+    {
+      id: "llama-small",
+      backends: ["http://127.0.0.1:1"],
+      max_output_tokens: 256,
+      price: { prompt_per_1k: "0.123456789012", completion_per_1k: "0.5" },
+    },
+    {
+      id: "llama-free",
+      backends: ["http://127.0.0.1:1"],
+      max_output_tokens: 256,
+      price: { prompt_per_1k: "0", completion_per_1k: "0" },
+    },
+  ],
+};
+
+export interface Harness {
+  baseUrl: string;
+  prisma: PrismaClient;
+  registry: Registry;
+  producer: Producer<"usage">;
+  billing: Billing;
+  prefix: string;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+/** A running billing service on its own database and queue prefix, with real Postgres and Redis. */
+export async function startBilling(): Promise<Harness> {
+  const db: TestDatabase = await createTestDatabase(inject("billingTemplate"));
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url }) });
+  const redis = createRedis(REDIS_URL, "blocking");
+  const producerRedis = createRedis(REDIS_URL);
+  const prefix = `test-${randomUUID()}`;
+  const registry = createRegistry("billing");
+  const billing = createBilling({
+    prisma,
+    redis,
+    gateway: GATEWAY,
+    registry,
+    logger: createLogger({ service: "billing", level: "silent", sync: true }),
+    queuePrefix: prefix,
+    concurrency: 4,
+    internalToken: TOKEN,
+  });
+  const server = billing.app.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const producer = createProducer("usage", producerRedis, prefix);
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    prisma,
+    registry,
+    producer,
+    billing,
+    prefix,
+    redis,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await billing.consumer.close();
+      await producer.close();
+      await deleteKeys(producerRedis, `${prefix}:*`);
+      await prisma.$disconnect();
+      await Promise.all([redis.quit(), producerRedis.quit()]);
+      await db.drop();
+    },
+  };
+}
+
+async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 500);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+}
+
+let sequence = 0;
+
+/** A valid usage event for `tenant`, unique unless `request_id` is given. */
+export function usageEvent(overrides: Partial<UsageEvent> & { tenant?: string } = {}): UsageEvent {
+  const { tenant = "tenant-a", ...rest } = overrides;
+  return {
+    v: 1,
+    request_id: `req-${randomUUID()}-${++sequence}`,
+    caller: { tenant_id: tenant, key_id: "key-1", tier: "free" },
+    model: "llama-small",
+    prompt_tokens: 10,
+    completion_tokens: 5,
+    outcome: "succeeded",
+    backend: "http://127.0.0.1:1",
+    started_at: new Date(Date.now() - 1_000).toISOString(),
+    finished_at: new Date().toISOString(),
+    ...rest,
+  };
+}
+
+/** Polls until the job reaches a final state: BullMQ events would need another connection per test. */
+export async function settled(queue: Queue, jobId: string, timeoutMs = 10_000): Promise<"completed" | "failed"> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const state = await queue.getJobState(jobId);
+    if (state === "completed" || state === "failed") return state;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`job ${jobId} did not settle within ${timeoutMs} ms (state ${await queue.getJobState(jobId)})`);
+}
+
+/** The current value of one series (0 when untouched); `name` may be a histogram's `_count` or `_sum`. */
+export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = registry.getSingleMetric(name) ?? registry.getSingleMetric(name.replace(/_(count|sum)$/, ""));
+  if (!metric) return 0;
+  // Histograms name each value's series (`_bucket`, `_sum`, `_count`); counters do not.
+  const values: { value: number; labels: Record<string, unknown>; metricName?: string }[] = (await metric.get()).values;
+  const match = values.find(
+    (v) => (v.metricName ?? name) === name && Object.entries(labels).every(([k, l]) => v.labels[k] === l),
+  );
+  return match?.value ?? 0;
+}

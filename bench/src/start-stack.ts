@@ -1,0 +1,92 @@
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { createTestDatabase, prepareTemplate } from "@gateway/test-kit/postgres";
+import { freePort, startService, type ServiceProcess } from "@gateway/test-kit/processes";
+import { cleanPrefix, testPrefix, TEST_REDIS_URL } from "@gateway/test-kit/redis";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface Stack {
+  edge: string;
+  apiKey: string;
+  sims: Record<"fast" | "paced", string>;
+  stop(): Promise<void>;
+}
+
+async function startSim(name: string, args: string[]): Promise<{ url: string; process: ServiceProcess }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const process = await startService({
+    name,
+    cwd: `${root}packages/test-kit`,
+    entry: "src/llama-sim/main.ts",
+    args: ["--port", String(port), ...args],
+    env: {},
+    readyUrl: `${url}/health`,
+  });
+  return { url, process };
+}
+
+/** The whole system as separate processes, the way it runs in production, plus two simulators. */
+export async function startStack(): Promise<Stack> {
+  const template = await prepareTemplate("gw_bench_billing_tpl", async (url) => {
+    await promisify(execFile)("node_modules/.bin/prisma", ["migrate", "deploy"], {
+      cwd: `${root}apps/billing`,
+      env: { ...process.env, BILLING_DATABASE_URL: url, CHECKPOINT_DISABLE: "1" },
+    });
+  });
+  const database = await createTestDatabase(template.name);
+  // "fast" measures pure overhead (no model time); "paced" emits a token every 2 ms like a small real model.
+  const fast = await startSim("sim-fast", ["--slots", "16"]);
+  const paced = await startSim("sim-paced", ["--slots", "16", "--inter-token-ms", "2", "--natural-tokens", "32"]);
+  const configFile = join(mkdtempSync(join(tmpdir(), "gw-bench-")), "gateway.json");
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      models: [
+        { id: "bench-fast", backends: [fast.url], max_output_tokens: 256 },
+        { id: "bench-paced", backends: [paced.url], max_output_tokens: 256 },
+      ],
+    }),
+  );
+  const prefix = testPrefix();
+  const apiKey = `sk-bench-${randomUUID()}`;
+  const [edgePort, workerPort, billingPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const common = { REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, GATEWAY_CONFIG_FILE: configFile, LOG_LEVEL: "warn", NODE_ENV: "production" };
+  const services: ServiceProcess[] = [fast.process, paced.process];
+  services.push(
+    await startService({
+      name: "billing",
+      cwd: `${root}apps/billing`,
+      env: { ...common, PORT: String(billingPort), BILLING_DATABASE_URL: database.url, BILLING_INTERNAL_TOKEN: "bench-internal-token-0123456789" },
+      readyUrl: `http://127.0.0.1:${billingPort}/readyz`,
+    }),
+    await startService({
+      name: "worker",
+      cwd: `${root}apps/worker`,
+      env: { ...common, PORT: String(workerPort) },
+      readyUrl: `http://127.0.0.1:${workerPort}/readyz`,
+    }),
+    await startService({
+      name: "edge",
+      cwd: `${root}apps/edge`,
+      env: { ...common, PORT: String(edgePort), GATEWAY_API_KEYS: `${apiKey}:bench:enterprise` },
+      readyUrl: `http://127.0.0.1:${edgePort}/readyz`,
+    }),
+  );
+  return {
+    edge: `http://127.0.0.1:${edgePort}`,
+    apiKey,
+    sims: { fast: fast.url, paced: paced.url },
+    async stop() {
+      for (const s of services.reverse()) await s.stop();
+      await template.drop();
+      await cleanPrefix(prefix);
+    },
+  };
+}
