@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { CHANNELS, cancelledKey, RelayMessage, type CancelMessage } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
@@ -25,6 +26,8 @@ export class RelayHub {
   }
 
   async start(): Promise<void> {
+    // Subscribing while ioredis runs its ready check makes it drop and reopen the connection.
+    if (this.subscriber.status !== "ready") await once(this.subscriber, "ready");
     await this.subscriber.subscribe(this.channel);
   }
 

@@ -1,0 +1,19 @@
+import { describe, expect, it } from "vitest";
+import { parseWorkerEnv } from "./env.ts";
+
+describe("parseWorkerEnv", () => {
+  it("when only backends are given, then defaults fill the rest", () => {
+    const env = parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1, http://b:2/", GATEWAY_MODEL: "stories" });
+    expect(env).toMatchObject({ redisUrl: "redis://127.0.0.1:6379", queuePrefix: "gw", port: 8083, concurrency: undefined, lockDurationMs: 30_000 });
+    expect(env.config.models[0]).toMatchObject({ id: "stories", backends: ["http://a:1", "http://b:2"] });
+    expect(env.workerId).toMatch(/-\d+-[0-9a-f]{6}$/);
+  });
+
+  it("when a number is malformed, then it fails at start naming the variable", () => {
+    expect(() => parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", WORKER_CONCURRENCY: "lots" })).toThrow(/WORKER_CONCURRENCY/);
+  });
+
+  it("when no model is configured, then it fails at start", () => {
+    expect(() => parseWorkerEnv({})).toThrow(/no models configured/);
+  });
+});

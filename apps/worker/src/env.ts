@@ -1,0 +1,98 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { loadGatewayConfig, parseEnv } from "@gateway/config";
+import type { GatewayConfig } from "@gateway/contracts";
+import { z } from "zod";
+
+const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+const Schema = z.object({
+  REDIS_URL: z.string().min(1).default("redis://127.0.0.1:6379"),
+  QUEUE_PREFIX: z.string().min(1).default("gw"),
+  WORKER_ID: z.string().min(1).optional(),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8083),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Jobs run at once; unset means the sum of the backends' slot counts once probed. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).optional(),
+  /** Short values make a dead worker's job re-delivered sooner (crash-recovery tests). */
+  LOCK_DURATION_MS: ms(30_000),
+  BACKEND_CONNECT_TIMEOUT_MS: ms(2_000),
+  /** Covers prompt processing of a long prompt on a slow box, not queueing: we never exceed slots. */
+  BACKEND_FIRST_TOKEN_TIMEOUT_MS: ms(30_000),
+  BACKEND_IDLE_TIMEOUT_MS: ms(15_000),
+  BACKEND_TOTAL_TIMEOUT_MS: ms(300_000),
+  /** Backends tried per job before the first token (each one at most once). */
+  BACKEND_MAX_ATTEMPTS: ms(3),
+  BACKEND_RETRY_BACKOFF_MS: z.coerce.number().int().min(0).default(25),
+  PROBE_INTERVAL_MS: ms(2_000),
+  PROBE_TIMEOUT_MS: ms(1_000),
+  TOKENIZE_TIMEOUT_MS: ms(200),
+  HEARTBEAT_INTERVAL_MS: ms(2_000),
+  /** How long SIGTERM lets in-flight generations finish before aborting them. */
+  SHUTDOWN_TIMEOUT_MS: ms(25_000),
+  GATEWAY_CONFIG_FILE: z.string().optional(),
+  LLAMA_SERVER_URLS: z.string().optional(),
+  GATEWAY_MODEL: z.string().optional(),
+});
+
+export interface WorkerEnv {
+  redisUrl: string;
+  queuePrefix: string;
+  workerId: string;
+  host: string;
+  port: number;
+  logLevel: string;
+  concurrency: number | undefined;
+  lockDurationMs: number;
+  timeouts: BackendTimeouts;
+  maxAttempts: number;
+  retryBackoffMs: number;
+  probeIntervalMs: number;
+  probeTimeoutMs: number;
+  tokenizeTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  shutdownTimeoutMs: number;
+  config: GatewayConfig;
+}
+
+export interface BackendTimeouts {
+  connectMs: number;
+  firstTokenMs: number;
+  idleMs: number;
+  totalMs: number;
+}
+
+/** Pure: parses an env-like record (tests pass their own); throws one error naming every bad variable. */
+export function parseWorkerEnv(source: Record<string, string | undefined>): WorkerEnv {
+  const e = parseEnv(Schema, source);
+  return {
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    concurrency: e.WORKER_CONCURRENCY,
+    lockDurationMs: e.LOCK_DURATION_MS,
+    timeouts: {
+      connectMs: e.BACKEND_CONNECT_TIMEOUT_MS,
+      firstTokenMs: e.BACKEND_FIRST_TOKEN_TIMEOUT_MS,
+      idleMs: e.BACKEND_IDLE_TIMEOUT_MS,
+      totalMs: e.BACKEND_TOTAL_TIMEOUT_MS,
+    },
+    maxAttempts: e.BACKEND_MAX_ATTEMPTS,
+    retryBackoffMs: e.BACKEND_RETRY_BACKOFF_MS,
+    probeIntervalMs: e.PROBE_INTERVAL_MS,
+    probeTimeoutMs: e.PROBE_TIMEOUT_MS,
+    tokenizeTimeoutMs: e.TOKENIZE_TIMEOUT_MS,
+    heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    config: loadGatewayConfig(e),
+  };
+}
+
+/** The process's configuration; called once, by main.ts. */
+export function readEnv(): WorkerEnv {
+  return parseWorkerEnv(process.env);
+}

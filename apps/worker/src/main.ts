@@ -1,0 +1,35 @@
+import { once } from "node:events";
+import { createLogger, createRegistry } from "@gateway/observability";
+import { readEnv } from "./env.ts";
+import { createHttpServer } from "./http-server.ts";
+import { startWorker } from "./start-worker.ts";
+
+const env = readEnv();
+const logger = createLogger({ service: "worker", level: env.logLevel });
+const registry = createRegistry("worker");
+
+const running = await startWorker({ env, logger, registry });
+const server = createHttpServer({ registry, isReady: () => running.isReady() });
+server.listen(env.port, env.host);
+await once(server, "listening");
+logger.info({ host: env.host, port: env.port }, "worker http listening");
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down");
+  try {
+    await running.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    logger.flush();
+    process.exit(0);
+  } catch (err) {
+    logger.error({ err }, "shutdown failed");
+    logger.flush();
+    process.exit(1);
+  }
+};
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -1,0 +1,41 @@
+import type { InferenceJob } from "@gateway/contracts";
+import { ChatCompletionChunk } from "@gateway/contracts";
+import { describe, expect, it } from "vitest";
+import { completionIdentity, contentChunk, finishChunk, upstreamChatBody } from "./openai-payloads.ts";
+
+const job: InferenceJob = {
+  v: 1,
+  kind: "chat",
+  request_id: "req-1",
+  model: "stories",
+  caller: { tenant_id: "t", key_id: "k", tier: "free" },
+  params: { messages: [{ role: "user", content: "hi", name: "bob" }], max_tokens: 8, temperature: 0.5 },
+  stream: true,
+  reply_to: "gw:reply:e1",
+  accepted_at: 0,
+  deadline_at: 1,
+};
+
+describe("openai payloads", () => {
+  it("when building the upstream body, then it streams with usage, a bounded max_tokens and only set params", () => {
+    expect(upstreamChatBody(job)).toEqual({
+      model: "stories",
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 8,
+      temperature: 0.5,
+    });
+  });
+
+  it("when building chunks, then the role rides on the first only and all are valid chunks", () => {
+    const id = completionIdentity(job, 1_700_000_000_500);
+    expect(id).toEqual({ id: "chatcmpl-req-1", model: "stories", created: 1_700_000_000 });
+    const first = ChatCompletionChunk.parse(contentChunk(id, "A", true));
+    const next = ChatCompletionChunk.parse(contentChunk(id, "B", false));
+    const end = ChatCompletionChunk.parse(finishChunk(id, "length"));
+    expect(first.choices[0]?.delta).toEqual({ role: "assistant", content: "A" });
+    expect(next.choices[0]?.delta).toEqual({ content: "B" });
+    expect(end.choices[0]).toEqual({ index: 0, delta: {}, finish_reason: "length" });
+  });
+});

@@ -1,0 +1,119 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger, Registry } from "@gateway/observability";
+import { createConsumer, createProducer, createRedis } from "@gateway/queue";
+import type { Worker } from "bullmq";
+import { BackendPool } from "./backend-pool.ts";
+import { createBackendProber } from "./backend-prober.ts";
+import { CancelRegistry, subscribeCancels } from "./cancel-registry.ts";
+import type { WorkerEnv } from "./env.ts";
+import { startHeartbeat } from "./heartbeat.ts";
+import { LlamaClient } from "./llama-client.ts";
+import { createUsageRecorder } from "./record-usage.ts";
+import { createRelayPublisher } from "./relay-publisher.ts";
+import { createInferenceHandler } from "./run-inference.ts";
+import { workerMetrics } from "./worker-metrics.ts";
+
+export interface StartWorkerDeps {
+  env: WorkerEnv;
+  logger: Logger;
+  registry: Registry;
+}
+
+export interface RunningWorker {
+  readonly pool: BackendPool;
+  readonly worker: Worker;
+  /** Redis answers and at least one backend is ready. */
+  isReady(): Promise<boolean>;
+  /** Stops taking jobs, lets in-flight ones finish (aborting them after the grace period), closes everything. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and starts one worker process's parts: backend pool and prober, cancel listener,
+ * inference consumer, usage producer, heartbeat. Backends are probed once before the first job
+ * is taken, so the first jobs already avoid loading or dead backends.
+ */
+export async function startWorker({ env, logger, registry }: StartWorkerDeps): Promise<RunningWorker> {
+  const metrics = workerMetrics(registry);
+  const commands = createRedis(env.redisUrl, "commands");
+  const subscriber = createRedis(env.redisUrl, "commands", { enableAutoPipelining: false });
+  const consumerConnection = createRedis(env.redisUrl, "blocking");
+  // Usage adds wait out a Redis outage instead of failing: a usage event must not be lost.
+  const usageConnection = createRedis(env.redisUrl, "blocking");
+  const connections = [commands, subscriber, consumerConnection, usageConnection];
+  for (const c of connections) c.on("error", (err: Error) => logger.warn({ err: err.message }, "redis connection error"));
+
+  const pool = new BackendPool(env.config, metrics);
+  const client = new LlamaClient({
+    backends: pool.all().map((b) => b.url),
+    timeouts: env.timeouts,
+    probeTimeoutMs: env.probeTimeoutMs,
+    tokenizeTimeoutMs: env.tokenizeTimeoutMs,
+    onStaleRetry: (backend) => metrics.staleRetries.inc({ backend }),
+  });
+  const started: { worker?: Worker } = {};
+  const followSlots = () => {
+    // Without WORKER_CONCURRENCY, take as many jobs as the backends have slots in total.
+    const wanted = Math.max(1, pool.totalSlots());
+    if (started.worker && env.concurrency === undefined && started.worker.concurrency !== wanted) started.worker.concurrency = wanted;
+  };
+  const prober = createBackendProber(pool, client, env.probeIntervalMs, logger, followSlots);
+  await prober.probeAll();
+  prober.start();
+
+  const cancels = new CancelRegistry();
+  await subscribeCancels(subscriber, env.queuePrefix, cancels, logger);
+  const usage = createProducer("usage", usageConnection, env.queuePrefix);
+  const handler = createInferenceHandler({
+    pool,
+    client,
+    metrics,
+    maxAttempts: env.maxAttempts,
+    retryBackoffMs: env.retryBackoffMs,
+    redis: commands,
+    namespace: env.queuePrefix,
+    publish: createRelayPublisher(commands, logger),
+    recordUsage: createUsageRecorder(usage, metrics),
+    cancels,
+    logger,
+  });
+  const worker = createConsumer("inference", handler, {
+    connection: consumerConnection,
+    prefix: env.queuePrefix,
+    concurrency: env.concurrency ?? Math.max(1, pool.totalSlots()),
+    registry,
+    logger,
+    lockDurationMs: env.lockDurationMs,
+  });
+  started.worker = worker;
+  const heartbeat = await startHeartbeat(commands, env.queuePrefix, env.workerId, env.heartbeatIntervalMs, logger);
+  logger.info({ worker_id: env.workerId, concurrency: worker.concurrency, backends: pool.all().length }, "worker started");
+
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    const drained = worker.close();
+    const graceOver = await Promise.race([drained.then(() => false), sleep(env.shutdownTimeoutMs, true, { ref: false })]);
+    if (graceOver) {
+      logger.warn({ running: cancels.size }, "shutdown grace period over: aborting in-flight generations");
+      cancels.abortAll();
+      await drained;
+    }
+    await heartbeat.stop().catch((err: unknown) => logger.warn({ err }, "could not remove heartbeat"));
+    prober.stop();
+    await usage.close();
+    // BullMQ does not close connections it was given.
+    await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+    await client.close();
+    logger.info("worker stopped");
+  };
+
+  return {
+    pool,
+    worker,
+    async isReady() {
+      if (pool.readyCount() === 0) return false;
+      return (await commands.ping().catch(() => "")) === "PONG";
+    },
+    close: () => (closing ??= close()),
+  };
+}

@@ -1,0 +1,71 @@
+import type { Usage } from "@gateway/contracts";
+
+/**
+ * connect: no connection (refused, reset twice, connect timeout); status: a non-200 answer;
+ * loading: 503 "Loading model"; timeout: first-token, idle or total timer; stream: the body
+ * failed or said `error:`; cancelled: our caller aborted (cancel message or shutdown).
+ */
+export type FailureKind = "connect" | "status" | "loading" | "timeout" | "stream" | "cancelled";
+export type TimeoutPhase = "first_token" | "idle" | "total";
+
+export interface UpstreamErrorDetails {
+  status?: number;
+  timeout?: TimeoutPhase;
+  /** Content tokens received before the failure: after the first one, nothing is retried. */
+  tokens: number;
+  /** Usage, if the backend reported it before failing. */
+  usage?: Usage | null;
+  /** Why the caller aborted, for kind "cancelled". */
+  reason?: unknown;
+}
+
+export class UpstreamError extends Error {
+  override name = "UpstreamError";
+  /** The backend that failed, set by the dispatcher (the client does not know about pools). */
+  backend: string | undefined;
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+    readonly details: UpstreamErrorDetails,
+  ) {
+    super(message);
+  }
+
+  /**
+   * Whether another backend may take the request invisibly: only before any token went out,
+   * and not for a 4xx, which another llama-server would answer the same way.
+   */
+  get retryable(): boolean {
+    if (this.details.tokens > 0 || this.kind === "cancelled") return false;
+    if (this.kind !== "status") return true;
+    const status = this.details.status ?? 500;
+    return status >= 500 || status === 408 || status === 429;
+  }
+}
+
+/** The reason our own watchdog aborts a request with, so the error can say which timer fired. */
+export class TimeoutAbort extends Error {
+  override name = "TimeoutAbort";
+  constructor(readonly phase: TimeoutPhase) {
+    super(`backend ${phase.replace("_", " ")} timeout`);
+  }
+}
+
+/** No backend could take the request: none usable, or every attempt failed before the first token. */
+export class NoBackendError extends Error {
+  override name = "NoBackendError";
+  constructor(
+    readonly last: UpstreamError | undefined,
+    message = last ? `every backend attempt failed; last: ${last.message}` : "no backend is available for this model",
+  ) {
+    super(message);
+  }
+}
+
+/** Abort reasons a job's signal can carry: the edge cancelled it, or this worker is shutting down. */
+export class CancelledAbort extends Error {
+  override name = "CancelledAbort";
+}
+export class ShutdownAbort extends Error {
+  override name = "ShutdownAbort";
+}

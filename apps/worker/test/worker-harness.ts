@@ -1,0 +1,141 @@
+import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { CHANNELS, RelayMessage, type ChunkMessage, type InferenceJob, type UsageEvent } from "@gateway/contracts";
+import { createLogger, createRegistry, type Registry } from "@gateway/observability";
+import { createRedis } from "@gateway/queue";
+import type { LlamaSim } from "@gateway/test-kit/llama-sim";
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { parseWorkerEnv } from "../src/env.ts";
+import { startWorker, type RunningWorker } from "../src/start-worker.ts";
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+export const MODEL = "stories";
+
+export interface Finished {
+  chunks: ChunkMessage[];
+  final: Exclude<RelayMessage, ChunkMessage>;
+}
+
+/**
+ * One worker in-process against real Redis under a fresh prefix, plus what the edge would hold:
+ * a subscription to its own reply channel (made before anything is enqueued) and the queues.
+ */
+export async function startHarness(sims: LlamaSim[], overrides: Record<string, string> = {}) {
+  const prefix = `test-${randomUUID()}`;
+  const replyTo = CHANNELS.reply(prefix, `edge-${randomUUID()}`);
+  const env = parseWorkerEnv({
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    WORKER_ID: `worker-${randomUUID()}`,
+    LLAMA_SERVER_URLS: sims.map((s) => s.url).join(","),
+    GATEWAY_MODEL: MODEL,
+    PROBE_INTERVAL_MS: "100",
+    BACKEND_RETRY_BACKOFF_MS: "5",
+    ...overrides,
+  });
+  const registry: Registry = createRegistry("worker");
+  const logger = createLogger({ service: "worker-test", level: process.env.TEST_LOG_LEVEL ?? "silent", sync: true });
+  const worker: RunningWorker = await startWorker({ env, logger, registry });
+
+  const redis: Redis = createRedis(REDIS_URL, "commands");
+  const subscriber: Redis = createRedis(REDIS_URL, "commands", { enableAutoPipelining: false });
+  const received = new Map<string, RelayMessage[]>();
+  const listeners = new Set<() => void>();
+  subscriber.on("message", (_channel: string, raw: string) => {
+    const message = RelayMessage.parse(JSON.parse(raw));
+    const list = received.get(message.request_id) ?? [];
+    list.push(message);
+    received.set(message.request_id, list);
+    for (const l of listeners) l();
+  });
+  // Subscribing during ioredis's ready check makes it reconnect (and drop messages): wait for ready.
+  if (subscriber.status !== "ready") await once(subscriber, "ready");
+  await subscriber.subscribe(replyTo);
+  const connection = createRedis(REDIS_URL, "blocking");
+  const inference = new Queue("inference", { connection, prefix });
+  const usage = new Queue("usage", { connection, prefix });
+
+  const job = (over: Partial<InferenceJob> = {}, params: Partial<InferenceJob["params"]> = {}): InferenceJob => ({
+    v: 1,
+    kind: "chat",
+    request_id: `req-${randomUUID()}`,
+    model: MODEL,
+    caller: { tenant_id: "tenant-1", key_id: "key-1", tier: "free" },
+    params: { messages: [{ role: "user", content: "Tell me a story about a cat." }], max_tokens: 32, ...params },
+    stream: false,
+    reply_to: replyTo,
+    accepted_at: Date.now(),
+    deadline_at: Date.now() + 60_000,
+    ...over,
+  });
+
+  /** Resolves when a message matching `until` arrived for the request. */
+  const waitFor = (requestId: string, until: (m: RelayMessage[]) => boolean, timeoutMs = 10_000) =>
+    new Promise<RelayMessage[]>((resolve, reject) => {
+      const check = () => {
+        const list = received.get(requestId) ?? [];
+        if (!until(list)) return;
+        cleanup();
+        resolve(list);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`no matching relay message for ${requestId} in ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        listeners.delete(check);
+      };
+      listeners.add(check);
+      check();
+    });
+
+  const finished = async (requestId: string, timeoutMs?: number): Promise<Finished> => {
+    const list = await waitFor(requestId, (l) => l.some((m) => m.type !== "chunk"), timeoutMs);
+    const final = list.find((m) => m.type !== "chunk") as Finished["final"];
+    return { chunks: list.filter((m): m is ChunkMessage => m.type === "chunk"), final };
+  };
+
+  return {
+    prefix,
+    replyTo,
+    env,
+    registry,
+    worker,
+    redis,
+    inference,
+    usage,
+    job,
+    received,
+    waitFor,
+    finished,
+    async submit(payload: InferenceJob) {
+      await inference.add("inference", payload, { jobId: payload.request_id, attempts: 1 });
+      return payload.request_id;
+    },
+    async usageEvents(): Promise<{ id: string | undefined; data: UsageEvent }[]> {
+      const jobs = await usage.getJobs(["waiting", "delayed", "active", "completed", "failed", "prioritized"]);
+      return jobs.map((j) => ({ id: j.id, data: j.data as UsageEvent }));
+    },
+    async metricValue(name: string, labels: Record<string, string> = {}): Promise<number> {
+      const metric = registry.getSingleMetric(name);
+      if (!metric) return 0;
+      const { values } = await metric.get();
+      return values
+        .filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))
+        .filter((v) => !("metricName" in v) || v.metricName === name || v.metricName === undefined)
+        .reduce((n, v) => n + v.value, 0);
+    },
+    async close() {
+      await worker.close();
+      await inference.obliterate({ force: true }).catch(() => {});
+      await usage.obliterate({ force: true }).catch(() => {});
+      await inference.close();
+      await usage.close();
+      await Promise.all([redis.quit(), subscriber.quit(), connection.quit()]);
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof startHarness>>;
