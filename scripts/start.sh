@@ -37,7 +37,12 @@ if [ -z "${GATEWAY_CONFIG_FILE:-}" ] && [ -z "${LLAMA_SERVER_URLS:-}" ]; then
   echo "  *** gateway at real llama-server instances with LLAMA_SERVER_URLS=http://host:port,..."
   echo
   run llama-sim node packages/test-kit/dist/llama-sim/main.js --port "$SIM_PORT" --slots 4 --inter-token-ms 5
-  export LLAMA_SERVER_URLS="http://127.0.0.1:$SIM_PORT" GATEWAY_MODEL="${GATEWAY_MODEL:-stories260k-demo}"
+  # Demo prices, so that usage rows show costs.
+  export GATEWAY_CONFIG_FILE="$RUN_DIR/demo-gateway.json"
+  cat >"$GATEWAY_CONFIG_FILE" <<JSON
+{ "models": [ { "id": "stories260k-demo", "backends": ["http://127.0.0.1:$SIM_PORT"], "max_output_tokens": 512,
+                "price": { "prompt_per_1k": "0.0005", "completion_per_1k": "0.0015" } } ] }
+JSON
 fi
 
 if [ -z "${GATEWAY_API_KEYS:-}" ]; then
@@ -57,7 +62,11 @@ if ! curl -fs "http://127.0.0.1:$EDGE_PORT/readyz" >/dev/null; then
   echo "the gateway did not become ready; see the logs above" >&2
   exit 1
 fi
-MODEL_ID="${GATEWAY_MODEL:-$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.env.GATEWAY_CONFIG_FILE)).models[0].id)')}"
+if [ -n "${GATEWAY_CONFIG_FILE:-}" ]; then
+  MODEL_ID="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.env.GATEWAY_CONFIG_FILE)).models[0].id)')"
+else
+  MODEL_ID="${GATEWAY_MODEL:-default}"
+fi
 cat <<MSG
 
   Gateway ready:  http://127.0.0.1:$EDGE_PORT/v1   (metrics: /metrics, health: /healthz /readyz)
