@@ -44,13 +44,18 @@ interface Row {
 
 export function createUsageRepository(prisma: PrismaClient): UsageRepository {
   return {
-    async insert(record) {
+    async insert(r) {
       // ON CONFLICT DO NOTHING in one statement: two consumers racing on the same request_id
-      // cannot both write, and neither has to read first.
-      const { count } = await prisma.usageRecord.createMany({
-        data: [{ ...record, totalTokens: record.promptTokens + record.completionTokens }],
-        skipDuplicates: true,
-      });
+      // cannot both write, and neither has to read first. Raw SQL: this is billing's hot path,
+      // and a single parameterised statement costs a fraction of the query builder's CPU. Costs go
+      // as decimal strings: a Decimal parameter would be cut to 20 significant digits.
+      const count = await prisma.$executeRaw`
+        INSERT INTO usage_records (request_id, tenant_id, key_id, tier, model, prompt_tokens, completion_tokens,
+                                   total_tokens, outcome, prompt_cost, completion_cost, cost, backend, started_at, finished_at)
+        VALUES (${r.requestId}, ${r.tenantId}, ${r.keyId}, ${r.tier}, ${r.model}, ${r.promptTokens}, ${r.completionTokens},
+                ${r.promptTokens + r.completionTokens}, ${r.outcome}, ${r.promptCost.toFixed()}::numeric, ${r.completionCost.toFixed()}::numeric,
+                ${r.cost.toFixed()}::numeric, ${r.backend}, ${r.startedAt}, ${r.finishedAt})
+        ON CONFLICT (request_id) DO NOTHING`;
       return count === 1;
     },
 
