@@ -10,6 +10,8 @@ import { freePort, startService, type ServiceProcess } from "@gateway/test-kit/p
 import { cleanPrefix, testPrefix, TEST_REDIS_URL } from "@gateway/test-kit/redis";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
+/** BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each gateway service there on exit. */
+const nodeArgs = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
 
 export interface Stack {
   edge: string;
@@ -62,18 +64,21 @@ export async function startStack(): Promise<Stack> {
   services.push(
     await startService({
       name: "billing",
+      nodeArgs,
       cwd: `${root}apps/billing`,
       env: { ...common, PORT: String(billingPort), BILLING_DATABASE_URL: database.url, BILLING_INTERNAL_TOKEN: "bench-internal-token-0123456789" },
       readyUrl: `http://127.0.0.1:${billingPort}/readyz`,
     }),
     await startService({
       name: "worker",
+      nodeArgs,
       cwd: `${root}apps/worker`,
       env: { ...common, PORT: String(workerPort) },
       readyUrl: `http://127.0.0.1:${workerPort}/readyz`,
     }),
     await startService({
       name: "edge",
+      nodeArgs,
       cwd: `${root}apps/edge`,
       env: { ...common, PORT: String(edgePort), GATEWAY_API_KEYS: `${apiKey}:bench:enterprise` },
       readyUrl: `http://127.0.0.1:${edgePort}/readyz`,

@@ -4,9 +4,23 @@ import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
 import { CancelledAbort, ShutdownAbort } from "./upstream-error.ts";
 
-/** The jobs running in this process, by request id, each with the controller that aborts its backend call. */
+/** How long a cancel heard on the channel is remembered for jobs still in the queue. */
+const REMEMBER_MS = 10 * 60_000;
+const REMEMBER_MAX = 100_000;
+
+/**
+ * The jobs running in this process, by request id, each with the controller that aborts its
+ * backend call; and every cancel heard on the channel recently, so a job cancelled while it
+ * was still queued is skipped at pickup without a Redis round trip.
+ */
 export class CancelRegistry {
   private readonly running = new Map<string, AbortController>();
+  private readonly heard = new Map<string, number>();
+  /** Since when the subscription has been up without a gap (ms), or undefined while it is down. */
+  private listeningSince: number | undefined;
+
+  /** @param skewMs clock skew allowed between the edge that stamps a job and this worker */
+  constructor(private readonly skewMs = 5_000) {}
 
   register(requestId: string): AbortController {
     const controller = new AbortController();
@@ -20,9 +34,25 @@ export class CancelRegistry {
 
   /** True when the request runs here (the cancel is broadcast to every worker). */
   cancel(requestId: string, reason: string): boolean {
+    this.remember(requestId);
     const controller = this.running.get(requestId);
     controller?.abort(new CancelledAbort(reason));
     return controller !== undefined;
+  }
+
+  /**
+   * Whether a job enqueued at `enqueuedAt` (the edge's clock) was cancelled: true or false when
+   * this process has been listening since before the job existed, undefined when it may have
+   * missed the cancel (just started, or resubscribed after a Redis disconnect) and must ask Redis.
+   */
+  cancelledWhileQueued(requestId: string, enqueuedAt: number): boolean | undefined {
+    if (this.heard.has(requestId)) return true;
+    if (this.listeningSince === undefined || enqueuedAt < this.listeningSince + this.skewMs) return undefined;
+    return false;
+  }
+
+  listening(since: number | undefined): void {
+    this.listeningSince = since;
   }
 
   abortAll(): void {
@@ -31,6 +61,16 @@ export class CancelRegistry {
 
   get size(): number {
     return this.running.size;
+  }
+
+  private remember(requestId: string): void {
+    const now = Date.now();
+    this.heard.set(requestId, now);
+    // Map keeps insertion order: the oldest entries are first.
+    for (const [id, at] of this.heard) {
+      if (now - at < REMEMBER_MS && this.heard.size <= REMEMBER_MAX) break;
+      this.heard.delete(id);
+    }
   }
 }
 
@@ -57,4 +97,9 @@ export async function subscribeCancels(subscriber: Redis, namespace: string, reg
   // connection reconnect: wait for ready first. ioredis re-subscribes by itself after a reconnect.
   if (subscriber.status !== "ready") await once(subscriber, "ready");
   await subscriber.subscribe(cancelChannel);
+  registry.listening(Date.now());
+  // Messages published while the connection is down are lost: until it is back and subscribed
+  // again, queued jobs fall back to reading their cancelled key.
+  subscriber.on("close", () => registry.listening(undefined));
+  subscriber.on("ready", () => registry.listening(Date.now()));
 }

@@ -31,30 +31,40 @@ export type InferenceOutcome = ChatCompletion | { cancelled: true };
  * retries against other backends happened inside (before the first token) or must not happen.
  */
 export function createInferenceHandler(deps: InferenceDeps): Handler<"inference"> {
-  return async (job) => {
+  return async (job, bullJob) => {
     const log = deps.logger.child({ request_id: job.request_id, model: job.model });
     // Registered before the cancelled-key check: a cancel landing in between still aborts.
     const controller = deps.cancels.register(job.request_id);
     try {
-      return await runInference(job, controller.signal, deps, log);
+      return await runInference(job, bullJob.timestamp, controller.signal, deps, log);
     } finally {
       deps.cancels.unregister(job.request_id, controller);
     }
   };
 }
 
-async function runInference(job: InferenceJob, signal: AbortSignal, deps: InferenceDeps, log: Logger): Promise<InferenceOutcome> {
+/**
+ * Known from the cancels this process heard (no round trip) when it has been listening since
+ * before the job was enqueued; otherwise from the cancelled key. If Redis cannot answer, the job
+ * runs: a cancel message still reaches it while it runs.
+ */
+async function cancelledWhileQueued(job: InferenceJob, enqueuedAt: number, deps: InferenceDeps, log: Logger): Promise<boolean> {
+  const known = deps.cancels.cancelledWhileQueued(job.request_id, enqueuedAt);
+  if (known !== undefined) return known;
+  const value = await deps.redis.get(cancelledKey(deps.namespace, job.request_id)).catch((err: unknown) => {
+    log.warn({ err }, "could not read the cancelled key");
+    return null;
+  });
+  return value !== null;
+}
+
+async function runInference(job: InferenceJob, enqueuedAt: number, signal: AbortSignal, deps: InferenceDeps, log: Logger): Promise<InferenceOutcome> {
   const { metrics } = deps;
   const model = deps.pool.hasModel(job.model) ? job.model : "unknown";
   const sendError = (fields: Omit<ErrorMessage, "type" | "request_id">) =>
     deps.publish(job.reply_to, { type: "error", request_id: job.request_id, ...fields });
 
-  // If Redis cannot answer, run the job: a cancel message still reaches it while it runs.
-  const cancelled = await deps.redis.get(cancelledKey(deps.namespace, job.request_id)).catch((err: unknown) => {
-    log.warn({ err }, "could not read the cancelled key");
-    return null;
-  });
-  if (cancelled !== null) {
+  if (await cancelledWhileQueued(job, enqueuedAt, deps, log)) {
     sendError({ code: "client_closed_request", message: "request cancelled before it started" });
     metrics.cancellations.inc({ model, stage: "queued" });
     metrics.results.inc({ model, outcome: "cancelled" });

@@ -13,6 +13,13 @@ import { createRelayPublisher } from "./relay-publisher.ts";
 import { createInferenceHandler } from "./run-inference.ts";
 import { workerMetrics } from "./worker-metrics.ts";
 
+/**
+ * Without WORKER_CONCURRENCY: twice the backends' slots in total. A job spends part of its life
+ * outside a slot (queue bookkeeping, relay, usage), and the headroom keeps every slot busy
+ * meanwhile; the pool still never sends a backend more requests than it has slots.
+ */
+const defaultConcurrency = (slots: number) => Math.max(2, slots * 2);
+
 export interface StartWorkerDeps {
   env: WorkerEnv;
   logger: Logger;
@@ -53,8 +60,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
   });
   const started: { worker?: Worker } = {};
   const followSlots = () => {
-    // Without WORKER_CONCURRENCY, take as many jobs as the backends have slots in total.
-    const wanted = Math.max(1, pool.totalSlots());
+    const wanted = defaultConcurrency(pool.totalSlots());
     if (started.worker && env.concurrency === undefined && started.worker.concurrency !== wanted) started.worker.concurrency = wanted;
   };
   const prober = createBackendProber(pool, client, env.probeIntervalMs, logger, followSlots);
@@ -80,7 +86,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
   const worker = createConsumer("inference", handler, {
     connection: consumerConnection,
     prefix: env.queuePrefix,
-    concurrency: env.concurrency ?? Math.max(1, pool.totalSlots()),
+    concurrency: env.concurrency ?? defaultConcurrency(pool.totalSlots()),
     registry,
     logger,
     lockDurationMs: env.lockDurationMs,

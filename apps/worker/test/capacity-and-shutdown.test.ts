@@ -26,10 +26,10 @@ describe("inference worker capacity and shutdown", () => {
     expect(sims[0]?.stats.generations).toBe(6);
   });
 
-  it("when WORKER_CONCURRENCY is unset, then the consumer takes as many jobs as the probed slots", async () => {
+  it("when WORKER_CONCURRENCY is unset, then the consumer takes twice as many jobs as the probed slots", async () => {
     sims = [await startLlamaSim({ slots: 3 }), await startLlamaSim({ slots: 2 })];
     const h = (harness = await startHarness(sims));
-    expect(h.worker.worker.concurrency).toBe(5);
+    expect(h.worker.worker.concurrency).toBe(10);
   });
 
   it("when closed during a generation, then it finishes, and the heartbeat is removed", async () => {

@@ -17,6 +17,8 @@ export interface StartOptions {
   cwd: string;
   entry?: string;
   args?: string[];
+  /** Extra flags for node itself, e.g. --cpu-prof. */
+  nodeArgs?: string[];
   env: Record<string, string>;
   /** Polled until it answers 2xx. */
   readyUrl?: string;
@@ -35,7 +37,7 @@ export async function freePort(): Promise<number> {
 
 /** Starts one of the gateway's services as a real process, the way production runs it. */
 export async function startService(options: StartOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ["--conditions=development", "--import", "tsx", options.entry ?? "src/main.ts", ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--conditions=development", "--import", "tsx", options.entry ?? "src/main.ts", ...(options.args ?? [])], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
