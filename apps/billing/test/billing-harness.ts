@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import type { GatewayConfig, UsageEvent } from "@gateway/contracts";
+import { GatewayConfig, type UsageEvent } from "@gateway/contracts";
 import { createLogger, createRegistry, type Registry } from "@gateway/observability";
 import { createProducer, createRedis, type Producer } from "@gateway/queue";
 import { createTestDatabase, type TestDatabase } from "@gateway/test-kit/postgres";
@@ -15,7 +15,7 @@ import { PrismaClient } from "../src/generated/prisma/client.ts";
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 export const TOKEN = "test-internal-token-0123456789";
 
-export const GATEWAY: GatewayConfig = {
+export const GATEWAY: GatewayConfig = GatewayConfig.parse({
   max_content_chars: 32_768,
   models: [
     {
@@ -31,7 +31,7 @@ export const GATEWAY: GatewayConfig = {
       price: { prompt_per_1k: "0", completion_per_1k: "0" },
     },
   ],
-};
+});
 
 export interface Harness {
   baseUrl: string;

@@ -1,11 +1,11 @@
-import type { GatewayConfig } from "@gateway/contracts";
+import { GatewayConfig } from "@gateway/contracts";
 import { describe, expect, it } from "vitest";
 import { createPriceTable } from "./price-table.ts";
 
-const config = (prompt: string, completion: string): GatewayConfig => ({
-  max_content_chars: 1000,
-  models: [{ id: "m", backends: ["http://127.0.0.1:1"], max_output_tokens: 16, price: { prompt_per_1k: prompt, completion_per_1k: completion } }],
-});
+const config = (prompt: string, completion: string) =>
+  GatewayConfig.parse({
+    models: [{ id: "m", backends: ["http://127.0.0.1:1"], max_output_tokens: 16, price: { prompt_per_1k: prompt, completion_per_1k: completion } }],
+  });
 
 describe("createPriceTable", () => {
   it("when prices have 12 fraction digits and token counts are huge, then costs keep every digit", () => {
