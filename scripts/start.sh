@@ -8,12 +8,15 @@ bootstrap
 log "building"
 pnpm turbo run build --output-logs=errors-only
 migrate_billing
+migrate_edge
 
 RUN_DIR="$ROOT/.data/run"
 mkdir -p "$RUN_DIR"
 export QUEUE_PREFIX="${QUEUE_PREFIX:-gw}"
 export BILLING_INTERNAL_TOKEN="${BILLING_INTERNAL_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 export EDGE_PORT="${EDGE_PORT:-8080}"
+export BILLING_URL="${BILLING_URL:-http://127.0.0.1:${BILLING_PORT:-8082}}"
+export ADMIN_API_KEY="${ADMIN_API_KEY:-sk-admin-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 pids=()
 stop_all() {
   trap - INT TERM EXIT
@@ -45,9 +48,16 @@ if [ -z "${GATEWAY_CONFIG_FILE:-}" ] && [ -z "${LLAMA_SERVER_URLS:-}" ]; then
 JSON
 fi
 
-if [ -z "${GATEWAY_API_KEYS:-}" ]; then
-  DEMO_KEY="sk-demo-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  export GATEWAY_API_KEYS="$DEMO_KEY:demo-tenant:free"
+# Keys live in the edge's database. Keys from the old GATEWAY_API_KEYS setting are moved there
+# once (the edge refuses to start with the variable set); otherwise a demo key is made, through the
+# same key store the admin API and `pnpm gateway keys` use, and shown once below.
+gateway_cli() { node --enable-source-maps apps/edge/dist/cli/main.js "$@"; }
+if [ -n "${GATEWAY_API_KEYS:-}" ]; then
+  log "importing GATEWAY_API_KEYS into the key store"
+  gateway_cli keys import || { echo "importing GATEWAY_API_KEYS failed (already imported? then unset it)" >&2; exit 1; }
+  unset GATEWAY_API_KEYS
+else
+  DEMO_KEY="$(gateway_cli keys create --tenant demo-tenant --tier free --name quickstart --json | node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>console.log(JSON.parse(s).secret))')"
 fi
 
 run billing env PORT="${BILLING_PORT:-8082}" node --enable-source-maps apps/billing/dist/main.js
@@ -70,7 +80,8 @@ fi
 cat <<MSG
 
   Gateway ready:  http://127.0.0.1:$EDGE_PORT/v1   (metrics: /metrics, health: /healthz /readyz)
-  ${DEMO_KEY:+Demo API key:   $DEMO_KEY}
+  ${DEMO_KEY:+Demo API key:   $DEMO_KEY   (tier free: 10 requests/min, 10,000 tokens/day)}
+  Admin key:      $ADMIN_API_KEY   (for /v1/admin/keys; or: pnpm gateway keys --help)
 
   curl http://127.0.0.1:$EDGE_PORT/v1/chat/completions \\
     -H "Authorization: Bearer ${DEMO_KEY:-<your key>}" -H "Content-Type: application/json" \\

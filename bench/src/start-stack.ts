@@ -36,13 +36,14 @@ async function startSim(name: string, args: string[]): Promise<{ url: string; pr
 
 /** The whole system as separate processes, the way it runs in production, plus two simulators. */
 export async function startStack(): Promise<Stack> {
-  const template = await prepareTemplate("gw_bench_billing_tpl", async (url) => {
-    await promisify(execFile)("node_modules/.bin/prisma", ["migrate", "deploy"], {
-      cwd: `${root}apps/billing`,
-      env: { ...process.env, BILLING_DATABASE_URL: url, CHECKPOINT_DISABLE: "1" },
-    });
-  });
+  const migrate = (app: string, variable: string) => async (url: string) => {
+    await promisify(execFile)("node_modules/.bin/prisma", ["migrate", "deploy"], { cwd: `${root}apps/${app}`, env: { ...process.env, [variable]: url, CHECKPOINT_DISABLE: "1" } });
+  };
+  // Named per run: two benches (or a bench and a test run) on one machine never drop each other's templates.
+  const template = await prepareTemplate(`gw_bench_billing_${process.pid}`, migrate("billing", "BILLING_DATABASE_URL"));
+  const edgeTemplate = await prepareTemplate(`gw_bench_edge_${process.pid}`, migrate("edge", "EDGE_DATABASE_URL"));
   const database = await createTestDatabase(template.name);
+  const edgeDatabase = await createTestDatabase(edgeTemplate.name);
   // "fast" measures pure overhead (no model time); "paced" emits a token every 2 ms like a small real model.
   const fast = await startSim("sim-fast", ["--slots", "16"]);
   const paced = await startSim("sim-paced", ["--slots", "16", "--inter-token-ms", "2", "--natural-tokens", "32"]);
@@ -54,10 +55,13 @@ export async function startStack(): Promise<Stack> {
         { id: "bench-fast", backends: [fast.url], max_output_tokens: 256 },
         { id: "bench-paced", backends: [paced.url], max_output_tokens: 256 },
       ],
+      // An enterprise key, as production's biggest callers have, with limits far above what the
+      // bench sends: every request takes the whole admission path, and none is refused.
+      tiers: { enterprise: { requests_per_minute: 100_000_000, tokens_per_day: 1_000_000_000_000, max_tokens: 256, max_concurrent: 10_000, priority: 10 } },
     }),
   );
   const prefix = testPrefix();
-  const apiKey = `sk-bench-${randomUUID()}`;
+  const adminKey = `sk-bench-admin-${randomUUID()}`;
   const [edgePort, workerPort, billingPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const common = { REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, GATEWAY_CONFIG_FILE: configFile, LOG_LEVEL: "warn", NODE_ENV: "production" };
   const services: ServiceProcess[] = [fast.process, paced.process];
@@ -80,17 +84,26 @@ export async function startStack(): Promise<Stack> {
       name: "edge",
       nodeArgs,
       cwd: `${root}apps/edge`,
-      env: { ...common, PORT: String(edgePort), GATEWAY_API_KEYS: `${apiKey}:bench:enterprise` },
+      env: { ...common, PORT: String(edgePort), EDGE_DATABASE_URL: edgeDatabase.url, ADMIN_API_KEY: adminKey },
       readyUrl: `http://127.0.0.1:${edgePort}/readyz`,
     }),
   );
+  // Keys live in the edge's database: one is made through the admin API, as an operator would.
+  const created = await fetch(`http://127.0.0.1:${edgePort}/v1/admin/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ tenant_id: "bench", name: "bench", tier: "enterprise" }),
+  });
+  if (created.status !== 201) throw new Error(`creating the bench key failed: ${created.status} ${await created.text()}`);
+  const { secret: apiKey } = (await created.json()) as { secret: string };
   return {
     edge: `http://127.0.0.1:${edgePort}`,
     apiKey,
     sims: { fast: fast.url, paced: paced.url },
     async stop() {
       for (const s of services.reverse()) await s.stop();
-      await template.drop();
+      await edgeDatabase.drop();
+      await Promise.all([template.drop(), edgeTemplate.drop()]);
       await cleanPrefix(prefix);
     },
   };

@@ -1,15 +1,27 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { prepareTemplate } from "@gateway/test-kit/postgres";
-import { BILLING_DIR, BILLING_TEMPLATE } from "./paths.ts";
+import type { TestProject } from "vitest/node";
+import { APPS, templateNames } from "./paths.ts";
 
-/** Migrates billing's schema into a template once; each test file clones it in milliseconds. */
-export default async function setup() {
-  const template = await prepareTemplate(BILLING_TEMPLATE, async (url) => {
-    await promisify(execFile)("node_modules/.bin/prisma", ["migrate", "deploy"], {
-      cwd: BILLING_DIR,
-      env: { ...process.env, BILLING_DATABASE_URL: url, CHECKPOINT_DISABLE: "1" },
-    });
-  });
-  return () => template.drop();
+declare module "vitest" {
+  export interface ProvidedContext {
+    templates: { billing: string; edge: string };
+  }
+}
+
+/** Migrates billing's and the edge's schemas into templates once; each test file clones them in milliseconds. */
+export default async function setup(project: TestProject) {
+  const names = templateNames(process.pid);
+  const migrate = (cwd: string, variable: string) => async (url: string) => {
+    await promisify(execFile)("node_modules/.bin/prisma", ["migrate", "deploy"], { cwd, env: { ...process.env, [variable]: url, CHECKPOINT_DISABLE: "1" } });
+  };
+  const templates = await Promise.all([
+    prepareTemplate(names.billing, migrate(APPS.billing, "BILLING_DATABASE_URL")),
+    prepareTemplate(names.edge, migrate(APPS.edge, "EDGE_DATABASE_URL")),
+  ]);
+  project.provide("templates", names);
+  return async () => {
+    for (const t of templates) await t.drop();
+  };
 }

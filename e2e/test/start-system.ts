@@ -1,26 +1,41 @@
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ApiKeyWithSecret } from "@gateway/contracts";
 import { startLlamaSim, type LlamaSim, type LlamaSimOptions } from "@gateway/test-kit/llama-sim";
 import { createTestDatabase, type TestDatabase } from "@gateway/test-kit/postgres";
 import { freePort, startService, type ServiceProcess } from "@gateway/test-kit/processes";
 import { cleanPrefix, testPrefix, TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import OpenAI from "openai";
 import pg from "pg";
-import { APPS, BILLING_TEMPLATE } from "./paths.ts";
+import { inject } from "vitest";
+import { APPS } from "./paths.ts";
 
 export const MODEL = "stories-sim";
 export const PRICE = { prompt_per_1k: "0.0015", completion_per_1k: "0.002" };
+export const TENANT = "tenant-e2e";
+export const ADMIN_KEY = "e2e-admin-key-0123456789abcdef0123456789";
 
 export interface System {
   prefix: string;
+  /** The first edge; `edgeUrls` has every replica. */
   edgeUrl: string;
+  edgeUrls: string[];
+  /** A stored key of TENANT with the system's tier. */
   apiKey: string;
+  keyId: string;
   sims: LlamaSim[];
   openai: OpenAI;
+  /** Billing's database. */
   db: pg.Client;
+  /** The edge's database (keys, audit log). */
+  edgeDb: pg.Client;
   services: Record<"edge" | "worker" | "billing", ServiceProcess>;
+  edges: ServiceProcess[];
+  /** Creates a key through the admin API, as an operator would. */
+  createKey(fields: { tier: string; tenant_id?: string; name?: string; allowed_models?: string[] }): Promise<ApiKeyWithSecret>;
+  /** Starts another worker process (e.g. after killing one). */
+  startWorker(env?: Record<string, string>): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -29,59 +44,112 @@ export interface SystemOptions {
   sim?: LlamaSimOptions;
   workerEnv?: Record<string, string>;
   edgeEnv?: Record<string, string>;
+  /** Edge replicas: separate processes on the same Redis and database. */
+  edges?: number;
+  /** Tier of the key in `apiKey` (enterprise: generous, so only tests about limits meet them). */
+  tier?: string;
+  /** Extra GatewayConfig fields, e.g. `tiers`. */
+  gateway?: Record<string, unknown>;
+  /** Extra fields of MODEL's config, e.g. `aliases` or `embedding_backends`. */
+  model?: (sims: LlamaSim[]) => Record<string, unknown>;
 }
 
 /**
  * The whole gateway as real processes (edge, worker, billing) on real Redis and Postgres,
  * with simulated llama-servers in this process; each system has its own Redis namespace and
- * its own billing database.
+ * its own billing and edge databases. Its API key is created through the admin API.
  */
 export async function startSystem(options: SystemOptions = {}): Promise<System> {
   const prefix = testPrefix();
-  const apiKey = `sk-e2e-${randomUUID()}`;
-  const database: TestDatabase = await createTestDatabase(BILLING_TEMPLATE);
+  const templates = inject("templates");
+  const databases: TestDatabase[] = await Promise.all([createTestDatabase(templates.billing), createTestDatabase(templates.edge)]);
+  const [billingDb, edgeDatabase] = databases as [TestDatabase, TestDatabase];
   const sims = await Promise.all(Array.from({ length: options.backends ?? 1 }, () => startLlamaSim(options.sim)));
   const configFile = join(mkdtempSync(join(tmpdir(), "gw-e2e-")), "gateway.json");
-  writeFileSync(configFile, JSON.stringify({ models: [{ id: MODEL, backends: sims.map((s) => s.url), max_output_tokens: 256, price: PRICE }] }));
+  writeFileSync(configFile, JSON.stringify({ models: [{ id: MODEL, backends: sims.map((s) => s.url), max_output_tokens: 256, price: PRICE, ...options.model?.(sims) }], ...options.gateway }));
 
-  const [edgePort, workerPort, billingPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [workerPort, billingPort] = await Promise.all([freePort(), freePort()]);
   const common = { REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, GATEWAY_CONFIG_FILE: configFile, HOST: "127.0.0.1", LOG_LEVEL: "warn" };
+  const internalToken = "e2e-internal-token-0123456789";
   const billing = await startService({
     name: "billing",
     cwd: APPS.billing,
-    env: { ...common, PORT: String(billingPort), BILLING_DATABASE_URL: database.url, BILLING_INTERNAL_TOKEN: "e2e-internal-token-0123456789" },
+    env: { ...common, PORT: String(billingPort), BILLING_DATABASE_URL: billingDb.url, BILLING_INTERNAL_TOKEN: internalToken },
     readyUrl: `http://127.0.0.1:${billingPort}/readyz`,
   });
-  const worker = await startService({
-    name: "worker",
-    cwd: APPS.worker,
-    env: { ...common, PORT: String(workerPort), ...options.workerEnv },
-    readyUrl: `http://127.0.0.1:${workerPort}/readyz`,
-  });
-  const edge = await startService({
-    name: "edge",
-    cwd: APPS.edge,
-    env: { ...common, PORT: String(edgePort), GATEWAY_API_KEYS: `${apiKey}:tenant-e2e:free`, ...options.edgeEnv },
-    readyUrl: `http://127.0.0.1:${edgePort}/readyz`,
-  });
-  const db = new pg.Client({ connectionString: database.url });
-  await db.connect();
-  const edgeUrl = `http://127.0.0.1:${edgePort}`;
-  const services = { edge, worker, billing };
+  const workers: ServiceProcess[] = [];
+  const startWorker = async (env: Record<string, string> = {}) => {
+    const port = workers.length === 0 ? workerPort : await freePort();
+    const worker = await startService({
+      name: `worker-${workers.length}`,
+      cwd: APPS.worker,
+      env: { ...common, PORT: String(port), ...options.workerEnv, ...env },
+      readyUrl: `http://127.0.0.1:${port}/readyz`,
+    });
+    workers.push(worker);
+    return worker;
+  };
+  const worker = await startWorker();
+  const edgePorts = await Promise.all(Array.from({ length: options.edges ?? 1 }, () => freePort()));
+  const edges = await Promise.all(
+    edgePorts.map((port, i) =>
+      startService({
+        name: `edge-${i}`,
+        cwd: APPS.edge,
+        env: {
+          ...common,
+          PORT: String(port),
+          EDGE_DATABASE_URL: edgeDatabase.url,
+          ADMIN_API_KEY: ADMIN_KEY,
+          BILLING_URL: `http://127.0.0.1:${billingPort}`,
+          BILLING_INTERNAL_TOKEN: internalToken,
+          ...options.edgeEnv,
+        },
+        readyUrl: `http://127.0.0.1:${port}/readyz`,
+      }),
+    ),
+  );
+  const edgeUrls = edgePorts.map((port) => `http://127.0.0.1:${port}`);
+  const db = new pg.Client({ connectionString: billingDb.url });
+  const edgeDb = new pg.Client({ connectionString: edgeDatabase.url });
+  await Promise.all([db.connect(), edgeDb.connect()]);
+
+  const createKey: System["createKey"] = async (fields) => {
+    const res = await fetch(`${edgeUrls[0]}/v1/admin/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ tenant_id: TENANT, name: "e2e", ...fields }),
+    });
+    if (res.status !== 201) throw new Error(`creating a key failed: ${res.status} ${await res.text()}`);
+    return ApiKeyWithSecret.parse(await res.json());
+  };
+  const key = await createKey({ tier: options.tier ?? "enterprise" });
 
   return {
     prefix,
-    edgeUrl,
-    apiKey,
+    edgeUrl: edgeUrls[0]!,
+    edgeUrls,
+    apiKey: key.secret,
+    keyId: key.id,
     sims,
-    services,
+    services: {
+      edge: edges[0]!,
+      billing,
+      get worker() {
+        return workers.at(-1) ?? worker;
+      },
+    },
+    edges,
     db,
-    openai: new OpenAI({ apiKey, baseURL: `${edgeUrl}/v1`, maxRetries: 0 }),
+    edgeDb,
+    openai: new OpenAI({ apiKey: key.secret, baseURL: `${edgeUrls[0]}/v1`, maxRetries: 0 }),
+    createKey,
+    startWorker,
     async stop() {
-      await Promise.all(Object.values(services).map((s) => s.stop()));
-      await db.end();
+      await Promise.all([...edges, ...workers, billing].map((s) => s.stop()));
+      await Promise.all([db.end(), edgeDb.end()]);
       await Promise.all(sims.map((s) => s.close()));
-      await database.drop();
+      await Promise.all(databases.map((d) => d.drop()));
       await cleanPrefix(prefix);
     },
   };

@@ -9,6 +9,7 @@ export CHECKPOINT_DISABLE=1 PRISMA_HIDE_UPDATE_MESSAGE=1 TURBO_TELEMETRY_DISABLE
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export PG_ADMIN_URL="${PG_ADMIN_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 export BILLING_DATABASE_URL="${BILLING_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/gateway_billing}"
+export EDGE_DATABASE_URL="${EDGE_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/gateway_edge}"
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
@@ -67,6 +68,12 @@ migrate_billing() {
   ensure_database "$BILLING_DATABASE_URL"
   log "migrating the billing database"
   (cd apps/billing && BILLING_DATABASE_URL="$BILLING_DATABASE_URL" pnpm exec prisma migrate deploy >/dev/null)
+}
+
+migrate_edge() {
+  ensure_database "$EDGE_DATABASE_URL"
+  log "migrating the edge database (API keys, audit log)"
+  (cd apps/edge && EDGE_DATABASE_URL="$EDGE_DATABASE_URL" pnpm exec prisma migrate deploy >/dev/null)
 }
 
 bootstrap() {

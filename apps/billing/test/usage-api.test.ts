@@ -1,4 +1,4 @@
-import { DailyUsage, ErrorEnvelope, UsageRange, type UsageEvent } from "@gateway/contracts";
+import { DailyUsage, ErrorEnvelope, KeyTokens, UsageRange, type UsageEvent } from "@gateway/contracts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { settled, startBilling, TOKEN, usageEvent, type Harness } from "./billing-harness.ts";
 
@@ -106,6 +106,34 @@ describe("GET /internal/v1/usage", () => {
     expect(res.status).toBe(400);
     const { error } = ErrorEnvelope.parse(await res.json());
     expect(error.details).toEqual([{ path: "to", message: "must not be before from" }]);
+  });
+});
+
+describe("GET /internal/v1/usage/keys", () => {
+  it("when asked for some keys on a day, then each key with usage that UTC day has its total tokens", async () => {
+    const key = (id: string, finished_at: string, tokens: number) => ({ ...at(finished_at, { prompt_tokens: tokens, completion_tokens: 1 }), caller: { tenant_id: "t", key_id: id, tier: "free" } });
+    await bill([
+      key("key-a", "2025-03-10T00:00:00.000Z", 9),
+      key("key-a", "2025-03-10T23:59:59.999Z", 19),
+      key("key-a", "2025-03-11T00:00:00.000Z", 99),
+      key("key-b", "2025-03-10T12:00:00.000Z", 4),
+      key("key-c", "2025-03-10T12:00:00.000Z", 1000),
+    ]);
+    const res = await get("/internal/v1/usage/keys?date=2025-03-10&key_id=key-a&key_id=key-b&key_id=key-none");
+    expect(res.status).toBe(200);
+    expect(KeyTokens.parse(await res.json())).toEqual({
+      date: "2025-03-10",
+      data: [
+        { key_id: "key-a", total_tokens: 30 },
+        { key_id: "key-b", total_tokens: 5 },
+      ],
+    });
+  });
+
+  it("when no key is named, then 400 names key_id", async () => {
+    const res = await get("/internal/v1/usage/keys?date=2025-03-10");
+    expect(res.status).toBe(400);
+    expect(ErrorEnvelope.parse(await res.json()).error.param).toBe("key_id");
   });
 });
 

@@ -1,14 +1,19 @@
 import type { Logger, Registry } from "@gateway/observability";
 import express from "express";
+import { adminRoutes, type AdminRouteDeps } from "./admin/admin-routes.ts";
 import { chatCompletionsRoute, type ChatRouteDeps } from "./chat/chat-completions-route.ts";
+import { embeddingsRoute, type EmbeddingsRouteDeps } from "./embeddings/embeddings-route.ts";
 import { errorHandler } from "./http/error-handler.ts";
 import { healthRoutes, type HealthDeps } from "./http/health-routes.ts";
 import "./http/locals.ts";
 import { observeRequests } from "./http/observe-requests.ts";
 import { requestId } from "./http/request-id.ts";
 import { unmatchedRoute } from "./http/routes-table.ts";
+import { keyRoutes } from "./keys/key-routes.ts";
+import { modelsRoute, type ModelRouteDeps } from "./models/models-route.ts";
+import { usageRoutes, type UsageRouteDeps } from "./usage/usage-routes.ts";
 
-export interface AppDeps extends ChatRouteDeps, HealthDeps {
+export interface AppDeps extends ChatRouteDeps, HealthDeps, UsageRouteDeps, AdminRouteDeps, EmbeddingsRouteDeps, ModelRouteDeps {
   logger: Logger;
   registry: Registry;
 }
@@ -22,6 +27,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(observeRequests(deps.metrics));
   app.use(healthRoutes(deps));
   app.use(chatCompletionsRoute(deps));
+  app.use(embeddingsRoute(deps));
+  app.use(modelsRoute(deps));
+  app.use(keyRoutes(deps.keyRepository, deps.authenticate));
+  app.use(usageRoutes(deps));
+  app.use(adminRoutes(deps));
   app.use(unmatchedRoute);
   app.use(errorHandler(deps.logger));
   return app;

@@ -1,45 +1,127 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { loadGatewayConfig, parseEnv } from "@gateway/config";
-import type { GatewayConfig } from "@gateway/contracts";
+import { MAX_ROTATION_GRACE_S, type GatewayConfig } from "@gateway/contracts";
 import { z } from "zod";
 
-const EnvSchema = z.object({
+/** Compose files and shells pass unset variables as "": for optional settings that means unset. */
+const unlessBlank = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+const optional = unlessBlank(z.string().trim().min(1));
+const ms = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
+
+/** Where keys live, and how a rotation's grace defaults: shared by the server and the CLI. */
+const KeyStoreEnv = z.object({
+  EDGE_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  /** How long a rotated-out secret keeps working when the rotation does not say. */
+  KEY_ROTATION_GRACE_S: z.coerce.number().int().min(0).max(MAX_ROTATION_GRACE_S).default(3_600),
+  GATEWAY_CONFIG_FILE: optional,
+  LLAMA_SERVER_URLS: optional,
+  GATEWAY_MODEL: optional,
+});
+
+/** JSON array of regular expressions (sources, matched case-insensitively) that user messages must not match. */
+const BlockedPatterns = z
+  .string()
+  .default("[]")
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a JSON array of regular expressions" });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(z.string().min(1)).max(200))
+  .transform((sources, ctx) =>
+    sources.flatMap((source, i) => {
+      try {
+        return [new RegExp(source, "iu")];
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: `pattern ${i} is not a valid regular expression: ${(err as Error).message}` });
+        return [];
+      }
+    }),
+  );
+
+const EnvSchema = KeyStoreEnv.extend({
   HOST: z.string().default("127.0.0.1"),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
   QUEUE_PREFIX: z.string().min(1).default("gw"),
   /** Names this process's relay channel; unique per replica. */
   EDGE_ID: z.string().regex(/^[A-Za-z0-9._-]+$/).default(`${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`),
-  /** Comma-separated `key:tenant:tier` triples (stored, hashed keys replace this later). */
+  /** Replaced by stored keys: refusing it beats silently ignoring keys an operator relies on. */
   GATEWAY_API_KEYS: z
-    .string()
-    .min(1, "configure at least one API key")
-    .transform((spec) => spec.split(",").map((triple) => triple.trim().split(":")))
-    .pipe(
-      z.array(
-        z
-          .tuple([z.string().min(16, "API keys must be at least 16 characters"), z.string().min(1), z.string().min(1)])
-          .transform(([key, tenant_id, tier]) => ({ key, tenant_id, tier })),
-      ),
-    ),
+    .undefined({ error: "is no longer read: keys live in EDGE_DATABASE_URL; move them with `pnpm gateway keys import`" })
+    .optional(),
+  /** Credential for /v1/admin/…; the admin API answers 401 to everyone while unset. */
+  ADMIN_API_KEY: unlessBlank(z.string().min(32, "must be at least 32 characters")),
+  /** How stale a cached key may be: a revoked or rotated key stops working on every replica within this. */
+  KEY_CACHE_TTL_MS: ms(5_000, 100),
+  /** last_used_at is written in one batch per interval, never per request. */
+  LAST_USED_FLUSH_MS: ms(30_000, 100),
+  /** Optional JWT bearer tokens: an HS256 secret or a JWKS URL (not both). */
+  JWT_HS256_SECRET: unlessBlank(z.string().min(32, "must be at least 32 characters")),
+  JWT_JWKS_URL: unlessBlank(z.url({ protocol: /^https?$/ })),
+  JWT_ISSUER: optional,
+  JWT_AUDIENCE: optional,
+  JWT_TENANT_CLAIM: z.string().min(1).default("sub"),
+  JWT_TIER_CLAIM: z.string().min(1).default("tier"),
+  /** Tier for a token without the tier claim; unset means such a token is refused. */
+  JWT_DEFAULT_TIER: optional,
+  /** Concurrency slots and token reservations expire unless renewed: a crashed edge frees them within this. */
+  LIMIT_LEASE_MS: ms(30_000, 1_000),
+  /** After a cancel or timeout, how long to wait for the worker's last word (what was produced) before releasing. */
+  SETTLE_GRACE_MS: ms(10_000, 0),
+  /** Budget for an exact prompt count from a backend's /tokenize (asked only near the token quota). */
+  TOKENIZE_TIMEOUT_MS: ms(200),
+  BILLING_URL: unlessBlank(z.url({ protocol: /^https?$/ })),
+  BILLING_INTERNAL_TOKEN: unlessBlank(z.string().min(16, "must be at least 16 characters")),
+  BILLING_TIMEOUT_MS: ms(5_000),
+  /** How often one replica raises the token counters to what billing recorded. */
+  RECONCILE_INTERVAL_MS: ms(60_000, 1_000),
+  CONTENT_BLOCKED_PATTERNS: BlockedPatterns,
   BODY_LIMIT: z.string().default("1mb"),
   /** A request not answered within this long gets 504 and its job is cancelled. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(300_000),
   /** A worker counts as alive if it sent a heartbeat within this long. */
   WORKER_SEEN_WITHIN_MS: z.coerce.number().int().min(1_000).default(10_000),
+  /** A model whose queue would make a new request wait longer than this gets 503 + Retry-After; 0 never sheds. */
+  MAX_QUEUE_WAIT_MS: z.coerce.number().int().min(0).default(30_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  GATEWAY_CONFIG_FILE: z.string().optional(),
-  LLAMA_SERVER_URLS: z.string().optional(),
-  GATEWAY_MODEL: z.string().optional(),
-});
+})
+  .refine((e) => !(e.JWT_HS256_SECRET && e.JWT_JWKS_URL), { path: ["JWT_JWKS_URL"], message: "set JWT_HS256_SECRET or JWT_JWKS_URL, not both" })
+  .refine((e) => !e.BILLING_URL === !e.BILLING_INTERNAL_TOKEN, {
+    path: ["BILLING_INTERNAL_TOKEN"],
+    message: "BILLING_URL and BILLING_INTERNAL_TOKEN go together",
+  });
 
 export type EdgeEnv = z.infer<typeof EnvSchema> & { gateway: GatewayConfig };
 
 export function parseEdgeEnv(source: Record<string, string | undefined>): EdgeEnv {
   const env = parseEnv(EnvSchema, source);
-  return { ...env, gateway: loadGatewayConfig(env) };
+  const gateway = loadGatewayConfig(env);
+  if (env.JWT_DEFAULT_TIER && !gateway.tiers[env.JWT_DEFAULT_TIER]) {
+    throw new Error(`invalid environment:\nJWT_DEFAULT_TIER: '${env.JWT_DEFAULT_TIER}' is not a configured tier`);
+  }
+  return { ...env, gateway };
 }
 
 export const readEnv = (): EdgeEnv => parseEdgeEnv(process.env);
+
+const CliSchema = KeyStoreEnv.extend({
+  /** Only `keys import` reads it: the `key:tenant:tier` triples of the old configuration. */
+  GATEWAY_API_KEYS: optional,
+});
+
+/** The CLI's environment: the key store, and the gateway config when there is one (to check tiers and models). */
+export type CliEnv = z.infer<typeof CliSchema> & { gateway: GatewayConfig | undefined };
+
+export function parseCliEnv(source: Record<string, string | undefined>): CliEnv {
+  const env = parseEnv(CliSchema, source);
+  const configured = env.GATEWAY_CONFIG_FILE || env.LLAMA_SERVER_URLS;
+  return { ...env, gateway: configured ? loadGatewayConfig(env) : undefined };
+}
+
+export const readCliEnv = (): CliEnv => parseCliEnv(process.env);

@@ -1,15 +1,21 @@
 import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { pricesOf } from "@gateway/config";
 import { createLogger, createRegistry, type Logger } from "@gateway/observability";
 import { createProducer, createRedis } from "@gateway/queue";
 import { createApp } from "./app.ts";
 import { drainHttp, trackInFlight } from "./http/drain-http.ts";
-import { configKeyStore } from "./auth/config-key-store.ts";
 import type { EdgeEnv } from "./env.ts";
+import { createEdgePrisma } from "./keys/edge-prisma.ts";
+import { createKeyServices } from "./keys/key-services.ts";
+import { createLimitServices } from "./limits/limit-services.ts";
 import { edgeMetrics } from "./metrics.ts";
+import { LoadShedder } from "./models/load-shedder.ts";
+import { ModelDirectory } from "./models/model-directory.ts";
 import { RelayHub } from "./relay/relay-hub.ts";
 import { WorkerPresence } from "./relay/worker-presence.ts";
+import { createBillingClient } from "./usage/billing-client.ts";
 
 export interface RunningEdge {
   url: string;
@@ -27,10 +33,24 @@ export async function startEdge(env: EdgeEnv, logger = createLogger({ service: "
   const hub = new RelayHub(subscriber, redis, env.QUEUE_PREFIX, env.EDGE_ID, logger);
   const presence = new WorkerPresence(redis, env.QUEUE_PREFIX, env.WORKER_SEEN_WITHIN_MS);
   const producer = createProducer("inference", redis, env.QUEUE_PREFIX);
+  const prisma = createEdgePrisma(env.EDGE_DATABASE_URL);
+  const keys = createKeyServices(env, prisma, registry, logger);
+  const billing =
+    env.BILLING_URL && env.BILLING_INTERNAL_TOKEN
+      ? createBillingClient({ url: env.BILLING_URL, token: env.BILLING_INTERNAL_TOKEN, timeoutMs: env.BILLING_TIMEOUT_MS })
+      : undefined;
+  // Limits get a connection of their own, written at once rather than autopipelined: admission is
+  // on every request's critical path, and must not queue behind the producer's or relay's traffic.
+  const limitsRedis = createRedis(env.REDIS_URL, "commands", { enableAutoPipelining: false });
+  const limits = createLimitServices(env, limitsRedis, billing, registry, logger);
+  const directory = new ModelDirectory(redis, env.QUEUE_PREFIX, env.gateway, env.WORKER_SEEN_WITHIN_MS, logger);
   let accepting = true;
 
   await hub.start();
   await presence.start();
+  await directory.start();
+  keys.lastUsed.start();
+  limits.start();
 
   const app = createApp({
     logger,
@@ -40,10 +60,23 @@ export async function startEdge(env: EdgeEnv, logger = createLogger({ service: "
     presence,
     producer,
     config: env.gateway,
-    keys: configKeyStore(env.GATEWAY_API_KEYS),
+    authenticate: keys.authenticate,
+    authenticateTenantOrAdmin: keys.authenticateTenantOrAdmin,
+    requireAdmin: keys.requireAdmin,
+    keyRepository: keys.repository,
+    keyAdmin: keys.admin,
+    prisma,
+    billing,
+    admission: limits.admission,
+    contentPolicy: limits.contentPolicy,
+    settleGraceMs: env.SETTLE_GRACE_MS,
+    prices: pricesOf(env.gateway),
     bodyLimit: env.BODY_LIMIT,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     isAccepting: () => accepting,
+    redis,
+    directory,
+    shedder: new LoadShedder(directory, redis, env.QUEUE_PREFIX, env.MAX_QUEUE_WAIT_MS, metrics),
     claimRequestId: async (id) => (await redis.set(`${env.QUEUE_PREFIX}:request-id:${id}`, "1", "EX", 86_400, "NX")) === "OK",
   });
   const server = app.listen(env.PORT, env.HOST);
@@ -62,9 +95,12 @@ export async function startEdge(env: EdgeEnv, logger = createLogger({ service: "
       accepting = false;
       await drainHttp(server, env.SHUTDOWN_GRACE_MS);
       presence.stop();
+      directory.stop();
+      await limits.stop();
+      await keys.lastUsed.stop();
       await hub.close();
       await producer.close();
-      await Promise.all([subscriber.quit(), redis.quit()]);
+      await Promise.all([subscriber.quit(), redis.quit(), limitsRedis.quit(), prisma.$disconnect()]);
     },
   };
 }

@@ -1,42 +1,54 @@
 import type { Logger } from "@gateway/observability";
-import type { BackendPool } from "./backend-pool.ts";
+import type { Backend, BackendPool } from "./backend-pool.ts";
 import type { LlamaClient } from "./llama-client.ts";
 
 export interface BackendProber {
   /** One round over every backend; resolves when all have answered or timed out. */
   probeAll(): Promise<void>;
+  /** Probes one backend now, e.g. the /health trial of a breaker that just went half-open. */
+  probeOne(url: string): Promise<void>;
   start(): void;
   stop(): void;
 }
 
 /**
- * Polls each backend's /health (200 ready, 503 "Loading model" loading, anything else down) and,
- * once it is ready, its slot count. Rounds never overlap: a slow backend delays the next round
- * rather than piling up probes on a server that may already be blocked.
+ * Polls each backend: `/health` through its breaker (200 ready, 503 "Loading model" loading,
+ * anything else down), then, while ready, `/slots` for capacity and busy slots, and once per
+ * readiness `/props` and `/v1/models` for the model's facts. Rounds never overlap: a slow backend
+ * delays the next round rather than piling up probes on a server that may already be blocked.
  */
 export function createBackendProber(
   pool: BackendPool,
   client: LlamaClient,
   intervalMs: number,
   logger: Logger,
-  /** Called after every round, e.g. to follow slot counts with the consumer's concurrency. */
-  onRound: () => void = () => {},
+  /** Called after every round: concurrency follows the slots, the registry is published. */
+  onRound: () => Promise<void> | void = () => {},
 ): BackendProber {
   let timer: NodeJS.Timeout | undefined;
   let running = false;
 
-  const probe = async (url: string) => {
-    const backend = pool.all().find((b) => b.url === url);
-    const before = backend?.state;
-    const state = await client.health(url);
-    if (state === "ready" && backend && !backend.slotsKnown) pool.setSlots(url, await client.slotCount(url));
+  const probe = async (backend: Backend) => {
+    const { url } = backend;
+    const before = backend.state;
+    const state = await backend.breaker.probe(() => client.health(url));
+    if (state === "ready") {
+      const slots = await client.slots(url);
+      if (slots) pool.setSlots(url, slots.count, slots.busy);
+      else if (!backend.slotsKnown) pool.setSlots(url, await client.slotCount(url), null);
+      if (!backend.metaKnown) {
+        const meta = await client.describe(url);
+        pool.setMeta(url, meta.n_ctx === undefined && slots?.nCtx ? { ...meta, n_ctx: slots.nCtx } : meta);
+      }
+    }
     pool.setState(url, state);
-    if (before !== state) logger.info({ backend: url, from: before, to: state, slots: backend?.slots }, "backend state changed");
+    backend.probedAt = Date.now();
+    if (before !== state) logger.info({ backend: url, from: before, to: state, slots: backend.slots, breaker: backend.breaker.state }, "backend state changed");
   };
 
   const probeAll = async () => {
-    await Promise.all(pool.all().map((b) => probe(b.url)));
-    onRound();
+    await Promise.all(pool.all().map(probe));
+    await onRound();
   };
 
   const loop = async () => {
@@ -47,6 +59,10 @@ export function createBackendProber(
 
   return {
     probeAll,
+    async probeOne(url) {
+      const backend = pool.get(url);
+      if (backend) await probe(backend).catch((err: unknown) => logger.error({ err, backend: url }, "backend probe failed"));
+    },
     start() {
       if (running) return;
       running = true;

@@ -9,6 +9,14 @@ describe("parseWorkerEnv", () => {
     expect(env.workerId).toMatch(/-\d+-[0-9a-f]{6}$/);
   });
 
+  it("when breaker, lease and batch settings are given, then they are used; defaults otherwise", () => {
+    const defaults = parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1" });
+    expect(defaults).toMatchObject({ leaseTtlMs: 15_000, embeddingsBatchSize: 32, breaker: { resetMs: 5_000, consecutiveFailures: 3, errorPercentage: 50 } });
+    const env = parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", BREAKER_RESET_MS: "250", BACKEND_LEASE_TTL_MS: "900", EMBEDDINGS_BATCH_SIZE: "4" });
+    expect(env).toMatchObject({ leaseTtlMs: 900, embeddingsBatchSize: 4, breaker: { resetMs: 250 } });
+    expect(() => parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", BREAKER_ERROR_PERCENTAGE: "150" })).toThrow(/BREAKER_ERROR_PERCENTAGE/);
+  });
+
   it("when a number is malformed, then it fails at start naming the variable", () => {
     expect(() => parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", WORKER_CONCURRENCY: "lots" })).toThrow(/WORKER_CONCURRENCY/);
   });

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { loadGatewayConfig, parseEnv } from "@gateway/config";
 import type { GatewayConfig } from "@gateway/contracts";
 import { z } from "zod";
+import type { BreakerOptions } from "./backend-breaker.ts";
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
@@ -13,7 +14,7 @@ const Schema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8083),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** Jobs run at once; unset means the sum of the backends' slot counts once probed. */
+  /** Jobs run at once; unset means twice the slots of the backends that can take work, followed as they change. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).optional(),
   /** Short values make a dead worker's job re-delivered sooner (crash-recovery tests). */
   LOCK_DURATION_MS: ms(30_000),
@@ -22,6 +23,16 @@ const Schema = z.object({
   BACKEND_FIRST_TOKEN_TIMEOUT_MS: ms(30_000),
   BACKEND_IDLE_TIMEOUT_MS: ms(15_000),
   BACKEND_TOTAL_TIMEOUT_MS: ms(300_000),
+  /** A slot lease outlives a dead worker by at most this long; live workers renew theirs. */
+  BACKEND_LEASE_TTL_MS: ms(15_000),
+  /** Circuit breakers: how long one stays open before a /health trial, and what opens it. */
+  BREAKER_RESET_MS: ms(5_000),
+  BREAKER_CONSECUTIVE_FAILURES: ms(3),
+  BREAKER_ERROR_PERCENTAGE: z.coerce.number().int().min(1).max(100).default(50),
+  BREAKER_WINDOW_MS: ms(10_000),
+  BREAKER_MIN_REQUESTS: ms(10),
+  /** Inputs per embeddings backend call: larger requests are split across the pool. */
+  EMBEDDINGS_BATCH_SIZE: ms(32),
   /** Backends tried per job before the first token (each one at most once). */
   BACKEND_MAX_ATTEMPTS: ms(3),
   BACKEND_RETRY_BACKOFF_MS: z.coerce.number().int().min(0).default(25),
@@ -46,6 +57,9 @@ export interface WorkerEnv {
   concurrency: number | undefined;
   lockDurationMs: number;
   timeouts: BackendTimeouts;
+  leaseTtlMs: number;
+  breaker: BreakerOptions;
+  embeddingsBatchSize: number;
   maxAttempts: number;
   retryBackoffMs: number;
   probeIntervalMs: number;
@@ -81,6 +95,15 @@ export function parseWorkerEnv(source: Record<string, string | undefined>): Work
       idleMs: e.BACKEND_IDLE_TIMEOUT_MS,
       totalMs: e.BACKEND_TOTAL_TIMEOUT_MS,
     },
+    leaseTtlMs: e.BACKEND_LEASE_TTL_MS,
+    breaker: {
+      resetMs: e.BREAKER_RESET_MS,
+      consecutiveFailures: e.BREAKER_CONSECUTIVE_FAILURES,
+      errorPercentage: e.BREAKER_ERROR_PERCENTAGE,
+      windowMs: e.BREAKER_WINDOW_MS,
+      minRequests: e.BREAKER_MIN_REQUESTS,
+    },
+    embeddingsBatchSize: e.EMBEDDINGS_BATCH_SIZE,
     maxAttempts: e.BACKEND_MAX_ATTEMPTS,
     retryBackoffMs: e.BACKEND_RETRY_BACKOFF_MS,
     probeIntervalMs: e.PROBE_INTERVAL_MS,

@@ -1,5 +1,8 @@
+import type { BackendMeta } from "@gateway/contracts";
 import { Pool, type Dispatcher } from "undici";
 import type { BackendTimeouts } from "./env.ts";
+import { readBackendMeta, readSlots, type SlotsInfo } from "./read-backend-meta.ts";
+import { codeOf, statusError, toUpstreamError } from "./classify-upstream-failure.ts";
 import { newStreamState, readChatStream, type StreamState } from "./read-chat-stream.ts";
 import { TimeoutAbort, UpstreamError } from "./upstream-error.ts";
 import { StreamWatchdog } from "./stream-watchdog.ts";
@@ -15,10 +18,22 @@ export interface LlamaClientOptions {
   onStaleRetry?: (backend: string) => void;
 }
 
+/** An abort destroys the socket at once; still running after this long, the slot was not freed. */
+export const UNCANCELLED_AFTER_MS = 1_000;
+
+/** What `/v1/embeddings` answered, items in their input order. */
+export interface EmbeddingsAnswer {
+  embeddings: (number[] | string)[];
+  promptTokens: number | undefined;
+}
+
+
 export interface ChatStreamOptions {
   signal: AbortSignal;
   onContent: (text: string) => void;
   onFirstToken?: () => void;
+  /** Called when an aborted generation is still running UNCANCELLED_AFTER_MS later. */
+  onUncancelled?: () => void;
 }
 
 /** Socket errors that mean "the server closed this keep-alive connection", not "the server is gone". */
@@ -50,7 +65,11 @@ export class LlamaClient {
   async streamChat(backend: string, body: object, options: ChatStreamOptions): Promise<StreamState> {
     const state = newStreamState();
     const abort = new AbortController();
-    const onCancel = () => abort.abort(options.signal.reason);
+    let stuck: NodeJS.Timeout | undefined;
+    const onCancel = () => {
+      abort.abort(options.signal.reason);
+      stuck = setTimeout(() => options.onUncancelled?.(), UNCANCELLED_AFTER_MS);
+    };
     options.signal.addEventListener("abort", onCancel, { once: true });
     if (options.signal.aborted) onCancel();
     const watchdog = new StreamWatchdog(this.options.timeouts, (phase) => abort.abort(new TimeoutAbort(phase)));
@@ -70,8 +89,40 @@ export class LlamaClient {
     } catch (err) {
       throw toUpstreamError(err, state, abort.signal, responded);
     } finally {
+      clearTimeout(stuck);
       watchdog.stop();
       options.signal.removeEventListener("abort", onCancel);
+    }
+  }
+
+  /**
+   * One `/v1/embeddings` call. Timed like a generation's prompt phase: the first-token timer
+   * bounds the whole answer, which comes in one piece.
+   */
+  async embeddings(backend: string, body: object, signal: AbortSignal): Promise<EmbeddingsAnswer> {
+    const abort = new AbortController();
+    const onCancel = () => abort.abort(signal.reason);
+    signal.addEventListener("abort", onCancel, { once: true });
+    if (signal.aborted) onCancel();
+    const watchdog = new StreamWatchdog(this.options.timeouts, (phase) => abort.abort(new TimeoutAbort(phase)));
+    const state = newStreamState();
+    let responded = false;
+    try {
+      const res = await this.send(backend, { method: "POST", path: "/v1/embeddings", body: JSON.stringify(body) }, abort.signal);
+      responded = true;
+      if (res.statusCode !== 200) throw await statusError(res);
+      const json = (await res.body.json()) as { data?: { index?: unknown; embedding?: unknown }[]; usage?: { prompt_tokens?: unknown } };
+      const data = Array.isArray(json.data) ? [...json.data] : [];
+      data.sort((a, b) => Number(a.index ?? 0) - Number(b.index ?? 0));
+      const embeddings = data.map((d) => d.embedding);
+      if (embeddings.some((e) => typeof e !== "string" && !Array.isArray(e))) throw new UpstreamError("stream", "backend sent a malformed embeddings answer", { tokens: 0 });
+      const tokens = json.usage?.prompt_tokens;
+      return { embeddings: embeddings as (number[] | string)[], promptTokens: typeof tokens === "number" ? tokens : undefined };
+    } catch (err) {
+      throw toUpstreamError(err, state, abort.signal, responded);
+    } finally {
+      watchdog.stop();
+      signal.removeEventListener("abort", onCancel);
     }
   }
 
@@ -90,13 +141,24 @@ export class LlamaClient {
     }
   }
 
+  /** Capacity and busy slots from `/slots`; undefined on old builds started without --slots (501). */
+  async slots(backend: string): Promise<SlotsInfo | undefined> {
+    return readSlots(await this.getJson(backend, "/slots"));
+  }
+
   /** Parallel slots: `/slots` length, else `/props` total_slots (old builds need --slots), else 1. */
   async slotCount(backend: string): Promise<number> {
-    const slots = await this.getJson(backend, "/slots");
-    if (Array.isArray(slots) && slots.length > 0) return slots.length;
+    const slots = await this.slots(backend);
+    if (slots) return slots.count;
     const props = (await this.getJson(backend, "/props")) as { total_slots?: unknown } | undefined;
     const total = props?.total_slots;
     return typeof total === "number" && Number.isInteger(total) && total > 0 ? total : 1;
+  }
+
+  /** The model's facts from `/props` and `/v1/models`; fields neither reports are left out. */
+  async describe(backend: string): Promise<BackendMeta> {
+    const [props, models] = await Promise.all([this.getJson(backend, "/props"), this.getJson(backend, "/v1/models")]);
+    return readBackendMeta(props, models);
   }
 
   /** Exact token count of `content` for the backend's vocabulary, or undefined if it does not answer in time. */
@@ -152,39 +214,4 @@ export class LlamaClient {
       return await pool.request(options);
     }
   }
-}
-
-async function statusError(res: Dispatcher.ResponseData): Promise<UpstreamError> {
-  const text = await res.body.text().catch(() => "");
-  let message = text.slice(0, 200);
-  try {
-    const parsed = JSON.parse(text) as { error?: { message?: unknown } };
-    if (typeof parsed.error?.message === "string") message = parsed.error.message;
-  } catch {
-    // Not JSON: keep the (truncated) text.
-  }
-  const loading = res.statusCode === 503 && /loading/i.test(message);
-  return new UpstreamError(loading ? "loading" : "status", `backend answered ${res.statusCode}: ${message}`, {
-    status: res.statusCode,
-    tokens: 0,
-  });
-}
-
-function toUpstreamError(err: unknown, state: StreamState, signal: AbortSignal, responded: boolean): UpstreamError {
-  if (err instanceof UpstreamError) return err;
-  const progress = { tokens: state.tokens, usage: state.usage };
-  if (signal.aborted) {
-    const reason: unknown = signal.reason;
-    if (reason instanceof TimeoutAbort) return new UpstreamError("timeout", reason.message, { ...progress, timeout: reason.phase });
-    return new UpstreamError("cancelled", "request cancelled", { ...progress, reason });
-  }
-  const code = codeOf(err);
-  const message = err instanceof Error ? err.message : String(err);
-  // Before any response byte (and after the stale retry), a socket failure means the backend is unreachable.
-  return new UpstreamError(responded ? "stream" : "connect", `backend connection failed: ${code || message}`, progress);
-}
-
-function codeOf(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : "";
 }

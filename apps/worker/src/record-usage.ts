@@ -1,4 +1,4 @@
-import { usageJobId, type InferenceJob, type Usage, type UsageOutcome } from "@gateway/contracts";
+import { usageJobId, type InferenceQueuePayload, type Usage, type UsageOutcome } from "@gateway/contracts";
 import type { Producer } from "@gateway/queue";
 import type { WorkerMetrics } from "./worker-metrics.ts";
 
@@ -9,7 +9,7 @@ export interface UsageRecord {
   startedAt: number;
 }
 
-export type RecordUsage = (job: InferenceJob, record: UsageRecord) => Promise<void>;
+export type RecordUsage = (job: Pick<InferenceQueuePayload, "request_id" | "caller" | "model">, record: UsageRecord) => Promise<void>;
 
 /**
  * Adds the one usage event of a request under its deterministic job id: a re-delivered job adds

@@ -3,20 +3,24 @@ import type { Logger, Registry } from "@gateway/observability";
 import { createConsumer, createProducer, createRedis } from "@gateway/queue";
 import type { Worker } from "bullmq";
 import { BackendPool } from "./backend-pool.ts";
-import { createBackendProber } from "./backend-prober.ts";
+import { createBackendProber, type BackendProber } from "./backend-prober.ts";
 import { CancelRegistry, subscribeCancels } from "./cancel-registry.ts";
 import type { WorkerEnv } from "./env.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { LlamaClient } from "./llama-client.ts";
 import { createUsageRecorder } from "./record-usage.ts";
+import { createRegistryPublisher } from "./registry-publisher.ts";
 import { createRelayPublisher } from "./relay-publisher.ts";
 import { createInferenceHandler } from "./run-inference.ts";
+import { SlotGate } from "./slot-gate.ts";
 import { workerMetrics } from "./worker-metrics.ts";
 
 /**
- * Without WORKER_CONCURRENCY: twice the backends' slots in total. A job spends part of its life
- * outside a slot (queue bookkeeping, relay, usage), and the headroom keeps every slot busy
- * meanwhile; the pool still never sends a backend more requests than it has slots.
+ * Without WORKER_CONCURRENCY: twice the slots of the backends that can take work now. A job
+ * spends part of its life outside a slot (queue bookkeeping, relay, usage), and the headroom
+ * keeps every slot busy meanwhile; the slot gate still never lets a backend get more requests
+ * than it has slots, across all workers. Followed after every probe round, so a pool that loses
+ * backends takes fewer jobs off the queue and the backlog waits in BullMQ.
  */
 const defaultConcurrency = (slots: number) => Math.max(2, slots * 2);
 
@@ -50,7 +54,14 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
   const connections = [commands, subscriber, consumerConnection, usageConnection];
   for (const c of connections) c.on("error", (err: Error) => logger.warn({ err: err.message }, "redis connection error"));
 
-  const pool = new BackendPool(env.config, metrics);
+  const gate = new SlotGate(commands, env.queuePrefix, env.workerId, env.leaseTtlMs, logger);
+  const late: { prober?: BackendProber } = {};
+  const pool = new BackendPool(env.config, {
+    metrics,
+    gate,
+    breaker: env.breaker,
+    onHalfOpen: (url) => void late.prober?.probeOne(url),
+  });
   const client = new LlamaClient({
     backends: pool.all().map((b) => b.url),
     timeouts: env.timeouts,
@@ -59,11 +70,13 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     onStaleRetry: (backend) => metrics.staleRetries.inc({ backend }),
   });
   const started: { worker?: Worker } = {};
-  const followSlots = () => {
-    const wanted = defaultConcurrency(pool.totalSlots());
+  const registryPublisher = createRegistryPublisher(commands, env.queuePrefix, env.workerId, pool, gate, logger);
+  const afterRound = async () => {
+    const wanted = defaultConcurrency(pool.usableSlots());
     if (started.worker && env.concurrency === undefined && started.worker.concurrency !== wanted) started.worker.concurrency = wanted;
+    await registryPublisher.publish();
   };
-  const prober = createBackendProber(pool, client, env.probeIntervalMs, logger, followSlots);
+  const prober = (late.prober = createBackendProber(pool, client, env.probeIntervalMs, logger, afterRound));
   await prober.probeAll();
   prober.start();
 
@@ -82,11 +95,12 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     recordUsage: createUsageRecorder(usage, metrics),
     cancels,
     logger,
+    embeddingsBatchSize: env.embeddingsBatchSize,
   });
   const worker = createConsumer("inference", handler, {
     connection: consumerConnection,
     prefix: env.queuePrefix,
-    concurrency: env.concurrency ?? defaultConcurrency(pool.totalSlots()),
+    concurrency: env.concurrency ?? defaultConcurrency(pool.usableSlots()),
     registry,
     logger,
     lockDurationMs: env.lockDurationMs,
@@ -106,6 +120,9 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     }
     await heartbeat.stop().catch((err: unknown) => logger.warn({ err }, "could not remove heartbeat"));
     prober.stop();
+    await registryPublisher.remove().catch((err: unknown) => logger.warn({ err }, "could not remove the registry entry"));
+    gate.close();
+    pool.close();
     await usage.close();
     // BullMQ does not close connections it was given.
     await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));

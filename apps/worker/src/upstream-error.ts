@@ -3,9 +3,10 @@ import type { Usage } from "@gateway/contracts";
 /**
  * connect: no connection (refused, reset twice, connect timeout); status: a non-200 answer;
  * loading: 503 "Loading model"; timeout: first-token, idle or total timer; stream: the body
- * failed or said `error:`; cancelled: our caller aborted (cancel message or shutdown).
+ * failed or said `error:`; cancelled: our caller aborted (cancel message or shutdown); open:
+ * the backend's circuit breaker refused the call without sending it.
  */
-export type FailureKind = "connect" | "status" | "loading" | "timeout" | "stream" | "cancelled";
+export type FailureKind = "connect" | "status" | "loading" | "timeout" | "stream" | "cancelled" | "open";
 export type TimeoutPhase = "first_token" | "idle" | "total";
 
 export interface UpstreamErrorDetails {
@@ -17,6 +18,11 @@ export interface UpstreamErrorDetails {
   usage?: Usage | null;
   /** Why the caller aborted, for kind "cancelled". */
   reason?: unknown;
+  /**
+   * The request itself was at fault (a 4xx, or a 500 llama-server gives for input it cannot
+   * take): another backend would answer the same, and it says nothing about this one's health.
+   */
+  requestCaused?: boolean;
 }
 
 export class UpstreamError extends Error {
@@ -36,11 +42,30 @@ export class UpstreamError extends Error {
    * and not for a 4xx, which another llama-server would answer the same way.
    */
   get retryable(): boolean {
-    if (this.details.tokens > 0 || this.kind === "cancelled") return false;
-    if (this.kind !== "status") return true;
-    const status = this.details.status ?? 500;
-    return status >= 500 || status === 408 || status === 429;
+    return this.details.tokens === 0 && this.retryableKind;
   }
+
+  /** Whether another backend may take the request, tokens aside (a non-stream job may replay them). */
+  get retryableKind(): boolean {
+    return this.kind !== "cancelled" && !this.requestCaused;
+  }
+
+  /** Whether this failure says the backend is unhealthy: what opens its circuit breaker. */
+  get countsAgainstBackend(): boolean {
+    return this.kind !== "cancelled" && this.kind !== "loading" && this.kind !== "open" && !this.requestCaused;
+  }
+
+  /** A 4xx other than 408/429, or a failure marked as the request's own (see details.requestCaused). */
+  get requestCaused(): boolean {
+    if (this.details.requestCaused !== undefined) return this.details.requestCaused;
+    const status = this.details.status;
+    return this.kind === "status" && status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+  }
+}
+
+/** The prompt plus max_tokens does not fit the model's context: the client must shorten one. */
+export class ContextLengthError extends Error {
+  override name = "ContextLengthError";
 }
 
 /** The reason our own watchdog aborts a request with, so the error can say which timer fired. */

@@ -17,7 +17,7 @@ export function workerMetrics(registry: Registry) {
   return {
     backendRequests: counter(
       "gateway_backend_requests_total",
-      "Chat requests sent to a backend, by outcome (succeeded, connect, status, loading, timeout, stream, cancelled).",
+      "Chat requests sent to a backend, by outcome (succeeded, connect, status, loading, timeout, stream, cancelled, open).",
       ["model", "backend", "outcome"],
     ),
     timeToFirstToken: histogram(
@@ -30,7 +30,7 @@ export function workerMetrics(registry: Registry) {
       "From sending a chat request to a backend to the end of its stream, by outcome.",
       ["model", "backend", "outcome"],
     ),
-    inFlight: gauge("gateway_backend_in_flight_requests", "Chat requests this worker has open on each backend.", ["backend"]),
+    inFlight: gauge("gateway_backend_in_flight_requests", "Requests (chat and embeddings) this worker has open on each backend.", ["backend"]),
     slots: gauge("gateway_backend_slots", "Parallel generation slots each backend reports (4 until probed).", ["backend"]),
     state: gauge(
       "gateway_backend_state",
@@ -49,7 +49,7 @@ export function workerMetrics(registry: Registry) {
     ),
     slotWait: histogram(
       "gateway_backend_slot_wait_seconds",
-      "Time a job waited in this worker for a free backend slot.",
+      "Time a job waited in this worker for a free backend slot (across all workers' leases).",
       ["model"],
       [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60],
     ),
@@ -64,6 +64,49 @@ export function workerMetrics(registry: Registry) {
       ["model", "outcome"],
     ),
     tokens: counter("gateway_inference_tokens_total", "Tokens billed, by model and kind (prompt, completion).", ["model", "kind"]),
+    breakerState: gauge(
+      "gateway_backend_breaker_state",
+      "1 for the state this worker's circuit breaker for each backend is in (closed, open, half_open), else 0.",
+      ["backend", "state"],
+    ),
+    breakerTransitions: counter(
+      "gateway_backend_breaker_transitions_total",
+      "Times this worker's circuit breaker for a backend entered a state (open, half_open, closed).",
+      ["backend", "state"],
+    ),
+    backendUp: gauge(
+      "gateway_worker_backend_up",
+      "1 when this worker may send the model's requests to the backend (ready and breaker closed), else 0.",
+      ["model", "backend"],
+    ),
+    slotAcquire: histogram(
+      "gateway_backend_slot_acquire_seconds",
+      "One round trip to the Redis slot semaphore, by outcome (acquired, busy): the price of a cross-replica slot limit.",
+      ["outcome"],
+      [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
+    ),
+    leasedSlots: gauge("gateway_backend_leased_slots", "Slot leases every worker together holds on each backend, as of the last probe round.", ["backend"]),
+    busySlots: gauge("gateway_backend_busy_slots", "Slots each backend's /slots showed processing at the last probe.", ["backend"]),
+    uncancelled: counter(
+      "gateway_inference_uncancelled_total",
+      "Generations a cancel could not stop: the backend call was still running a second after its abort (stuck), or had just finished (finished).",
+      ["model", "reason"],
+    ),
+    contextChecks: counter(
+      "gateway_inference_context_checks_total",
+      "Prompt-length checks against the model's context, by outcome (bound: fits without tokenizing, fits, exceeded, unknown: no tokenizer answered).",
+      ["model", "outcome"],
+    ),
+    embeddingsRequests: counter(
+      "gateway_backend_embeddings_requests_total",
+      "Embeddings batches sent to a backend, by outcome (succeeded, connect, status, loading, timeout, stream, cancelled, open).",
+      ["model", "backend", "outcome"],
+    ),
+    embeddingsDuration: histogram(
+      "gateway_backend_embeddings_request_duration_seconds",
+      "From sending an embeddings batch to a backend to its answer, by outcome.",
+      ["model", "backend", "outcome"],
+    ),
   };
 }
 

@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { CHANNELS, RelayMessage, type ChunkMessage, type InferenceJob, type UsageEvent } from "@gateway/contracts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CHANNELS, RelayMessage, type ChunkMessage, type EmbeddingsJob, type InferenceJob, type UsageEvent } from "@gateway/contracts";
 import { createLogger, createRegistry, type Registry } from "@gateway/observability";
 import { createRedis } from "@gateway/queue";
 import type { LlamaSim } from "@gateway/test-kit/llama-sim";
@@ -17,19 +20,26 @@ export interface Finished {
   final: Exclude<RelayMessage, ChunkMessage>;
 }
 
+/** Writes a gateway config file: for models with embeddings pools, aliases, context overrides. */
+export function configFile(config: object): string {
+  const file = join(mkdtempSync(join(tmpdir(), "gw-worker-")), "gateway.json");
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
 /**
  * One worker in-process against real Redis under a fresh prefix, plus what the edge would hold:
  * a subscription to its own reply channel (made before anything is enqueued) and the queues.
+ * By default the sims are model MODEL's chat pool; GATEWAY_CONFIG_FILE in `overrides` replaces that.
  */
-export async function startHarness(sims: LlamaSim[], overrides: Record<string, string> = {}) {
-  const prefix = `test-${randomUUID()}`;
+export async function startHarness(sims: LlamaSim[], overrides: Record<string, string> = {}, prefix = `test-${randomUUID()}`) {
   const replyTo = CHANNELS.reply(prefix, `edge-${randomUUID()}`);
+  const pool = overrides.GATEWAY_CONFIG_FILE ? {} : { LLAMA_SERVER_URLS: sims.map((s) => s.url).join(","), GATEWAY_MODEL: MODEL };
   const env = parseWorkerEnv({
     REDIS_URL,
     QUEUE_PREFIX: prefix,
     WORKER_ID: `worker-${randomUUID()}`,
-    LLAMA_SERVER_URLS: sims.map((s) => s.url).join(","),
-    GATEWAY_MODEL: MODEL,
+    ...pool,
     PROBE_INTERVAL_MS: "100",
     BACKEND_RETRY_BACKOFF_MS: "5",
     ...overrides,
@@ -64,6 +74,20 @@ export async function startHarness(sims: LlamaSim[], overrides: Record<string, s
     caller: { tenant_id: "tenant-1", key_id: "key-1", tier: "free" },
     params: { messages: [{ role: "user", content: "Tell me a story about a cat." }], max_tokens: 32, ...params },
     stream: false,
+    reply_to: replyTo,
+    accepted_at: Date.now(),
+    deadline_at: Date.now() + 60_000,
+    ...over,
+  });
+
+  const embeddingsJob = (over: Partial<EmbeddingsJob> = {}): EmbeddingsJob => ({
+    v: 1,
+    kind: "embeddings",
+    request_id: `req-${randomUUID()}`,
+    model: MODEL,
+    caller: { tenant_id: "tenant-1", key_id: "key-1", tier: "free" },
+    prompts: ["Once upon a time"],
+    encoding_format: "float",
     reply_to: replyTo,
     accepted_at: Date.now(),
     deadline_at: Date.now() + 60_000,
@@ -107,10 +131,11 @@ export async function startHarness(sims: LlamaSim[], overrides: Record<string, s
     inference,
     usage,
     job,
+    embeddingsJob,
     received,
     waitFor,
     finished,
-    async submit(payload: InferenceJob) {
+    async submit(payload: InferenceJob | EmbeddingsJob) {
       await inference.add("inference", payload, { jobId: payload.request_id, attempts: 1 });
       return payload.request_id;
     },

@@ -1,2 +1,3 @@
 export * from "./load-gateway-config.ts";
 export * from "./parse-env.ts";
+export * from "./exact-cost.ts";

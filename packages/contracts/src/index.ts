@@ -4,3 +4,8 @@ export * from "./errors.ts";
 export * from "./job.ts";
 export * from "./relay.ts";
 export * from "./usage.ts";
+export * from "./keys.ts";
+export * from "./usage-api.ts";
+export * from "./embeddings.ts";
+export * from "./models.ts";
+export * from "./registry.ts";

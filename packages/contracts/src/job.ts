@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ChatMessage } from "./chat.ts";
+import { EmbeddingEncoding, EmbeddingPrompt } from "./embeddings.ts";
 
 /** Who a job is run for: copied into usage events so billing never has to look it up. */
 export const Caller = z.object({
@@ -23,8 +24,9 @@ export const ChatParams = z.object({
 export type ChatParams = z.infer<typeof ChatParams>;
 
 /**
- * The payload of an "inference" job. The BullMQ job id is the request id. New fields must be
- * optional until every job enqueued by an older edge has drained.
+ * The payload of a chat job on the "inference" queue (the name predates embeddings jobs). The
+ * BullMQ job id is the request id. New fields must be optional until every job enqueued by an
+ * older edge has drained.
  */
 export const InferenceJob = z.object({
   v: z.literal(1),
@@ -42,3 +44,22 @@ export const InferenceJob = z.object({
   deadline_at: z.number().int(),
 });
 export type InferenceJob = z.infer<typeof InferenceJob>;
+
+/** An embeddings job on the "inference" queue: one response for all prompts, never streamed. */
+export const EmbeddingsJob = z.object({
+  v: z.literal(1),
+  kind: z.literal("embeddings"),
+  request_id: z.string().min(1),
+  model: z.string().min(1),
+  caller: Caller,
+  prompts: z.array(EmbeddingPrompt).min(1),
+  encoding_format: EmbeddingEncoding,
+  reply_to: z.string().min(1),
+  accepted_at: z.number().int(),
+  deadline_at: z.number().int(),
+});
+export type EmbeddingsJob = z.infer<typeof EmbeddingsJob>;
+
+/** Everything the "inference" queue carries, told apart by `kind`. */
+export const InferenceQueuePayload = z.discriminatedUnion("kind", [InferenceJob, EmbeddingsJob]);
+export type InferenceQueuePayload = z.infer<typeof InferenceQueuePayload>;

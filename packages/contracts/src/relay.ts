@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ChatCompletion, ChatCompletionChunk, Usage } from "./chat.ts";
+import { EmbeddingsUsage } from "./embeddings.ts";
 import { ErrorCode } from "./errors.ts";
 
 /**
@@ -11,6 +12,12 @@ export const ChunkMessage = z.object({
   request_id: z.string(),
   seq: z.number().int().min(0),
   chunk: ChatCompletionChunk,
+  /**
+   * Which delivery of the job produced it (BullMQ's attemptsStarted): a job re-delivered after its
+   * worker died starts again at seq 0, so a receiver must not splice two attempts. Optional for
+   * messages from older workers.
+   */
+  attempt: z.number().int().min(1).optional(),
 });
 export type ChunkMessage = z.infer<typeof ChunkMessage>;
 
@@ -33,7 +40,16 @@ export const ErrorMessage = z.object({
 });
 export type ErrorMessage = z.infer<typeof ErrorMessage>;
 
-export const RelayMessage = z.discriminatedUnion("type", [ChunkMessage, ResultMessage, ErrorMessage]);
+/** An embeddings job's end: the body waits under `key` (embeddingsResultKey), too large for pub/sub. */
+export const EmbeddingsResultMessage = z.object({
+  type: z.literal("embeddings"),
+  request_id: z.string(),
+  key: z.string(),
+  usage: EmbeddingsUsage,
+});
+export type EmbeddingsResultMessage = z.infer<typeof EmbeddingsResultMessage>;
+
+export const RelayMessage = z.discriminatedUnion("type", [ChunkMessage, ResultMessage, ErrorMessage, EmbeddingsResultMessage]);
 export type RelayMessage = z.infer<typeof RelayMessage>;
 
 /** Published by the edge when nobody wants a request's output any more. */

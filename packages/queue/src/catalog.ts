@@ -1,4 +1,4 @@
-import { InferenceJob, UsageEvent } from "@gateway/contracts";
+import { InferenceQueuePayload, UsageEvent } from "@gateway/contracts";
 import type { JobsOptions } from "bullmq";
 import type { z } from "zod";
 
@@ -13,7 +13,8 @@ interface QueueSpec<S extends z.ZodType> {
  */
 export const QUEUES = {
   inference: {
-    schema: InferenceJob,
+    // Chat and embeddings jobs, told apart by `kind`: they share the backends' slots.
+    schema: InferenceQueuePayload,
     // Failover and retries before the first token happen inside the worker, against other
     // backends; BullMQ only re-delivers a job whose worker died (stalled), never a failed one.
     defaults: { attempts: 1, removeOnComplete: { age: 600, count: 10_000 }, removeOnFail: { age: 86_400 } },

@@ -55,6 +55,9 @@ export function createConsumer<N extends QueueName>(name: N, handler: Handler<N>
       prefix: options.prefix,
       concurrency: options.concurrency,
       lockDuration: options.lockDurationMs ?? 30_000,
+      // A dead worker's job is found by this periodic check once its lock expired: checking as
+      // often as the lock lasts keeps recovery within about two lock durations.
+      stalledInterval: options.lockDurationMs ?? 30_000,
       // Re-deliver a job whose worker died once; a second death marks it failed for good.
       maxStalledCount: 1,
       autorun: true,

@@ -1,6 +1,6 @@
+import { pricesOf } from "@gateway/config";
 import type { GatewayConfig } from "@gateway/contracts";
 import { Prisma } from "../generated/prisma/client.ts";
-import { ExactDecimal } from "./exact-decimal.ts";
 
 export interface Costs {
   promptCost: Prisma.Decimal;
@@ -13,21 +13,20 @@ export interface PriceTable {
   costOf(model: string, promptTokens: number, completionTokens: number): Costs | undefined;
 }
 
+/**
+ * The arithmetic is shared with the edge (`pricesOf`), so the cost a client is told is the cost
+ * billed. The Decimal constructor keeps every digit of the exact strings it is given.
+ */
 export function createPriceTable(config: GatewayConfig): PriceTable {
-  const prices = new Map(
-    config.models.map((m) => [m.id, { prompt: new ExactDecimal(m.price.prompt_per_1k), completion: new ExactDecimal(m.price.completion_per_1k) }]),
-  );
+  const prices = pricesOf(config);
   return {
     costOf(model, promptTokens, completionTokens) {
-      const price = prices.get(model);
-      if (!price) return undefined;
-      const prompt = price.prompt.mul(promptTokens).div(1000);
-      const completion = price.completion.mul(completionTokens).div(1000);
-      // The Decimal constructor keeps every digit of its input; only its operations round.
+      const costs = prices.costOf(model, promptTokens, completionTokens);
+      if (!costs) return undefined;
       return {
-        promptCost: new Prisma.Decimal(prompt.toFixed()),
-        completionCost: new Prisma.Decimal(completion.toFixed()),
-        cost: new Prisma.Decimal(prompt.plus(completion).toFixed()),
+        promptCost: new Prisma.Decimal(costs.prompt_cost),
+        completionCost: new Prisma.Decimal(costs.completion_cost),
+        cost: new Prisma.Decimal(costs.cost),
       };
     },
   };

@@ -30,6 +30,8 @@ export interface UsageRepository {
   insert(record: NewUsageRecord): Promise<boolean>;
   /** Per-day, per-model sums for a tenant over UTC days `from`..`to` (both YYYY-MM-DD, inclusive). */
   byDayAndModel(tenantId: string, from: string, to: string): Promise<DayModelUsage[]>;
+  /** Total tokens billed per key on one UTC day, for the keys given that have any. */
+  tokensByKey(date: string, keyIds: readonly string[]): Promise<Array<{ keyId: string; totalTokens: number }>>;
   ping(): Promise<void>;
 }
 
@@ -82,6 +84,19 @@ export function createUsageRepository(prisma: PrismaClient): UsageRepository {
         completionTokens: Number(r.completion_tokens),
         cost: new Prisma.Decimal(r.cost),
       }));
+    },
+
+    async tokensByKey(date, keyIds) {
+      const start = new Date(`${date}T00:00:00.000Z`);
+      const end = new Date(start.getTime() + 86_400_000);
+      // Served by the (key_id, finished_at) index: one range per key, however busy the day.
+      const rows = await prisma.$queryRaw<Array<{ key_id: string; total_tokens: bigint }>>`
+        SELECT key_id, sum(total_tokens)::bigint AS total_tokens
+          FROM usage_records
+         WHERE key_id = ANY(${[...keyIds]}::text[]) AND finished_at >= ${start} AND finished_at < ${end}
+         GROUP BY key_id
+         ORDER BY key_id`;
+      return rows.map((r) => ({ keyId: r.key_id, totalTokens: Number(r.total_tokens) }));
     },
 
     async ping() {

@@ -1,12 +1,18 @@
-import type { ChunkMessage, ErrorMessage, InferenceJob, ResultMessage } from "@gateway/contracts";
+import type { Prices } from "@gateway/config";
+import type { ChunkMessage, ErrorMessage, InferenceQueuePayload, RelayMessage, ResultMessage } from "@gateway/contracts";
 import type { Producer } from "@gateway/queue";
 import type { Response } from "express";
 import { AppError } from "../http/app-error.ts";
+import { embeddingsAdmitRequest } from "../embeddings/to-embeddings-job.ts";
+import type { Admission } from "../limits/admission.ts";
 import type { EdgeMetrics } from "../metrics.ts";
+import type { LoadShedder } from "../models/load-shedder.ts";
 import type { RelayHub } from "../relay/relay-hub.ts";
 import type { WorkerPresence } from "../relay/worker-presence.ts";
 
 export type Terminal = ResultMessage | ErrorMessage;
+/** Any job's last word: a chat job ends with a result or error, an embeddings job with embeddings or error. */
+export type AnyTerminal = Exclude<RelayMessage, ChunkMessage>;
 
 export interface CallDeps {
   hub: RelayHub;
@@ -15,30 +21,56 @@ export interface CallDeps {
   metrics: EdgeMetrics;
   /** Claims a client-supplied request id for a day; false if it was already used. */
   claimRequestId: (requestId: string) => Promise<boolean>;
+  /** Rate limits, concurrency and token quota: a ticket per admitted job. */
+  admission: Admission;
+  /** After a cancel or timeout, how long to keep listening for the worker's last word (what was produced). */
+  settleGraceMs: number;
+  /** For the cost of each completion (the same exact arithmetic billing uses). */
+  prices: Prices;
+  /** 503 when the model's queue is already too long; counts what waits for the estimate. */
+  shedder: LoadShedder;
 }
 
 /**
  * Runs one job through the queue and waits for its end. Chunks go to `onChunk` as they arrive;
  * the promise resolves with the result or error, a timeout error at the deadline, or undefined
  * if the client went away first. Every path but success cancels the job.
+ *
+ * The job is admitted first (429 otherwise; the rate limit headers are set on `res`). Its ticket
+ * is settled with the worker's last word, which carries what was produced, even when that word
+ * comes after the client left or the deadline passed; without one within the settle grace (a
+ * dead worker) the ticket is released with nothing counted, and reconciliation with billing
+ * catches up on anything that was billed after all.
  */
-export async function callWorker(
+export async function callWorker<R extends Exclude<AnyTerminal, ErrorMessage> = ResultMessage>(
   deps: CallDeps,
-  job: InferenceJob,
+  job: InferenceQueuePayload,
   res: Response,
   onChunk?: (message: ChunkMessage) => void,
-): Promise<Terminal | undefined> {
+): Promise<R | ErrorMessage | undefined> {
   if (deps.presence.workers === 0) {
     deps.metrics.rejections.inc({ reason: "unavailable" });
     throw new AppError("backend_unavailable", "no worker is available to serve this request", { retryAfter: 5 });
   }
+  deps.shedder.admit(job.model);
   if (res.locals.requestIdFromClient && !(await deps.claimRequestId(job.request_id))) {
     throw new AppError("request_id_conflict", "this x-request-id was already used; send a new one or none");
   }
 
+  const ticket = await (job.kind === "chat" ? deps.admission.admitChat(job) : deps.admission.admit(embeddingsAdmitRequest(job)));
+  for (const [name, value] of Object.entries(ticket.headers)) res.setHeader(name, value);
+
   const id = job.request_id;
-  let settle!: (t: Terminal | undefined) => void;
-  const ended = new Promise<Terminal | undefined>((resolve) => (settle = resolve));
+  let answered = false;
+  let grace: NodeJS.Timeout | undefined;
+  const finish = (message: AnyTerminal | undefined) => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(grace);
+    ticket.release(message?.type === "result" ? message.response.usage : message?.usage);
+  };
+  let settle!: (t: R | ErrorMessage | undefined) => void;
+  const ended = new Promise<R | ErrorMessage | undefined>((resolve) => (settle = resolve));
   const cancel = (reason: "client_disconnected" | "timeout") => {
     deps.metrics.cancellations.inc({ reason });
     deps.hub.cancel(id, reason).catch(() => undefined);
@@ -51,23 +83,54 @@ export async function callWorker(
     cancel("timeout");
     settle({ type: "error", request_id: id, code: "upstream_timeout", message: "the request timed out before the backend finished" });
   }, job.deadline_at - Date.now());
+  let done = false;
+  // A job re-delivered after its worker died streams again from seq 0: once a client has part of
+  // one delivery's answer, another delivery's chunks must not be spliced in (duplicated text).
+  let attempt: number | undefined;
+  let restarted = false;
   const unlisten = deps.hub.listen(id, (message) => {
-    if (message.type === "chunk") onChunk?.(message);
-    else settle(message);
+    if (message.type === "chunk") {
+      if (attempt !== undefined && (message.attempt ?? 1) !== attempt) {
+        if (restarted) return;
+        restarted = true;
+        deps.metrics.cancellations.inc({ reason: "restarted" });
+        deps.hub.cancel(id, "cancelled").catch(() => undefined);
+        settle({ type: "error", request_id: id, code: "upstream_error", message: "the worker serving this stream failed after sending part of the answer; the partial answer cannot be resumed" });
+        return;
+      }
+      attempt = message.attempt ?? 1;
+      if (!done) onChunk?.(message);
+      return;
+    }
+    // A chat job ends with a result, an embeddings job with embeddings (R says which), or either with an error.
+    settle(message as R | ErrorMessage);
+    finish(message);
+    if (done) unlisten();
   });
   res.once("close", onClose);
 
   try {
-    await deps.producer.add(id, job);
+    deps.shedder.enqueued(job);
+    await deps.producer.add(id, job, { priority: ticket.priority });
   } catch {
+    deps.shedder.dropped(job);
     settle({ type: "error", request_id: id, code: "backend_unavailable", message: "the job queue is unavailable", retry_after: 5 });
+    finish(undefined);
   }
   try {
     return await ended;
   } finally {
+    done = true;
     clearTimeout(timer);
-    unlisten();
     res.off("close", onClose);
+    if (answered) unlisten();
+    else {
+      grace = setTimeout(() => {
+        unlisten();
+        finish(undefined);
+      }, deps.settleGraceMs);
+      grace.unref();
+    }
   }
 }
 

@@ -1,8 +1,10 @@
 import type { GatewayConfig } from "@gateway/contracts";
-import { Router, json } from "express";
-import { authenticate } from "../auth/authenticate.ts";
-import type { KeyStore } from "../auth/config-key-store.ts";
+import { Router, json, type RequestHandler } from "express";
+import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
 import { requireJson } from "../http/require-json.ts";
+import type { ContentPolicy } from "../limits/content-policy.ts";
+import { limitHeadersOnError } from "../limits/limit-headers-on-error.ts";
+import { assertTierMaxTokens } from "../limits/tier-max-tokens.ts";
 import type { CallDeps } from "./call-worker.ts";
 import { chatRequestParser } from "./parse-chat-request.ts";
 import { respondJson } from "./respond-json.ts";
@@ -11,7 +13,9 @@ import { toInferenceJob } from "./to-inference-job.ts";
 
 export interface ChatRouteDeps extends CallDeps {
   config: GatewayConfig;
-  keys: KeyStore;
+  /** Puts the principal on res.locals, or 401. */
+  authenticate: RequestHandler;
+  contentPolicy: ContentPolicy;
   bodyLimit: string;
   requestTimeoutMs: number;
 }
@@ -19,18 +23,25 @@ export interface ChatRouteDeps extends CallDeps {
 export function chatCompletionsRoute(deps: ChatRouteDeps): Router {
   const parse = chatRequestParser(deps.config);
   const router = Router();
-  router.post("/v1/chat/completions", authenticate(deps.keys), requireJson, json({ limit: deps.bodyLimit }), async (req, res) => {
+  router.post("/v1/chat/completions", deps.authenticate, requireJson, json({ limit: deps.bodyLimit }), async (req, res) => {
     const startedAt = process.hrtime.bigint();
     const request = parse(req.body);
+    const { caller } = res.locals;
+    const tier = deps.config.tiers[caller.tier];
+    assertModelAllowed(res.locals.principal, request.model, deps.config);
+    assertTierMaxTokens(request, caller.tier, tier);
     const job = toInferenceJob(request, deps.config, {
       requestId: res.locals.requestId,
-      caller: res.locals.caller,
+      caller,
       replyTo: deps.hub.channel,
       now: Date.now(),
       timeoutMs: deps.requestTimeoutMs,
+      maxTokensCap: tier?.max_tokens,
     });
+    deps.contentPolicy(job.params.messages);
     if (job.stream) await respondStream(deps, job, res, request.stream_options?.include_usage === true, startedAt);
     else await respondJson(deps, job, res);
   });
+  router.use(limitHeadersOnError(deps.admission));
   return router;
 }

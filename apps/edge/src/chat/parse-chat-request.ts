@@ -8,6 +8,7 @@ import {
 } from "@gateway/contracts";
 import type { z } from "zod";
 import { AppError } from "../http/app-error.ts";
+import { modelIndex } from "../models/model-index.ts";
 
 const unsupported = new Set<string>(UNSUPPORTED_FIELDS);
 
@@ -36,7 +37,8 @@ function fieldIssues(issues: z.core.$ZodIssue[]): FieldIssue[] {
 export function chatRequestParser(config: GatewayConfig) {
   const schema = chatCompletionRequest({
     maxContentChars: config.max_content_chars,
-    models: new Map(config.models.map((m) => [m.id, { maxOutputTokens: m.max_output_tokens }])),
+    // Ids and aliases of models with a chat pool; the job carries the canonical id (toInferenceJob).
+    models: new Map([...modelIndex(config)].filter(([, m]) => m.backends.length > 0).map(([name, m]) => [name, { maxOutputTokens: m.max_output_tokens }])),
   });
   return (body: unknown): ChatCompletionRequest => {
     if (typeof body !== "object" || body === null || Array.isArray(body)) {

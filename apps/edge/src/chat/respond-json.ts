@@ -1,10 +1,13 @@
 import type { InferenceJob } from "@gateway/contracts";
 import type { Response } from "express";
+import { withCost } from "../usage/usage-cost.ts";
 import { callWorker, toAppError, type CallDeps } from "./call-worker.ts";
 
 export async function respondJson(deps: CallDeps, job: InferenceJob, res: Response): Promise<void> {
   const end = await callWorker(deps, job, res);
   if (!end) return;
   if (end.type === "error") throw toAppError(end);
-  res.json(end.response);
+  const usage = withCost(deps.prices, job.model, end.response.usage);
+  res.setHeader("x-usage-cost", usage.cost);
+  res.json({ ...end.response, usage });
 }

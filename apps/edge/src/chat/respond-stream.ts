@@ -1,6 +1,7 @@
 import type { ChatCompletionChunk, InferenceJob } from "@gateway/contracts";
 import type { Response } from "express";
 import { errorEnvelope } from "../http/error-envelope.ts";
+import { withCost } from "../usage/usage-cost.ts";
 import { callWorker, toAppError, type CallDeps } from "./call-worker.ts";
 
 const SSE_HEADERS = {
@@ -42,7 +43,10 @@ export async function respondStream(deps: CallDeps, job: InferenceJob, res: Resp
     } else {
       if (!opened) open();
       if (includeUsage) {
-        const { id, created, model, usage } = end.response;
+        const { id, created, model } = end.response;
+        // The cost is known only now, after the headers went out: it rides in the usage chunk
+        // (the SDKs keep the extra field), not in a trailer, which no SDK reads.
+        const usage = withCost(deps.prices, job.model, end.response.usage);
         const chunk: ChatCompletionChunk = { id, object: "chat.completion.chunk", created, model, choices: [], usage };
         send(JSON.stringify(chunk));
       }

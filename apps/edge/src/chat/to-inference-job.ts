@@ -9,6 +9,8 @@ export interface JobContext {
   replyTo: string;
   now: number;
   timeoutMs: number;
+  /** The caller's tier's max_tokens: a request that names none gets the smaller of this and the model's. */
+  maxTokensCap?: number | undefined;
 }
 
 /**
@@ -16,14 +18,15 @@ export interface JobContext {
  * and max_tokens always bounded (llama-server treats a missing one as "until the context ends").
  */
 export function toInferenceJob(req: ChatCompletionRequest, config: GatewayConfig, ctx: JobContext): InferenceJob {
-  const model = config.models.find((m) => m.id === req.model);
-  const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? model?.max_output_tokens ?? 1;
+  const model = config.models.find((m) => m.id === req.model || m.aliases.includes(req.model));
+  const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? Math.min(model?.max_output_tokens ?? 1, ctx.maxTokensCap ?? Infinity);
   const messages: ChatMessage[] = req.messages.map((m) => (m.name ? { role: m.role, content: text(m.content), name: m.name } : { role: m.role, content: text(m.content) }));
   return {
     v: 1,
     kind: "chat",
     request_id: ctx.requestId,
-    model: req.model,
+    // Aliases resolve here: workers, usage and prices know only canonical ids.
+    model: model?.id ?? req.model,
     caller: ctx.caller,
     params: {
       messages,

@@ -1,4 +1,5 @@
 import type { Caller } from "@gateway/contracts";
+import type { Principal } from "../auth/principal.ts";
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -8,6 +9,10 @@ declare global {
       /** True when the id came from the client's x-request-id header. */
       requestIdFromClient: boolean;
       caller: Caller;
+      /** The authenticated credential: caller plus what it allows (set by authenticate). */
+      principal: Principal;
+      /** True when the request carried the admin credential. */
+      admin?: boolean;
     }
   }
 }

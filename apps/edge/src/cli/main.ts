@@ -1,0 +1,41 @@
+import { ZodError, z } from "zod";
+import { readCliEnv } from "../env.ts";
+import { AppError } from "../http/app-error.ts";
+import { createEdgePrisma } from "../keys/edge-prisma.ts";
+import { parseCliArgs, USAGE, UsageError } from "./cli-args.ts";
+import { runKeysCommand } from "./keys-commands.ts";
+
+/** The operators' CLI: `pnpm gateway keys …`. Talks to the key store directly; every change is audited. */
+async function main(argv: string[]): Promise<number> {
+  const args = parseCliArgs(argv);
+  if (args.group !== "keys") {
+    console.log(USAGE);
+    return args.group === undefined ? 0 : 2;
+  }
+  const env = readCliEnv();
+  const prisma = createEdgePrisma(env.EDGE_DATABASE_URL);
+  try {
+    await runKeysCommand(args, env, prisma, { json: args.json, print: (line) => console.log(line) });
+    return 0;
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof UsageError) {
+    console.error(`${err.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  } else if (err instanceof ZodError) {
+    console.error(z.prettifyError(err));
+    process.exitCode = 2;
+  } else if (err instanceof AppError) {
+    console.error(err.message);
+    process.exitCode = 1;
+  } else {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  }
+}

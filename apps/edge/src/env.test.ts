@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { parseEdgeEnv } from "./env.ts";
+
+const minimal = { EDGE_DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/gateway_edge", LLAMA_SERVER_URLS: "http://127.0.0.1:8080" };
+
+describe("parseEdgeEnv", () => {
+  it("when only the key store and a backend are set, then limits, cache and billing take their defaults", () => {
+    expect(parseEdgeEnv(minimal)).toMatchObject({ KEY_CACHE_TTL_MS: 5_000, LIMIT_LEASE_MS: 30_000, SETTLE_GRACE_MS: 10_000, CONTENT_BLOCKED_PATTERNS: [] });
+    expect(parseEdgeEnv(minimal).BILLING_URL).toBeUndefined();
+  });
+
+  it("when the old GATEWAY_API_KEYS is still set, then start-up fails and says how to move the keys", () => {
+    expect(() => parseEdgeEnv({ ...minimal, GATEWAY_API_KEYS: "sk-0123456789abcdef:t:free" })).toThrow(/GATEWAY_API_KEYS[\s\S]*keys import|keys import[\s\S]*GATEWAY_API_KEYS/);
+  });
+
+  it("when optional secrets are blank (as compose passes unset variables), then they are unset", () => {
+    expect(parseEdgeEnv({ ...minimal, ADMIN_API_KEY: "", JWT_HS256_SECRET: "", BILLING_URL: "", BILLING_INTERNAL_TOKEN: "" }).ADMIN_API_KEY).toBeUndefined();
+  });
+
+  it.each([
+    ["a short admin credential", { ADMIN_API_KEY: "short" }, /ADMIN_API_KEY/],
+    ["both JWT secret and JWKS", { JWT_HS256_SECRET: "s".repeat(32), JWT_JWKS_URL: "https://idp/jwks.json" }, /JWT_JWKS_URL/],
+    ["a billing URL without its token", { BILLING_URL: "http://billing:8082" }, /BILLING_INTERNAL_TOKEN/],
+    ["a default JWT tier that is not configured", { JWT_DEFAULT_TIER: "gold" }, /JWT_DEFAULT_TIER/],
+    ["no key store", { EDGE_DATABASE_URL: undefined }, /EDGE_DATABASE_URL/],
+  ])("when given %s, then start-up fails naming it", (_name, extra, message) => {
+    expect(() => parseEdgeEnv({ ...minimal, ...extra })).toThrow(message);
+  });
+});

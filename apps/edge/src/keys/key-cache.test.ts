@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { KeyCache } from "./key-cache.ts";
+import type { SecretMatch } from "./key-repository.ts";
+
+function harness(ttlMs = 1_000, maxEntries?: number) {
+  let now = 0;
+  const loads: string[] = [];
+  let answer: SecretMatch | undefined = { key: { id: "key_1" } as SecretMatch["key"], secretExpiresAt: null };
+  let gate: Promise<void> = Promise.resolve();
+  const cache = new KeyCache(
+    async (hash) => {
+      loads.push(hash);
+      await gate;
+      return answer;
+    },
+    { ttlMs, now: () => now, ...(maxEntries !== undefined && { maxEntries }) },
+  );
+  return {
+    cache,
+    loads,
+    tick: (ms: number) => (now += ms),
+    set: (value: SecretMatch | undefined) => (answer = value),
+    hold: () => {
+      let open!: () => void;
+      gate = new Promise((r) => (open = r));
+      return () => open();
+    },
+  };
+}
+
+describe("KeyCache", () => {
+  it("when a key is looked up again within half the TTL, then it comes from memory", async () => {
+    const h = harness();
+    await h.cache.get("a");
+    h.tick(499);
+    await h.cache.get("a");
+    expect(h.loads).toEqual(["a"]);
+  });
+
+  it("when an entry is older than half the TTL, then it is served and refreshed in the background", async () => {
+    const h = harness();
+    await h.cache.get("a");
+    h.tick(600);
+    h.set(undefined);
+    expect(await h.cache.get("a")).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.loads).toEqual(["a", "a"]);
+    expect(await h.cache.get("a")).toBeNull();
+  });
+
+  it("when an entry is as old as the TTL, then it is never served: the lookup waits for the store", async () => {
+    const h = harness();
+    await h.cache.get("a");
+    h.tick(1_000);
+    h.set(undefined);
+    expect(await h.cache.get("a")).toBeNull();
+  });
+
+  it("when many requests miss the same hash at once, then the store is asked once", async () => {
+    const h = harness();
+    const open = h.hold();
+    const all = Promise.all(Array.from({ length: 20 }, () => h.cache.get("a")));
+    open();
+    await all;
+    expect(h.loads).toEqual(["a"]);
+  });
+
+  it("when an unknown hash is asked again, then the miss is cached too", async () => {
+    const h = harness();
+    h.set(undefined);
+    await h.cache.get("nope");
+    await h.cache.get("nope");
+    expect(h.loads).toEqual(["nope"]);
+  });
+
+  it("when the cache is full, then the stalest entry goes", async () => {
+    const h = harness(1_000, 2);
+    await h.cache.get("a");
+    await h.cache.get("b");
+    await h.cache.get("c");
+    await h.cache.get("a");
+    expect(h.loads).toEqual(["a", "b", "c", "a"]);
+  });
+});

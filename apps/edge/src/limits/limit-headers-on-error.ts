@@ -1,0 +1,18 @@
+import type { ErrorRequestHandler } from "express";
+import type { Admission } from "./admission.ts";
+
+/**
+ * For a known caller's request that failed before admission (validation, tier, policy), adds the
+ * rate limit headers admission would have set, then hands the error on: every response to an
+ * authenticated call carries them. Costs a read-only Redis round trip, on error paths only.
+ */
+export function limitHeadersOnError(admission: Admission): ErrorRequestHandler {
+  return async (err, _req, res, next) => {
+    const caller = res.locals.caller;
+    if (caller && !res.headersSent && !res.hasHeader("x-ratelimit-limit-requests")) {
+      const headers = await admission.peekHeaders(caller).catch(() => ({}));
+      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    }
+    next(err);
+  };
+}

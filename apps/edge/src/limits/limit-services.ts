@@ -1,0 +1,55 @@
+import type { Logger, Registry } from "@gateway/observability";
+import type { Redis } from "ioredis";
+import type { EdgeEnv } from "../env.ts";
+import type { BillingClient } from "../usage/billing-client.ts";
+import { Admission } from "./admission.ts";
+import { contentPolicy, type ContentPolicy } from "./content-policy.ts";
+import { LeaseKeeper } from "./lease-keeper.ts";
+import { limitMetrics } from "./limit-metrics.ts";
+import { tokenizedCount } from "./prompt-tokens.ts";
+import { QuotaReconciler } from "./quota-reconciler.ts";
+
+export interface LimitServices {
+  admission: Admission;
+  contentPolicy: ContentPolicy;
+  leases: LeaseKeeper;
+  reconciler: QuotaReconciler | undefined;
+  start(): void;
+  /** Stops the timers and gives back what this process still holds. */
+  stop(): Promise<void>;
+}
+
+/** Admission (rate, concurrency, tokens), lease renewal and reconciliation, wired from the environment. */
+export function createLimitServices(env: EdgeEnv, redis: Redis, billing: BillingClient | undefined, registry: Registry, logger: Logger): LimitServices {
+  const metrics = limitMetrics(registry);
+  const leases = new LeaseKeeper(redis, env.LIMIT_LEASE_MS, logger);
+  const admission = new Admission({
+    redis,
+    namespace: env.QUEUE_PREFIX,
+    tiers: env.gateway.tiers,
+    leaseMs: env.LIMIT_LEASE_MS,
+    leases,
+    metrics,
+    logger,
+    tokenized: tokenizedCount(env.gateway, env.TOKENIZE_TIMEOUT_MS),
+  });
+  const reconciler = billing
+    ? new QuotaReconciler({ redis, namespace: env.QUEUE_PREFIX, billing, intervalMs: env.RECONCILE_INTERVAL_MS, edgeId: env.EDGE_ID, metrics, logger })
+    : undefined;
+  return {
+    admission,
+    contentPolicy: contentPolicy(env.CONTENT_BLOCKED_PATTERNS, metrics),
+    leases,
+    reconciler,
+    start() {
+      leases.start();
+      reconciler?.start();
+    },
+    async stop() {
+      leases.stop();
+      reconciler?.stop();
+      admission.close();
+      await leases.releaseAll();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { z } from "zod";
+
+/** OpenAI's own limit on inputs per request; clients such as LangChain batch up to it. */
+export const MAX_EMBEDDING_INPUTS = 2048;
+/** Largest token id accepted in a token-array input (llama.cpp ids are int32). */
+const MAX_TOKEN_ID = 2 ** 31 - 1;
+
+export const EmbeddingEncoding = z.enum(["float", "base64"]);
+export type EmbeddingEncoding = z.infer<typeof EmbeddingEncoding>;
+
+/** One prompt to embed, after normalisation: text, or token ids as llama-server accepts them. */
+export const EmbeddingPrompt = z.union([z.string(), z.array(z.number().int())]);
+export type EmbeddingPrompt = z.infer<typeof EmbeddingPrompt>;
+
+export interface EmbeddingsLimits {
+  /** Longest accepted text input in characters, and longest token-array input. */
+  maxInputChars: number;
+  /** Model names (ids and aliases) that have an embeddings pool. */
+  models: ReadonlySet<string>;
+}
+
+/** Fields of OpenAI's embeddings API this gateway refuses rather than ignores. */
+export const EMBEDDINGS_UNSUPPORTED_FIELDS = ["dimensions"] as const;
+
+/**
+ * The embeddings request, validated against the configured models: `input` is a string, an
+ * array of strings, an array of token ids, or an array of token arrays, never empty, at most
+ * MAX_EMBEDDING_INPUTS of them, each bounded. Unknown fields are rejected as for chat.
+ */
+export function embeddingsRequest(limits: EmbeddingsLimits) {
+  const text = z.string().min(1, "must not be empty").max(limits.maxInputChars, `must be at most ${limits.maxInputChars} characters`);
+  const tokens = z
+    .array(z.number().int().min(0).max(MAX_TOKEN_ID))
+    .min(1, "must not be empty")
+    .max(limits.maxInputChars, `must be at most ${limits.maxInputChars} tokens`);
+  const many = <T extends z.ZodType>(item: T) =>
+    z.array(item).min(1, "must not be empty").max(MAX_EMBEDDING_INPUTS, `must have at most ${MAX_EMBEDDING_INPUTS} items`);
+  return z
+    .strictObject({
+      model: z.string().min(1),
+      input: z.union([text, many(text), tokens, many(tokens)]),
+      encoding_format: EmbeddingEncoding.optional(),
+      user: z.string().max(256).optional(),
+      ...Object.fromEntries(EMBEDDINGS_UNSUPPORTED_FIELDS.map((f) => [f, z.never("is not supported by this gateway").optional()])),
+    })
+    .superRefine((req, ctx) => {
+      if (!limits.models.has(req.model)) {
+        ctx.addIssue({ code: "custom", path: ["model"], message: `unknown embeddings model '${req.model}'`, params: { kind: "model_not_found" } });
+      }
+    });
+}
+export type EmbeddingsRequest = z.infer<ReturnType<typeof embeddingsRequest>>;
+
+/** The request's input as a list of prompts: a bare string or token array is one prompt. */
+export function embeddingPrompts(input: EmbeddingsRequest["input"]): EmbeddingPrompt[] {
+  if (typeof input === "string") return [input];
+  if (input.length > 0 && typeof input[0] === "number") return [input as number[]];
+  return input as EmbeddingPrompt[];
+}
+
+export const EmbeddingsUsage = z.object({
+  prompt_tokens: z.number().int().min(0),
+  total_tokens: z.number().int().min(0),
+});
+export type EmbeddingsUsage = z.infer<typeof EmbeddingsUsage>;
+
+export const Embedding = z.object({
+  object: z.literal("embedding"),
+  index: z.number().int().min(0),
+  /** Floats, or with encoding_format "base64" the little-endian float32 bytes in base64. */
+  embedding: z.union([z.array(z.number()), z.string()]),
+});
+export type Embedding = z.infer<typeof Embedding>;
+
+export const EmbeddingsResponse = z.object({
+  object: z.literal("list"),
+  data: z.array(Embedding),
+  model: z.string(),
+  usage: EmbeddingsUsage,
+});
+export type EmbeddingsResponse = z.infer<typeof EmbeddingsResponse>;

@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { BackendState, BreakerState } from "./models.ts";
+
+const count = z.number().int().min(0);
+
+/** What a backend told a worker's prober about its model (`/props`, `/v1/models`), where it did. */
+export const BackendMeta = z.object({
+  /** Context per slot (llama-server's n_ctx / -np): the longest prompt + completion one request may have. */
+  n_ctx: count.optional(),
+  n_ctx_train: count.optional(),
+  n_params: count.optional(),
+  /** Model file size in bytes. */
+  size: count.optional(),
+  n_vocab: count.optional(),
+  n_embd: count.optional(),
+  model_path: z.string().optional(),
+  /** Whether the model ships a chat template (without one llama-server falls back to ChatML). */
+  chat_template: z.boolean().optional(),
+  /** Inferred from the model file name (e.g. "Q4_K_M"), as llama-server does not report them. */
+  architecture: z.string().optional(),
+  quantization: z.string().optional(),
+});
+export type BackendMeta = z.infer<typeof BackendMeta>;
+
+export const BackendSnapshot = z.object({
+  url: z.string(),
+  state: BackendState,
+  breaker: BreakerState,
+  slots: count,
+  /** Slots `/slots` showed processing at the last probe; null when the build has no /slots. */
+  busy: count.nullable(),
+  /** Slot leases held on it by every worker together (the cross-replica semaphore). */
+  leased: count,
+  probed_at: z.number().int(),
+  meta: BackendMeta,
+});
+export type BackendSnapshot = z.infer<typeof BackendSnapshot>;
+
+export const ModelSnapshot = z.object({
+  id: z.string(),
+  chat: z.array(z.string()),
+  embeddings: z.array(z.string()),
+  /** Recent mean time a job of this model held a slot (ms), for the edge's queue-wait estimate. */
+  service_ms: z.number().min(0).nullable(),
+});
+export type ModelSnapshot = z.infer<typeof ModelSnapshot>;
+
+/**
+ * One worker's view of the pools, refreshed every probe round in the registry hash under its
+ * worker id. Readers ignore entries whose `at` is older than their staleness bound.
+ */
+export const WorkerRegistry = z.object({
+  v: z.literal(1),
+  worker_id: z.string(),
+  /** Epoch ms of this snapshot: the registry's heartbeat. */
+  at: z.number().int(),
+  backends: z.array(BackendSnapshot),
+  models: z.array(ModelSnapshot),
+});
+export type WorkerRegistry = z.infer<typeof WorkerRegistry>;
+
+/** Hash: worker id → WorkerRegistry JSON. */
+export const registryKey = (ns: string) => `${ns}:registry`;
+/** Sorted set of slot leases on one backend, scored by expiry (Redis server time, ms). */
+export const slotLeasesKey = (ns: string, backendUrl: string) => `${ns}:slots:${backendUrl}`;
+/** Sorted set of request ids queued for a model and not yet holding a slot, scored by deadline (epoch ms). */
+export const pendingKey = (ns: string, model: string) => `${ns}:pending:${model}`;
+/** Where a worker leaves an embeddings response body for the edge to take (too large for pub/sub). */
+export const embeddingsResultKey = (ns: string, requestId: string) => `${ns}:embeddings:${requestId}`;
