@@ -44,6 +44,16 @@ check "prometheus: prometheus.yml is valid" promtool check config infra/promethe
 check "prometheus: alerts.yml is valid" promtool check rules infra/prometheus/alerts.yml
 check "prometheus: alert rule unit tests pass" promtool test rules infra/prometheus/tests/*.yml
 
+# An alert without a unit test has never been seen to fire (or to stay quiet).
+alerts_tested() {
+  local missing=0 alert
+  for alert in $(grep -oP '^\s*- alert:\s*\K\S+' infra/prometheus/alerts.yml); do
+    grep -qE "alertname:\s*${alert}\s*$" infra/prometheus/tests/*.yml || { echo "no promtool test for $alert"; missing=1; }
+  done
+  return "$missing"
+}
+check "prometheus: every alert has a unit test" alerts_tested
+
 # Every dashboard must parse, reference Prometheus only by the provisioned uid (a dashboard
 # exported with ${DS_...} or another uid shows "datasource not found"), and have a unique uid.
 # Its PromQL is written out as recording rules so promtool parses every expression.

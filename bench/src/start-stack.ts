@@ -65,46 +65,51 @@ export async function startStack(): Promise<Stack> {
   const [edgePort, workerPort, billingPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const common = { REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, GATEWAY_CONFIG_FILE: configFile, LOG_LEVEL: "warn", NODE_ENV: "production" };
   const services: ServiceProcess[] = [fast.process, paced.process];
-  services.push(
-    await startService({
-      name: "billing",
-      nodeArgs,
-      cwd: `${root}apps/billing`,
-      env: { ...common, PORT: String(billingPort), BILLING_DATABASE_URL: database.url, BILLING_INTERNAL_TOKEN: "bench-internal-token-0123456789" },
-      readyUrl: `http://127.0.0.1:${billingPort}/readyz`,
-    }),
-    await startService({
-      name: "worker",
-      nodeArgs,
-      cwd: `${root}apps/worker`,
-      env: { ...common, PORT: String(workerPort) },
-      readyUrl: `http://127.0.0.1:${workerPort}/readyz`,
-    }),
-    await startService({
-      name: "edge",
-      nodeArgs,
-      cwd: `${root}apps/edge`,
-      env: { ...common, PORT: String(edgePort), EDGE_DATABASE_URL: edgeDatabase.url, ADMIN_API_KEY: adminKey },
-      readyUrl: `http://127.0.0.1:${edgePort}/readyz`,
-    }),
-  );
-  // Keys live in the edge's database: one is made through the admin API, as an operator would.
-  const created = await fetch(`http://127.0.0.1:${edgePort}/v1/admin/keys`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-    body: JSON.stringify({ tenant_id: "bench", name: "bench", tier: "enterprise" }),
-  });
-  if (created.status !== 201) throw new Error(`creating the bench key failed: ${created.status} ${await created.text()}`);
-  const { secret: apiKey } = (await created.json()) as { secret: string };
-  return {
-    edge: `http://127.0.0.1:${edgePort}`,
-    apiKey,
-    sims: { fast: fast.url, paced: paced.url },
-    async stop() {
-      for (const s of services.reverse()) await s.stop();
-      await edgeDatabase.drop();
-      await Promise.all([template.drop(), edgeTemplate.drop()]);
-      await cleanPrefix(prefix);
-    },
+  const stop = async () => {
+    for (const s of services.reverse()) await s.stop();
+    await Promise.all([template.drop(), edgeTemplate.drop()]);
+    await cleanPrefix(prefix);
   };
+  try {
+    services.push(
+      await startService({
+        name: "billing",
+        nodeArgs,
+        cwd: `${root}apps/billing`,
+        env: { ...common, PORT: String(billingPort), BILLING_DATABASE_URL: database.url, BILLING_INTERNAL_TOKEN: "bench-internal-token-0123456789" },
+        readyUrl: `http://127.0.0.1:${billingPort}/readyz`,
+      }),
+    );
+    services.push(
+      await startService({
+        name: "worker",
+        nodeArgs,
+        cwd: `${root}apps/worker`,
+        env: { ...common, PORT: String(workerPort) },
+        readyUrl: `http://127.0.0.1:${workerPort}/readyz`,
+      }),
+    );
+    services.push(
+      await startService({
+        name: "edge",
+        nodeArgs,
+        cwd: `${root}apps/edge`,
+        env: { ...common, PORT: String(edgePort), EDGE_DATABASE_URL: edgeDatabase.url, ADMIN_API_KEY: adminKey },
+        readyUrl: `http://127.0.0.1:${edgePort}/readyz`,
+      }),
+    );
+    // Keys live in the edge's database: one is made through the admin API, as an operator would.
+    const created = await fetch(`http://127.0.0.1:${edgePort}/v1/admin/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ tenant_id: "bench", name: "bench", tier: "enterprise" }),
+    });
+    if (created.status !== 201) throw new Error(`creating the bench key failed: ${created.status} ${await created.text()}`);
+    const { secret: apiKey } = (await created.json()) as { secret: string };
+    return { edge: `http://127.0.0.1:${edgePort}`, apiKey, sims: { fast: fast.url, paced: paced.url }, stop };
+  } catch (err) {
+    // A stack that fails to come up must not leave simulators and services running (and skewing the next bench).
+    await stop();
+    throw err;
+  }
 }

@@ -9,7 +9,8 @@ const BOUND_MS = 500;
 let system: System;
 
 beforeAll(async () => {
-  system = await startSystem({ sim: { interTokenMs: 20, naturalTokens: 500 } });
+  // No resume grace: a disconnect must cancel at once for the bound below.
+  system = await startSystem({ sim: { interTokenMs: 20, naturalTokens: 500 }, edgeEnv: { STREAM_RESUME_GRACE_MS: "0" } });
 });
 afterAll(() => system?.stop());
 

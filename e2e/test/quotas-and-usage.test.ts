@@ -15,7 +15,7 @@ beforeAll(async () => {
     // 20 ms a token: a 16-token answer takes ~300 ms, long enough to cancel or kill mid-way.
     sim: { slots: 8, interTokenMs: 20, naturalTokens: 16 },
     workerEnv: { LOCK_DURATION_MS: "1000" },
-    edgeEnv: { LIMIT_LEASE_MS: "2000", SETTLE_GRACE_MS: "2000", RECONCILE_INTERVAL_MS: "1000", REQUEST_TIMEOUT_MS: "8000" },
+    edgeEnv: { LIMIT_LEASE_MS: "2000", SETTLE_GRACE_MS: "2000", RECONCILE_INTERVAL_MS: "1000", REQUEST_TIMEOUT_MS: "8000", STREAM_RESUME_GRACE_MS: "0" },
     gateway: {
       tiers: {
         ...DEFAULT_TIERS,

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ApiKeyWithSecret } from "@gateway/contracts";
+import { ApiKeyWithSecret, DEFAULT_TIERS, type TierConfig } from "@gateway/contracts";
 import { startLlamaSim, type LlamaSim, type LlamaSimOptions } from "@gateway/test-kit/llama-sim";
 import { createTestDatabase, type TestDatabase } from "@gateway/test-kit/postgres";
 import { freePort, startService, type ServiceProcess } from "@gateway/test-kit/processes";
@@ -15,6 +15,9 @@ export const MODEL = "stories-sim";
 export const PRICE = { prompt_per_1k: "0.0015", completion_per_1k: "0.002" };
 export const TENANT = "tenant-e2e";
 export const ADMIN_KEY = "e2e-admin-key-0123456789abcdef0123456789";
+/** The default key's tier: far above any test's load, so only the tests about limits meet limits. */
+export const UNLIMITED_TIER = "e2e-unlimited";
+const UNLIMITED: TierConfig = { requests_per_minute: 10_000_000, tokens_per_day: 1_000_000_000_000, max_tokens: 100_000, max_concurrent: 100_000, priority: 10 };
 
 export interface System {
   prefix: string;
@@ -32,6 +35,8 @@ export interface System {
   edgeDb: pg.Client;
   services: Record<"edge" | "worker" | "billing", ServiceProcess>;
   edges: ServiceProcess[];
+  /** Base URLs of billing's and every started worker's HTTP server (/readyz, /metrics). */
+  serviceUrls: { billing: string; workers: string[] };
   /** Creates a key through the admin API, as an operator would. */
   createKey(fields: { tier: string; tenant_id?: string; name?: string; allowed_models?: string[] }): Promise<ApiKeyWithSecret>;
   /** Starts another worker process (e.g. after killing one). */
@@ -46,9 +51,9 @@ export interface SystemOptions {
   edgeEnv?: Record<string, string>;
   /** Edge replicas: separate processes on the same Redis and database. */
   edges?: number;
-  /** Tier of the key in `apiKey` (enterprise: generous, so only tests about limits meet them). */
+  /** Tier of the key in `apiKey` (default UNLIMITED_TIER). */
   tier?: string;
-  /** Extra GatewayConfig fields, e.g. `tiers`. */
+  /** Extra GatewayConfig fields; `tiers` are added to the default tiers and UNLIMITED_TIER. */
   gateway?: Record<string, unknown>;
   /** Extra fields of MODEL's config, e.g. `aliases` or `embedding_backends`. */
   model?: (sims: LlamaSim[]) => Record<string, unknown>;
@@ -66,91 +71,124 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const [billingDb, edgeDatabase] = databases as [TestDatabase, TestDatabase];
   const sims = await Promise.all(Array.from({ length: options.backends ?? 1 }, () => startLlamaSim(options.sim)));
   const configFile = join(mkdtempSync(join(tmpdir(), "gw-e2e-")), "gateway.json");
-  writeFileSync(configFile, JSON.stringify({ models: [{ id: MODEL, backends: sims.map((s) => s.url), max_output_tokens: 256, price: PRICE, ...options.model?.(sims) }], ...options.gateway }));
+  const { tiers, ...gateway } = options.gateway ?? {};
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      models: [{ id: MODEL, backends: sims.map((s) => s.url), max_output_tokens: 256, price: PRICE, ...options.model?.(sims) }],
+      ...gateway,
+      tiers: { ...DEFAULT_TIERS, [UNLIMITED_TIER]: UNLIMITED, ...(tiers as Record<string, TierConfig> | undefined) },
+    }),
+  );
 
   const [workerPort, billingPort] = await Promise.all([freePort(), freePort()]);
   const common = { REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, GATEWAY_CONFIG_FILE: configFile, HOST: "127.0.0.1", LOG_LEVEL: "warn" };
   const internalToken = "e2e-internal-token-0123456789";
-  const billing = await startService({
-    name: "billing",
-    cwd: APPS.billing,
-    env: { ...common, PORT: String(billingPort), BILLING_DATABASE_URL: billingDb.url, BILLING_INTERNAL_TOKEN: internalToken },
-    readyUrl: `http://127.0.0.1:${billingPort}/readyz`,
-  });
-  const workers: ServiceProcess[] = [];
-  const startWorker = async (env: Record<string, string> = {}) => {
-    const port = workers.length === 0 ? workerPort : await freePort();
-    const worker = await startService({
-      name: `worker-${workers.length}`,
-      cwd: APPS.worker,
-      env: { ...common, PORT: String(port), ...options.workerEnv, ...env },
-      readyUrl: `http://127.0.0.1:${port}/readyz`,
-    });
-    workers.push(worker);
-    return worker;
+  // Everything started so far, so that a system that fails to come up leaves no process behind.
+  const started: ServiceProcess[] = [];
+  const tracked = async (starting: Promise<ServiceProcess>) => {
+    const service = await starting;
+    started.push(service);
+    return service;
   };
-  const worker = await startWorker();
-  const edgePorts = await Promise.all(Array.from({ length: options.edges ?? 1 }, () => freePort()));
-  const edges = await Promise.all(
-    edgePorts.map((port, i) =>
-      startService({
-        name: `edge-${i}`,
-        cwd: APPS.edge,
-        env: {
-          ...common,
-          PORT: String(port),
-          EDGE_DATABASE_URL: edgeDatabase.url,
-          ADMIN_API_KEY: ADMIN_KEY,
-          BILLING_URL: `http://127.0.0.1:${billingPort}`,
-          BILLING_INTERNAL_TOKEN: internalToken,
-          ...options.edgeEnv,
+  try {
+    const billing = await tracked(startService({
+      name: "billing",
+      cwd: APPS.billing,
+      env: { ...common, PORT: String(billingPort), BILLING_DATABASE_URL: billingDb.url, BILLING_INTERNAL_TOKEN: internalToken },
+      readyUrl: `http://127.0.0.1:${billingPort}/readyz`,
+    }));
+    const workers: ServiceProcess[] = [];
+    const workerUrls: string[] = [];
+    const startWorker = async (env: Record<string, string> = {}) => {
+      const port = workers.length === 0 ? workerPort : await freePort();
+      const worker = await tracked(
+        startService({
+          name: `worker-${workers.length}`,
+          cwd: APPS.worker,
+          env: { ...common, PORT: String(port), ...options.workerEnv, ...env },
+          readyUrl: `http://127.0.0.1:${port}/readyz`,
+        }),
+      );
+      workers.push(worker);
+      workerUrls.push(`http://127.0.0.1:${port}`);
+      return worker;
+    };
+    const worker = await startWorker();
+    const edgePorts = await Promise.all(Array.from({ length: options.edges ?? 1 }, () => freePort()));
+    const edgeStarts = await Promise.allSettled(
+      edgePorts.map((port, i) =>
+        tracked(
+          startService({
+            name: `edge-${i}`,
+            cwd: APPS.edge,
+            env: {
+              ...common,
+              PORT: String(port),
+              EDGE_DATABASE_URL: edgeDatabase.url,
+              ADMIN_API_KEY: ADMIN_KEY,
+              BILLING_URL: `http://127.0.0.1:${billingPort}`,
+              BILLING_INTERNAL_TOKEN: internalToken,
+              ...options.edgeEnv,
+            },
+            readyUrl: `http://127.0.0.1:${port}/readyz`,
+          }),
+        ),
+      ),
+    );
+    const failedEdge = edgeStarts.find((r) => r.status === "rejected");
+    if (failedEdge) throw failedEdge.reason;
+    const edges = edgeStarts.map((r) => (r as PromiseFulfilledResult<ServiceProcess>).value);
+    const edgeUrls = edgePorts.map((port) => `http://127.0.0.1:${port}`);
+    const db = new pg.Client({ connectionString: billingDb.url });
+    const edgeDb = new pg.Client({ connectionString: edgeDatabase.url });
+    await Promise.all([db.connect(), edgeDb.connect()]);
+
+    const createKey: System["createKey"] = async (fields) => {
+      const res = await fetch(`${edgeUrls[0]}/v1/admin/keys`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ tenant_id: TENANT, name: "e2e", ...fields }),
+      });
+      if (res.status !== 201) throw new Error(`creating a key failed: ${res.status} ${await res.text()}`);
+      return ApiKeyWithSecret.parse(await res.json());
+    };
+    const key = await createKey({ tier: options.tier ?? UNLIMITED_TIER });
+
+    return {
+      prefix,
+      edgeUrl: edgeUrls[0]!,
+      edgeUrls,
+      apiKey: key.secret,
+      keyId: key.id,
+      sims,
+      services: {
+        edge: edges[0]!,
+        billing,
+        get worker() {
+          return workers.at(-1) ?? worker;
         },
-        readyUrl: `http://127.0.0.1:${port}/readyz`,
-      }),
-    ),
-  );
-  const edgeUrls = edgePorts.map((port) => `http://127.0.0.1:${port}`);
-  const db = new pg.Client({ connectionString: billingDb.url });
-  const edgeDb = new pg.Client({ connectionString: edgeDatabase.url });
-  await Promise.all([db.connect(), edgeDb.connect()]);
-
-  const createKey: System["createKey"] = async (fields) => {
-    const res = await fetch(`${edgeUrls[0]}/v1/admin/keys`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({ tenant_id: TENANT, name: "e2e", ...fields }),
-    });
-    if (res.status !== 201) throw new Error(`creating a key failed: ${res.status} ${await res.text()}`);
-    return ApiKeyWithSecret.parse(await res.json());
-  };
-  const key = await createKey({ tier: options.tier ?? "enterprise" });
-
-  return {
-    prefix,
-    edgeUrl: edgeUrls[0]!,
-    edgeUrls,
-    apiKey: key.secret,
-    keyId: key.id,
-    sims,
-    services: {
-      edge: edges[0]!,
-      billing,
-      get worker() {
-        return workers.at(-1) ?? worker;
       },
-    },
-    edges,
-    db,
-    edgeDb,
-    openai: new OpenAI({ apiKey: key.secret, baseURL: `${edgeUrls[0]}/v1`, maxRetries: 0 }),
-    createKey,
-    startWorker,
-    async stop() {
-      await Promise.all([...edges, ...workers, billing].map((s) => s.stop()));
-      await Promise.all([db.end(), edgeDb.end()]);
-      await Promise.all(sims.map((s) => s.close()));
-      await Promise.all(databases.map((d) => d.drop()));
-      await cleanPrefix(prefix);
-    },
-  };
+      edges,
+      serviceUrls: { billing: `http://127.0.0.1:${billingPort}`, workers: workerUrls },
+      db,
+      edgeDb,
+      openai: new OpenAI({ apiKey: key.secret, baseURL: `${edgeUrls[0]}/v1`, maxRetries: 0 }),
+      createKey,
+      startWorker,
+      async stop() {
+        await Promise.all([...edges, ...workers, billing].map((s) => s.stop()));
+        await Promise.all([db.end(), edgeDb.end()]);
+        await Promise.all(sims.map((s) => s.close()));
+        await Promise.all(databases.map((d) => d.drop()));
+        await cleanPrefix(prefix);
+      },
+    };
+  } catch (err) {
+    await Promise.all(started.map((service) => service.stop("SIGKILL")));
+    await Promise.all(sims.map((sim) => sim.close()));
+    await Promise.all(databases.map((d) => d.drop()));
+    await cleanPrefix(prefix);
+    throw err;
+  }
 }

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { loadGatewayConfig } from "@gateway/config";
 import { createLogger, createRegistry } from "@gateway/observability";
-import { createRedis } from "@gateway/queue";
+import { createRedis, watchQueueDepth } from "@gateway/queue";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { createBilling } from "./create-billing.ts";
 import { readEnv } from "./env.ts";
@@ -12,17 +12,20 @@ const logger = createLogger({ service: "billing", level: env.LOG_LEVEL });
 const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: env.BILLING_DATABASE_URL }) });
 const redis = createRedis(env.REDIS_URL, "blocking");
 
+const registry = createRegistry("billing");
 const billing = createBilling({
   prisma,
   redis,
   gateway: loadGatewayConfig(env),
-  registry: createRegistry("billing"),
+  registry,
   logger,
   queuePrefix: env.QUEUE_PREFIX,
   concurrency: env.USAGE_CONCURRENCY,
   internalToken: env.BILLING_INTERNAL_TOKEN,
 });
 
+// Counted on scrape only, bounded by a timeout: this connection waits out Redis outages.
+const depth = watchQueueDepth(["usage"], { connection: redis, prefix: env.QUEUE_PREFIX, registry });
 const server = billing.app.listen(env.PORT, env.HOST);
 await once(server, "listening");
 const address = server.address();
@@ -49,6 +52,7 @@ async function shutdown(signal: string): Promise<void> {
   await closed;
   // Waits for in-flight jobs: a usage row is either written or its job goes back to the queue.
   await billing.consumer.close();
+  await depth.close();
   await prisma.$disconnect();
   await redis.quit();
   logger.info("stopped");

@@ -2,18 +2,23 @@ import type { Logger, Registry } from "@gateway/observability";
 import express from "express";
 import { adminRoutes, type AdminRouteDeps } from "./admin/admin-routes.ts";
 import { chatCompletionsRoute, type ChatRouteDeps } from "./chat/chat-completions-route.ts";
+import { docsRoutes } from "./docs/docs-routes.ts";
 import { embeddingsRoute, type EmbeddingsRouteDeps } from "./embeddings/embeddings-route.ts";
 import { errorHandler } from "./http/error-handler.ts";
 import { healthRoutes, type HealthDeps } from "./http/health-routes.ts";
 import "./http/locals.ts";
 import { observeRequests } from "./http/observe-requests.ts";
+import { refuseWhileDraining } from "./http/refuse-while-draining.ts";
 import { requestId } from "./http/request-id.ts";
 import { unmatchedRoute } from "./http/routes-table.ts";
+import { conversationsRoutes, type ConversationRouteDeps } from "./conversations/conversations-routes.ts";
+import { jobsRoutes, type JobRouteDeps } from "./jobs/jobs-routes.ts";
 import { keyRoutes } from "./keys/key-routes.ts";
 import { modelsRoute, type ModelRouteDeps } from "./models/models-route.ts";
+import { chatResumeRoute } from "./resume/chat-resume-route.ts";
 import { usageRoutes, type UsageRouteDeps } from "./usage/usage-routes.ts";
 
-export interface AppDeps extends ChatRouteDeps, HealthDeps, UsageRouteDeps, AdminRouteDeps, EmbeddingsRouteDeps, ModelRouteDeps {
+export interface AppDeps extends ChatRouteDeps, HealthDeps, UsageRouteDeps, AdminRouteDeps, EmbeddingsRouteDeps, ModelRouteDeps, JobRouteDeps, ConversationRouteDeps {
   logger: Logger;
   registry: Registry;
 }
@@ -24,15 +29,20 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable("x-powered-by");
   app.set("etag", false);
   app.use(requestId);
-  app.use(observeRequests(deps.metrics));
+  app.use(observeRequests(deps.metrics, deps.logger));
   app.use(healthRoutes(deps));
+  app.use(refuseWhileDraining(deps.isAccepting));
   app.use(chatCompletionsRoute(deps));
   app.use(embeddingsRoute(deps));
   app.use(modelsRoute(deps));
+  app.use(jobsRoutes(deps));
+  app.use(chatResumeRoute(deps));
+  app.use(conversationsRoutes(deps));
   app.use(keyRoutes(deps.keyRepository, deps.authenticate));
   app.use(usageRoutes(deps));
   app.use(adminRoutes(deps));
+  app.use(docsRoutes(deps.config));
   app.use(unmatchedRoute);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, deps.metrics));
   return app;
 }

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { loadGatewayConfig, parseEnv } from "@gateway/config";
+import { envBoolean, loadGatewayConfig, parseEnv } from "@gateway/config";
 import { MAX_ROTATION_GRACE_S, type GatewayConfig } from "@gateway/contracts";
 import { z } from "zod";
 
@@ -89,7 +89,19 @@ const EnvSchema = KeyStoreEnv.extend({
   /** A model whose queue would make a new request wait longer than this gets 503 + Retry-After; 0 never sheds. */
   MAX_QUEUE_WAIT_MS: z.coerce.number().int().min(0).default(30_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
+  /** How long an async job's record, event log and result are kept after it was created. */
+  JOB_RETENTION_S: z.coerce.number().int().min(60).default(86_400),
+  /** How long a chat stream's events stay replayable for a client that reconnects (the resume URL). */
+  STREAM_RETENTION_S: z.coerce.number().int().min(10).default(600),
+  /** A stream whose client went away keeps generating this long for a reconnect before it is cancelled; 0 cancels at once. */
+  STREAM_RESUME_GRACE_MS: ms(10_000, 0),
+  /** How long an Idempotency-Key is remembered (and its request's outcome kept for repeats). */
+  IDEMPOTENCY_TTL_S: z.coerce.number().int().min(60).default(86_400),
+  /** A comment on every open SSE stream this often, so proxies do not cut a stream whose job waits in the queue. */
+  SSE_KEEPALIVE_MS: ms(15_000, 100),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Debugging only: keep prompts and completions in log lines that carry them (redacted otherwise). */
+  LOG_CONTENT: envBoolean.default(false),
 })
   .refine((e) => !(e.JWT_HS256_SECRET && e.JWT_JWKS_URL), { path: ["JWT_JWKS_URL"], message: "set JWT_HS256_SECRET or JWT_JWKS_URL, not both" })
   .refine((e) => !e.BILLING_URL === !e.BILLING_INTERNAL_TOKEN, {

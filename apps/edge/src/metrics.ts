@@ -1,10 +1,14 @@
 import { prom, type Registry } from "@gateway/observability";
+import { REJECTION_REASONS } from "./http/rejection-reasons.ts";
 
 export type EdgeMetrics = ReturnType<typeof edgeMetrics>;
 
+/** Sub-millisecond resolution where the gateway's own budget lives (a few ms), seconds beyond. */
+const OVERHEAD_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
 export function edgeMetrics(registry: Registry) {
   const registers = [registry];
-  return {
+  const metrics = {
     requests: new prom.Counter({
       name: "gateway_http_requests_total",
       help: "HTTP requests answered by the edge, by route pattern, method and status class (2xx, 4xx, ...).",
@@ -18,11 +22,25 @@ export function edgeMetrics(registry: Registry) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers,
     }),
+    overhead: new prom.Histogram({
+      name: "gateway_edge_overhead_seconds",
+      help: "Edge time of an inference request not spent in llama-server calls (as the worker reports them): auth, limits, queue, slot wait, relay. Requests a worker answered only.",
+      labelNames: ["route"],
+      buckets: OVERHEAD_BUCKETS,
+      registers,
+    }),
     timeToFirstToken: new prom.Histogram({
       name: "gateway_edge_time_to_first_token_seconds",
       help: "Time from request arrival to the first streamed token written to the client.",
       labelNames: ["model"],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    interTokenGap: new prom.Histogram({
+      name: "gateway_edge_inter_token_seconds",
+      help: "Time between two consecutive tokens written to a stream client.",
+      labelNames: ["model"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
     activeStreams: new prom.Gauge({
@@ -32,7 +50,7 @@ export function edgeMetrics(registry: Registry) {
     }),
     rejections: new prom.Counter({
       name: "gateway_edge_rejections_total",
-      help: "Requests refused before enqueueing, by reason (auth, validation, unavailable, ...).",
+      help: `Requests refused without being served, by reason (${REJECTION_REASONS.join(", ")}; see apps/edge/src/http/rejection-reasons.ts).`,
       labelNames: ["reason"],
       registers,
     }),
@@ -43,4 +61,7 @@ export function edgeMetrics(registry: Registry) {
       registers,
     }),
   };
+  // Every reason exists from the start at 0: rate() and increase() then see the first rejection.
+  for (const reason of REJECTION_REASONS) metrics.rejections.inc({ reason }, 0);
+  return metrics;
 }

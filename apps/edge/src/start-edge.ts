@@ -7,6 +7,8 @@ import { createProducer, createRedis } from "@gateway/queue";
 import { createApp } from "./app.ts";
 import { drainHttp, trackInFlight } from "./http/drain-http.ts";
 import type { EdgeEnv } from "./env.ts";
+import { IdempotencyStore } from "./idempotency/idempotency-store.ts";
+import { JobStore } from "./jobs/job-store.ts";
 import { createEdgePrisma } from "./keys/edge-prisma.ts";
 import { createKeyServices } from "./keys/key-services.ts";
 import { createLimitServices } from "./limits/limit-services.ts";
@@ -14,8 +16,14 @@ import { edgeMetrics } from "./metrics.ts";
 import { LoadShedder } from "./models/load-shedder.ts";
 import { ModelDirectory } from "./models/model-directory.ts";
 import { RelayHub } from "./relay/relay-hub.ts";
+import { ConversationRepository } from "./conversations/conversation-repository.ts";
+import { startReplyConsumer } from "./conversations/reply-consumer.ts";
+import { tokenizedCount } from "./limits/prompt-tokens.ts";
+import { EventLog } from "./resume/event-log.ts";
+import { StreamAttachments } from "./resume/stream-attachments.ts";
 import { WorkerPresence } from "./relay/worker-presence.ts";
 import { createBillingClient } from "./usage/billing-client.ts";
+import { attachWebSocket } from "./ws/ws-server.ts";
 
 export interface RunningEdge {
   url: string;
@@ -25,7 +33,7 @@ export interface RunningEdge {
   close(): Promise<void>;
 }
 
-export async function startEdge(env: EdgeEnv, logger = createLogger({ service: "edge", level: env.LOG_LEVEL })): Promise<RunningEdge> {
+export async function startEdge(env: EdgeEnv, logger = createLogger({ service: "edge", level: env.LOG_LEVEL, logContent: env.LOG_CONTENT })): Promise<RunningEdge> {
   const registry = createRegistry("edge");
   const metrics = edgeMetrics(registry);
   const redis = createRedis(env.REDIS_URL, "commands");
@@ -43,16 +51,23 @@ export async function startEdge(env: EdgeEnv, logger = createLogger({ service: "
   // on every request's critical path, and must not queue behind the producer's or relay's traffic.
   const limitsRedis = createRedis(env.REDIS_URL, "commands", { enableAutoPipelining: false });
   const limits = createLimitServices(env, limitsRedis, billing, registry, logger);
+  // Event logs are followed with XREAD BLOCK: a connection of its own, never autopipelined.
+  const eventReader = createRedis(env.REDIS_URL, "blocking", { enableAutoPipelining: false });
+  const events = new EventLog(redis, eventReader, env.QUEUE_PREFIX, logger);
+  const conversations = new ConversationRepository(prisma);
+  const repliesConnection = createRedis(env.REDIS_URL, "blocking");
+  const replies = startReplyConsumer(conversations, repliesConnection, env.QUEUE_PREFIX, registry, logger);
   const directory = new ModelDirectory(redis, env.QUEUE_PREFIX, env.gateway, env.WORKER_SEEN_WITHIN_MS, logger);
   let accepting = true;
 
   await hub.start();
   await presence.start();
   await directory.start();
+  await events.start();
   keys.lastUsed.start();
   limits.start();
 
-  const app = createApp({
+  const appDeps = {
     logger,
     registry,
     metrics,
@@ -76,10 +91,21 @@ export async function startEdge(env: EdgeEnv, logger = createLogger({ service: "
     isAccepting: () => accepting,
     redis,
     directory,
-    shedder: new LoadShedder(directory, redis, env.QUEUE_PREFIX, env.MAX_QUEUE_WAIT_MS, metrics),
-    claimRequestId: async (id) => (await redis.set(`${env.QUEUE_PREFIX}:request-id:${id}`, "1", "EX", 86_400, "NX")) === "OK",
-  });
+    shedder: new LoadShedder(directory, redis, env.QUEUE_PREFIX, env.MAX_QUEUE_WAIT_MS),
+    events,
+    jobs: new JobStore(redis, env.QUEUE_PREFIX, env.JOB_RETENTION_S),
+    namespace: env.QUEUE_PREFIX,
+    keepAliveMs: env.SSE_KEEPALIVE_MS,
+    attachments: new StreamAttachments(redis, env.QUEUE_PREFIX, env.STREAM_RETENTION_S),
+    resumeGraceMs: env.STREAM_RESUME_GRACE_MS,
+    idempotency: new IdempotencyStore(redis, env.QUEUE_PREFIX, env.IDEMPOTENCY_TTL_S),
+    conversations,
+    tokenized: tokenizedCount(env.gateway, env.TOKENIZE_TIMEOUT_MS),
+    claimRequestId: async (id: string) => (await redis.set(`${env.QUEUE_PREFIX}:request-id:${id}`, "1", "EX", 86_400, "NX")) === "OK",
+  };
+  const app = createApp(appDeps);
   const server = app.listen(env.PORT, env.HOST);
+  const closeWebSockets = attachWebSocket(server, appDeps);
   trackInFlight(server);
   await once(server, "listening");
   // Longer than a typical load balancer's idle timeout, so the balancer closes first.
@@ -93,14 +119,17 @@ export async function startEdge(env: EdgeEnv, logger = createLogger({ service: "
     logger,
     async close() {
       accepting = false;
+      await closeWebSockets();
       await drainHttp(server, env.SHUTDOWN_GRACE_MS);
       presence.stop();
       directory.stop();
       await limits.stop();
       await keys.lastUsed.stop();
       await hub.close();
+      await events.stop();
+      await replies.close();
       await producer.close();
-      await Promise.all([subscriber.quit(), redis.quit(), limitsRedis.quit(), prisma.$disconnect()]);
+      await Promise.all([subscriber.quit(), redis.quit(), limitsRedis.quit(), eventReader.quit(), repliesConnection.quit(), prisma.$disconnect()]);
     },
   };
 }

@@ -82,6 +82,18 @@ describe("when a request is admitted", () => {
   });
 });
 
+describe("when a request fails before admission", () => {
+  it("when the body is invalid, then the 400 still carries the rate limit headers, and nothing was counted", async () => {
+    edge = await startTestEdge({ GATEWAY_CONFIG_FILE: gatewayConfigFile({ gold: tier({ requests_per_minute: 50 }) }) }, { tier: "gold" });
+    const res = await post(url(), chatBody({ temperature: 9 }));
+    expect(res.status).toBe(400);
+    expect(res.headers.get("x-ratelimit-limit-requests")).toBe("50");
+    expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("50");
+    expect(res.headers.get("x-ratelimit-remaining-tokens")).toBe("10000000");
+    expect(await limitState(edge)).toEqual({ leases: 0, reserved: {}, used: 0 });
+  });
+});
+
 describe("when a request ends without a result", () => {
   it("when the client disconnects mid-job, then the slot is freed and the tokens the worker reports as produced are counted", async () => {
     edge = await startTestEdge({ GATEWAY_CONFIG_FILE: gatewayConfigFile({ one: tier({ max_concurrent: 1 }) }) }, { tier: "one" });

@@ -7,7 +7,8 @@ let edge: Awaited<ReturnType<typeof startTestEdge>>;
 const redis = new Redis("redis://127.0.0.1:6379");
 
 beforeAll(async () => {
-  edge = await startTestEdge({ REQUEST_TIMEOUT_MS: "300" });
+  // No resume grace: a stream whose client leaves is cancelled at once.
+  edge = await startTestEdge({ REQUEST_TIMEOUT_MS: "300", STREAM_RESUME_GRACE_MS: "0" });
   // A worker heartbeat without a worker: jobs are accepted and nobody answers them.
   await redis.zadd(workersKey(edge.prefix), Date.now() + 60_000, "ghost");
   await fetch(`${edge.url}/readyz`);

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@gateway/observability";
 import { SlotWaitExpired, type BackendPool, type Capability, type Lease } from "./backend-pool.ts";
+import type { BackendClock } from "./backend-clock.ts";
 import type { LlamaClient } from "./llama-client.ts";
 import type { StreamState } from "./read-chat-stream.ts";
 import { NoBackendError, UpstreamError } from "./upstream-error.ts";
@@ -21,6 +22,8 @@ export interface DispatchLimits {
   deadlineAt: number;
   /** Leaves the model's pending set (the edge's queue-wait estimate) once a slot is taken. */
   requestId?: string;
+  /** Times the backend calls, for the edge's overhead metric. */
+  clock?: BackendClock;
 }
 
 export interface ChatTarget {
@@ -88,6 +91,7 @@ export async function dispatchChat(target: ChatTarget, limits: DispatchLimits, d
     const breaker = pool.get(backend)!.breaker;
     const start = performance.now();
     const seconds = () => (performance.now() - start) / 1000;
+    limits.clock?.enter();
     try {
       const state = await breaker.run(() =>
         client.streamChat(backend, target.body, {
@@ -115,6 +119,7 @@ export async function dispatchChat(target: ChatTarget, limits: DispatchLimits, d
       metrics.failovers.inc({ model, backend, kind: err.kind });
       log.warn({ backend, attempt, kind: err.kind, tokens: err.details.tokens, err: err.message }, "backend failed before the client saw output; trying another");
     } finally {
+      limits.clock?.leave();
       lease.release();
     }
     await backoff(attempt, deps, limits.signal);

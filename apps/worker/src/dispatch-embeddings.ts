@@ -80,6 +80,7 @@ async function embedBatch(
     const { backend } = lease;
     const start = performance.now();
     const seconds = () => (performance.now() - start) / 1000;
+    limits.clock?.enter();
     try {
       const answer = await pool.get(backend)!.breaker.run(async () => {
         const a = await client.embeddings(backend, body, limits.signal);
@@ -105,6 +106,7 @@ async function embedBatch(
       metrics.failovers.inc({ model, backend, kind: err.kind });
       log.warn({ backend, attempt, kind: err.kind, err: err.message }, "embeddings backend failed; trying another");
     } finally {
+      limits.clock?.leave();
       lease.release();
     }
     await backoff(attempt, deps, limits.signal);

@@ -21,6 +21,13 @@ describe("parseWorkerEnv", () => {
     expect(() => parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", WORKER_CONCURRENCY: "lots" })).toThrow(/WORKER_CONCURRENCY/);
   });
 
+  it("when LOG_CONTENT is unset or 'false', then content stays out of logs; 'true' lets it in", () => {
+    expect(parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1" }).logContent).toBe(false);
+    expect(parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", LOG_CONTENT: "false" }).logContent).toBe(false);
+    expect(parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", LOG_CONTENT: "true" }).logContent).toBe(true);
+    expect(() => parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", LOG_CONTENT: "maybe" })).toThrow(/LOG_CONTENT/);
+  });
+
   it("when no model is configured, then it fails at start", () => {
     expect(() => parseWorkerEnv({})).toThrow(/no models configured/);
   });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { loadGatewayConfig, parseEnv } from "@gateway/config";
+import { envBoolean, loadGatewayConfig, parseEnv } from "@gateway/config";
 import type { GatewayConfig } from "@gateway/contracts";
 import { z } from "zod";
 import type { BreakerOptions } from "./backend-breaker.ts";
@@ -14,6 +14,8 @@ const Schema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8083),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Debugging only: prompts and completions in debug log lines (redacted otherwise). */
+  LOG_CONTENT: envBoolean.default(false),
   /** Jobs run at once; unset means twice the slots of the backends that can take work, followed as they change. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).optional(),
   /** Short values make a dead worker's job re-delivered sooner (crash-recovery tests). */
@@ -42,6 +44,11 @@ const Schema = z.object({
   HEARTBEAT_INTERVAL_MS: ms(2_000),
   /** How long SIGTERM lets in-flight generations finish before aborting them. */
   SHUTDOWN_TIMEOUT_MS: ms(25_000),
+  /** Signs async jobs' webhooks (Standard Webhooks: `whsec_` + base64, or any text); unset: none are sent. */
+  WEBHOOK_SECRET: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(16, "must be at least 16 characters").optional()),
+  WEBHOOK_TIMEOUT_MS: ms(10_000),
+  /** First retry delay of a refused webhook delivery; each next one doubles. */
+  WEBHOOK_RETRY_DELAY_MS: ms(1_000),
   GATEWAY_CONFIG_FILE: z.string().optional(),
   LLAMA_SERVER_URLS: z.string().optional(),
   GATEWAY_MODEL: z.string().optional(),
@@ -54,6 +61,7 @@ export interface WorkerEnv {
   host: string;
   port: number;
   logLevel: string;
+  logContent: boolean;
   concurrency: number | undefined;
   lockDurationMs: number;
   timeouts: BackendTimeouts;
@@ -67,6 +75,7 @@ export interface WorkerEnv {
   tokenizeTimeoutMs: number;
   heartbeatIntervalMs: number;
   shutdownTimeoutMs: number;
+  webhooks: { secret: string | undefined; timeoutMs: number; retryDelayMs: number };
   config: GatewayConfig;
 }
 
@@ -87,6 +96,7 @@ export function parseWorkerEnv(source: Record<string, string | undefined>): Work
     host: e.HOST,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    logContent: e.LOG_CONTENT,
     concurrency: e.WORKER_CONCURRENCY,
     lockDurationMs: e.LOCK_DURATION_MS,
     timeouts: {
@@ -111,6 +121,7 @@ export function parseWorkerEnv(source: Record<string, string | undefined>): Work
     tokenizeTimeoutMs: e.TOKENIZE_TIMEOUT_MS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    webhooks: { secret: e.WEBHOOK_SECRET, timeoutMs: e.WEBHOOK_TIMEOUT_MS, retryDelayMs: e.WEBHOOK_RETRY_DELAY_MS },
     config: loadGatewayConfig(e),
   };
 }

@@ -5,7 +5,7 @@ import { createHttpServer } from "./http-server.ts";
 import { startWorker } from "./start-worker.ts";
 
 const env = readEnv();
-const logger = createLogger({ service: "worker", level: env.logLevel });
+const logger = createLogger({ service: "worker", level: env.logLevel, logContent: env.logContent });
 const registry = createRegistry("worker");
 
 const running = await startWorker({ env, logger, registry });

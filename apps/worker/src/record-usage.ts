@@ -29,7 +29,7 @@ export function createUsageRecorder(producer: Producer<"usage">, metrics: Worker
       started_at: new Date(startedAt).toISOString(),
       finished_at: new Date().toISOString(),
     });
-    metrics.tokens.inc({ model: job.model, kind: "prompt" }, usage.prompt_tokens);
-    metrics.tokens.inc({ model: job.model, kind: "completion" }, usage.completion_tokens);
+    metrics.tokens.inc({ model: job.model, backend, kind: "prompt" }, usage.prompt_tokens);
+    metrics.tokens.inc({ model: job.model, backend, kind: "completion" }, usage.completion_tokens);
   };
 }

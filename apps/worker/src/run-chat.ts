@@ -1,6 +1,7 @@
 import type { InferenceJob, Usage } from "@gateway/contracts";
 import { UnrecoverableError } from "@gateway/queue";
 import { TEMPLATE_TOKENS_PER_MESSAGE, TEMPLATE_TOKENS_PER_PROMPT, promptFits } from "./context-guard.ts";
+import { BackendClock } from "./backend-clock.ts";
 import { describeFailure, RETRY_AFTER_S } from "./describe-failure.ts";
 import { dispatchChat } from "./dispatch-chat.ts";
 import { chatCompletion, completionIdentity, contentChunk, finishChunk, upstreamChatBody } from "./openai-payloads.ts";
@@ -45,7 +46,7 @@ export async function runChat(job: InferenceJob, run: JobRun, deps: InferenceDep
     pieces.push(text);
     if (!job.stream) return;
     const seq = pieces.length - 1;
-    deps.publish(job.reply_to, { type: "chunk", request_id: job.request_id, seq, attempt: run.attempt, chunk: contentChunk(identity, text, seq === 0) });
+    deps.publish(job, { type: "chunk", request_id: job.request_id, seq, attempt: run.attempt, chunk: contentChunk(identity, text, seq === 0) });
   };
   const target = {
     model: job.model,
@@ -55,9 +56,10 @@ export async function runChat(job: InferenceJob, run: JobRun, deps: InferenceDep
     ...(job.stream ? {} : { onRestart: () => (pieces.length = 0) }),
   };
 
+  const clock = new BackendClock();
   let result;
   try {
-    result = await dispatchChat(target, { signal: run.signal, deadlineAt: job.deadline_at, requestId: job.request_id }, deps, log);
+    result = await dispatchChat(target, { signal: run.signal, deadlineAt: job.deadline_at, requestId: job.request_id, clock }, deps, log);
   } catch (err) {
     run.leavePending();
     const failure = describeFailure(err);
@@ -72,6 +74,7 @@ export async function runChat(job: InferenceJob, run: JobRun, deps: InferenceDep
       message: failure.message,
       ...(failure.retryAfter ? { retry_after: failure.retryAfter } : {}),
       ...(usage ? { usage } : {}),
+      backend_ms: clock.ms(),
     });
     metrics.results.inc({ model, outcome: failure.cancelled ? "cancelled" : failure.code });
     if (failure.cancelled) metrics.cancellations.inc({ model, stage: failure.stage ?? "waiting" });
@@ -90,10 +93,12 @@ export async function runChat(job: InferenceJob, run: JobRun, deps: InferenceDep
   const usage = await resolveUsage(state, job.params.messages, backend, deps.client);
   const finishReason = state.finishReason ?? "stop";
   if (job.stream) {
-    deps.publish(job.reply_to, { type: "chunk", request_id: job.request_id, seq: pieces.length, attempt: run.attempt, chunk: finishChunk(identity, finishReason) });
+    deps.publish(job, { type: "chunk", request_id: job.request_id, seq: pieces.length, attempt: run.attempt, chunk: finishChunk(identity, finishReason) });
   }
   const response = chatCompletion(identity, pieces.join(""), finishReason, usage);
-  deps.publish(job.reply_to, { type: "result", request_id: job.request_id, response });
+  // Redacted by the logger unless LOG_CONTENT is on: prompts and answers stay out of logs by default.
+  if (log.isLevelEnabled("debug")) log.debug({ messages: job.params.messages, completion: response.choices[0]?.message.content }, "inference content");
+  deps.publish(job, { type: "result", request_id: job.request_id, response, backend_ms: clock.ms() });
   metrics.results.inc({ model, outcome: "succeeded" });
   await deps.recordUsage(job, { outcome: "succeeded", usage, backend, startedAt });
   log.info(

@@ -1,5 +1,6 @@
 import { embeddingsResultKey, type EmbeddingsJob, type EmbeddingsUsage } from "@gateway/contracts";
 import { UnrecoverableError } from "@gateway/queue";
+import { BackendClock } from "./backend-clock.ts";
 import { promptFits } from "./context-guard.ts";
 import { describeFailure, RETRY_AFTER_S } from "./describe-failure.ts";
 import { dispatchEmbeddings, type EmbeddingsProgress } from "./dispatch-embeddings.ts";
@@ -41,8 +42,9 @@ export async function runEmbeddings(job: EmbeddingsJob, run: JobRun, deps: Infer
       ? deps.recordUsage(job, { outcome, usage: { ...usage(), completion_tokens: 0 }, backend: progress.backend, startedAt })
       : Promise.resolve();
 
+  const clock = new BackendClock();
   try {
-    const limits = { signal: run.signal, deadlineAt: job.deadline_at, requestId: job.request_id };
+    const limits = { signal: run.signal, deadlineAt: job.deadline_at, requestId: job.request_id, clock };
     const vectors = await dispatchEmbeddings(job, deps.embeddingsBatchSize, limits, deps, run.log, progress);
     const body = JSON.stringify({
       object: "list",
@@ -51,8 +53,9 @@ export async function runEmbeddings(job: EmbeddingsJob, run: JobRun, deps: Infer
       usage: usage(),
     });
     const key = embeddingsResultKey(deps.namespace, job.request_id);
-    await deps.redis.set(key, body, "PX", RESULT_TTL_MS);
-    deps.publish(job.reply_to, { type: "embeddings", request_id: job.request_id, key, usage: usage() });
+    // An async job's result must outlive its retention; a synchronous one is read at once.
+    await deps.redis.set(key, body, "PX", Math.max(RESULT_TTL_MS, (job.events_ttl_s ?? 0) * 1000));
+    deps.publish(job, { type: "embeddings", request_id: job.request_id, key, usage: usage(), backend_ms: clock.ms() });
     metrics.results.inc({ model: job.model, outcome: "succeeded" });
     await bill("succeeded");
     run.log.info({ inputs: vectors.length, prompt_tokens: progress.tokens, ms: Date.now() - startedAt }, "embeddings job completed");
@@ -60,7 +63,7 @@ export async function runEmbeddings(job: EmbeddingsJob, run: JobRun, deps: Infer
   } catch (err) {
     run.leavePending();
     const failure = describeFailure(err);
-    run.sendError({ code: failure.code, message: failure.message, ...(failure.retryAfter ? { retry_after: failure.retryAfter } : {}) });
+    run.sendError({ code: failure.code, message: failure.message, ...(failure.retryAfter ? { retry_after: failure.retryAfter } : {}), backend_ms: clock.ms() });
     metrics.results.inc({ model: job.model, outcome: failure.cancelled ? "cancelled" : failure.code });
     if (failure.cancelled) metrics.cancellations.inc({ model: job.model, stage: failure.stage ?? "waiting" });
     // Batches that were answered used the backends: they are billed even though the request failed.

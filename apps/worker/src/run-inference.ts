@@ -1,6 +1,6 @@
 import { cancelledKey, pendingKey, type ChatCompletion, type ErrorMessage, type InferenceQueuePayload } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
-import { UnrecoverableError, type Handler } from "@gateway/queue";
+import { UnrecoverableError, type Handler, type Producer } from "@gateway/queue";
 import type { Redis } from "ioredis";
 import type { CancelRegistry } from "./cancel-registry.ts";
 import type { DispatchDeps } from "./dispatch-chat.ts";
@@ -8,6 +8,8 @@ import type { RecordUsage } from "./record-usage.ts";
 import type { RelayPublisher } from "./relay-publisher.ts";
 import { runChat } from "./run-chat.ts";
 import { runEmbeddings } from "./run-embeddings.ts";
+import { withConversationReply } from "./conversation-reply-relay.ts";
+import { withWebhook } from "./webhook-relay.ts";
 
 export interface InferenceDeps extends DispatchDeps {
   /** Commands connection, for the cancelled key, pending sets and embeddings results. */
@@ -20,6 +22,10 @@ export interface InferenceDeps extends DispatchDeps {
   logger: Logger;
   /** Prompts per embeddings backend call: larger inputs are split across the pool. */
   embeddingsBatchSize: number;
+  /** Where an async job's webhook delivery is queued when it ends. */
+  webhooks?: Producer<"webhooks">;
+  /** Where a conversation turn's reply is queued for the edge to store. */
+  conversationReplies?: Producer<"conversation-replies">;
 }
 
 /** What a finished inference job returns to BullMQ (readable as the job's return value). */
@@ -45,16 +51,22 @@ export interface JobRun {
  * message on its reply channel. Failures fail the job as unrecoverable: the client already got
  * the error, and retries against other backends happened inside or must not happen.
  */
-export function createInferenceHandler(deps: InferenceDeps): Handler<"inference"> {
+export function createInferenceHandler(shared: InferenceDeps): Handler<"inference"> {
   return async (job, bullJob) => {
-    const log = deps.logger.child({ request_id: job.request_id, model: job.model, kind: job.kind });
+    let deps = job.webhook_url && shared.webhooks ? { ...shared, publish: withWebhook(shared.publish, shared.webhooks, job, job.webhook_url, shared.namespace, shared.logger) } : shared;
+    if (job.kind === "chat" && job.conversation_id && shared.conversationReplies) {
+      deps = { ...deps, publish: withConversationReply(deps.publish, shared.conversationReplies, job, job.conversation_id, shared.logger) };
+    }
+    // The job id is the request id; tier is bounded and tells operators whose traffic it is.
+    const log = deps.logger.child({ request_id: job.request_id, model: job.model, kind: job.kind, tier: job.caller.tier });
     // Registered before the cancelled-key check: a cancel landing in between still aborts.
     const controller = deps.cancels.register(job.request_id);
     const model = deps.pool.hasModel(job.model, job.kind === "chat" ? "chat" : "embeddings") ? job.model : "unknown";
-    const sendError: JobRun["sendError"] = (fields) => deps.publish(job.reply_to, { type: "error", request_id: job.request_id, ...fields });
+    const sendError: JobRun["sendError"] = (fields) => deps.publish(job, { type: "error", request_id: job.request_id, ...fields });
     const leavePending = () => {
       deps.redis.zrem(pendingKey(deps.namespace, job.model), job.request_id).catch(() => undefined);
     };
+    if (bullJob.attemptsStarted > 1) deps.metrics.redeliveries.inc({ model });
     const run: JobRun = {
       signal: controller.signal,
       attempt: Math.max(1, bullJob.attemptsStarted),

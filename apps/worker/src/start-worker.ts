@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger, Registry } from "@gateway/observability";
-import { createConsumer, createProducer, createRedis } from "@gateway/queue";
+import { createConsumer, createProducer, createRedis, watchQueueDepth, type Producer } from "@gateway/queue";
 import type { Worker } from "bullmq";
 import { BackendPool } from "./backend-pool.ts";
 import { createBackendProber, type BackendProber } from "./backend-prober.ts";
 import { CancelRegistry, subscribeCancels } from "./cancel-registry.ts";
+import { createWebhookHandler } from "./deliver-webhook.ts";
 import type { WorkerEnv } from "./env.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { LlamaClient } from "./llama-client.ts";
@@ -13,7 +14,7 @@ import { createRegistryPublisher } from "./registry-publisher.ts";
 import { createRelayPublisher } from "./relay-publisher.ts";
 import { createInferenceHandler } from "./run-inference.ts";
 import { SlotGate } from "./slot-gate.ts";
-import { workerMetrics } from "./worker-metrics.ts";
+import { startCountersAtZero, workerMetrics } from "./worker-metrics.ts";
 
 /**
  * Without WORKER_CONCURRENCY: twice the slots of the backends that can take work now. A job
@@ -51,7 +52,8 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
   const consumerConnection = createRedis(env.redisUrl, "blocking");
   // Usage adds wait out a Redis outage instead of failing: a usage event must not be lost.
   const usageConnection = createRedis(env.redisUrl, "blocking");
-  const connections = [commands, subscriber, consumerConnection, usageConnection];
+  const webhookConnection = createRedis(env.redisUrl, "blocking");
+  const connections = [commands, subscriber, consumerConnection, usageConnection, webhookConnection];
   for (const c of connections) c.on("error", (err: Error) => logger.warn({ err: err.message }, "redis connection error"));
 
   const gate = new SlotGate(commands, env.queuePrefix, env.workerId, env.leaseTtlMs, logger);
@@ -62,6 +64,11 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     breaker: env.breaker,
     onHalfOpen: (url) => void late.prober?.probeOne(url),
   });
+  startCountersAtZero(
+    metrics,
+    env.config.models.map((m) => m.id),
+    pool.all().map((b) => b.url),
+  );
   const client = new LlamaClient({
     backends: pool.all().map((b) => b.url),
     timeouts: env.timeouts,
@@ -83,6 +90,12 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
   const cancels = new CancelRegistry();
   await subscribeCancels(subscriber, env.queuePrefix, cancels, logger);
   const usage = createProducer("usage", usageConnection, env.queuePrefix);
+  const webhookQueue = createProducer("webhooks", usageConnection, env.queuePrefix);
+  const conversationReplies = createProducer("conversation-replies", usageConnection, env.queuePrefix);
+  const webhooks: Producer<"webhooks"> = {
+    ...webhookQueue,
+    add: (id, delivery, options) => webhookQueue.add(id, delivery, { backoff: { type: "exponential", delay: env.webhooks.retryDelayMs }, ...options }),
+  };
   const handler = createInferenceHandler({
     pool,
     client,
@@ -91,8 +104,10 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     retryBackoffMs: env.retryBackoffMs,
     redis: commands,
     namespace: env.queuePrefix,
-    publish: createRelayPublisher(commands, logger),
+    publish: createRelayPublisher(commands, logger, env.queuePrefix),
     recordUsage: createUsageRecorder(usage, metrics),
+    webhooks,
+    conversationReplies,
     cancels,
     logger,
     embeddingsBatchSize: env.embeddingsBatchSize,
@@ -106,6 +121,15 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     lockDurationMs: env.lockDurationMs,
   });
   started.worker = worker;
+  const webhookWorker = createConsumer("webhooks", createWebhookHandler({ ...env.webhooks, redis: commands, logger }), {
+    connection: webhookConnection,
+    prefix: env.queuePrefix,
+    concurrency: 8,
+    registry,
+    logger,
+  });
+  // Every queue it touches; usage too, whose depth must stay visible while billing is down.
+  const depth = watchQueueDepth(["inference", "usage", "webhooks"], { connection: commands, prefix: env.queuePrefix, registry });
   const heartbeat = await startHeartbeat(commands, env.queuePrefix, env.workerId, env.heartbeatIntervalMs, logger);
   logger.info({ worker_id: env.workerId, concurrency: worker.concurrency, backends: pool.all().length }, "worker started");
 
@@ -123,7 +147,11 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     await registryPublisher.remove().catch((err: unknown) => logger.warn({ err }, "could not remove the registry entry"));
     gate.close();
     pool.close();
+    await webhookWorker.close();
+    await webhookQueue.close();
+    await conversationReplies.close();
     await usage.close();
+    await depth.close();
     // BullMQ does not close connections it was given.
     await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     await client.close();
@@ -134,7 +162,8 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     pool,
     worker,
     async isReady() {
-      if (pool.readyCount() === 0) return false;
+      // Once shutdown began, no balancer or orchestrator should count on this worker.
+      if (closing || pool.readyCount() === 0) return false;
       return (await commands.ping().catch(() => "")) === "PONG";
     },
     close: () => (closing ??= close()),

@@ -14,7 +14,7 @@ export function workerMetrics(registry: Registry) {
   const histogram = (name: string, help: string, labelNames: string[], buckets = LATENCY_BUCKETS) =>
     metric(registry, name, () => new prom.Histogram({ name, help, labelNames, buckets, registers: [registry] }));
 
-  return {
+  const metrics = {
     backendRequests: counter(
       "gateway_backend_requests_total",
       "Chat requests sent to a backend, by outcome (succeeded, connect, status, loading, timeout, stream, cancelled, open).",
@@ -63,7 +63,12 @@ export function workerMetrics(registry: Registry) {
       "Inference jobs finished by this worker, by outcome (succeeded, cancelled, or an error code).",
       ["model", "outcome"],
     ),
-    tokens: counter("gateway_inference_tokens_total", "Tokens billed, by model and kind (prompt, completion).", ["model", "kind"]),
+    tokens: counter("gateway_inference_tokens_total", "Tokens billed, by model, the backend that produced them and kind (prompt, completion).", ["model", "backend", "kind"]),
+    redeliveries: counter(
+      "gateway_inference_redeliveries_total",
+      "Jobs started again because the worker running them died (BullMQ re-delivered them after their lock expired).",
+      ["model"],
+    ),
     breakerState: gauge(
       "gateway_backend_breaker_state",
       "1 for the state this worker's circuit breaker for each backend is in (closed, open, half_open), else 0.",
@@ -108,6 +113,19 @@ export function workerMetrics(registry: Registry) {
       ["model", "backend", "outcome"],
     ),
   };
+  return metrics;
+}
+
+/**
+ * Counters of rare events start at 0 for every configured model and backend: increase() in an
+ * alert sees the first event (a series born at 1 shows no increase), and panels show 0, not "No data".
+ */
+export function startCountersAtZero(metrics: WorkerMetrics, models: readonly string[], backends: readonly string[]): void {
+  for (const model of models) {
+    metrics.redeliveries.inc({ model }, 0);
+    for (const reason of ["stuck", "finished"]) metrics.uncancelled.inc({ model, reason }, 0);
+  }
+  for (const backend of backends) metrics.staleRetries.inc({ backend }, 0);
 }
 
 export type WorkerMetrics = ReturnType<typeof workerMetrics>;

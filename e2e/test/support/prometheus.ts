@@ -10,12 +10,16 @@ export interface RunningPrometheus {
   query(expr: string): Promise<unknown[]>;
   /** Every metric name Prometheus has scraped so far. */
   metricNames(): Promise<Set<string>>;
+  /** Every loaded rule with its health after its last evaluation ("unknown" before the first). */
+  rules(): Promise<{ name: string; health: string; lastError?: string }[]>;
+  /** Every scrape target and whether its last scrape worked. */
+  targets(): Promise<{ job: string; url: string; health: string; lastError: string }[]>;
   stop(): Promise<void>;
 }
 
 /**
- * A real Prometheus (Debian's package) scraping the given targets every second, with its data
- * in a fresh temporary folder.
+ * A real Prometheus (Debian's package) scraping the given targets (job name → host:port list)
+ * every second and evaluating `ruleFiles` as often, with its data in a fresh temporary folder.
  */
 export async function startPrometheus(targets: Record<string, string[]>, ruleFiles: string[] = []): Promise<RunningPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), "gw-prom-"));
@@ -55,6 +59,15 @@ export async function startPrometheus(targets: Record<string, string[]>, ruleFil
     async metricNames() {
       const body = (await (await fetch(`${url}/api/v1/label/__name__/values`)).json()) as { data: string[] };
       return new Set(body.data);
+    },
+    async rules() {
+      const body = (await (await fetch(`${url}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
+      return body.data.groups.flatMap((g) => g.rules.map(({ name, health, lastError }) => ({ name, health, lastError })));
+    },
+    async targets() {
+      type Target = { labels: { job: string }; scrapeUrl: string; health: string; lastError: string };
+      const body = (await (await fetch(`${url}/api/v1/targets?state=active`)).json()) as { data: { activeTargets: Target[] } };
+      return body.data.activeTargets.map((t) => ({ job: t.labels.job, url: t.scrapeUrl, health: t.health, lastError: t.lastError }));
     },
     async stop() {
       if (child.exitCode !== null) return;

@@ -45,15 +45,74 @@ const PROMQL_WORDS = new Set([
   "count_values", "stddev", "stdvar", "quantile", "group", "inf", "nan", "le", "present_over_time",
 ]);
 
+const GROUPING = new Set(["by", "without", "on", "ignoring", "group_left", "group_right"]);
+
+/** Index just past the quoted string starting at `i` (PromQL strings: "...", '...' or `...`). */
+function skipString(expr: string, i: number): number {
+  const quote = expr[i];
+  let j = i + 1;
+  while (j < expr.length && expr[j] !== quote) j += expr[j] === "\\" ? 2 : 1;
+  return j + 1;
+}
+
+/** Index just past the `{...}` or `(...)` group starting at `i`, strings inside included. */
+function skipGroup(expr: string, i: number): number {
+  const close = expr[i] === "{" ? "}" : ")";
+  let j = i + 1;
+  while (j < expr.length && expr[j] !== close) j = expr[j] === '"' || expr[j] === "'" || expr[j] === "`" ? skipString(expr, j) : j + 1;
+  return j + 1;
+}
+
 /**
- * The metric names an expression reads. Label names inside {...} and after by/without are
- * skipped; what is left of the identifiers are metric names.
+ * Every series selector of an expression, as written: `name` or `name{matchers}`. Functions,
+ * keywords, grouping label lists, durations and numbers are skipped. Querying each selector on
+ * its own tells whether the series an expression filters for exist at all.
  */
+export function selectorsIn(expr: string): string[] {
+  const found = new Set<string>();
+  let i = 0;
+  while (i < expr.length) {
+    const c = expr[i]!;
+    if (c === '"' || c === "'" || c === "`") {
+      i = skipString(expr, i);
+      continue;
+    }
+    if (c === "[") {
+      i = expr.indexOf("]", i) + 1;
+      continue;
+    }
+    if (c === "{") {
+      i = skipGroup(expr, i);
+      continue;
+    }
+    const number = /^(?:0x[0-9a-f]+|[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)[a-z]*/i.exec(expr.slice(i));
+    if (/[0-9.]/.test(c) && number) {
+      i += number[0].length;
+      continue;
+    }
+    const ident = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(expr.slice(i));
+    if (!ident) {
+      i++;
+      continue;
+    }
+    const name = ident[0];
+    i += name.length;
+    let next = i;
+    while (expr[next] === " " || expr[next] === "\n" || expr[next] === "\t") next++;
+    if (GROUPING.has(name) && expr[next] === "(") {
+      i = skipGroup(expr, next);
+      continue;
+    }
+    if (expr[next] === "(" || PROMQL_WORDS.has(name)) continue;
+    if (expr[next] === "{") {
+      i = skipGroup(expr, next);
+      found.add(name + expr.slice(next, i));
+    } else found.add(name);
+  }
+  return [...found];
+}
+
+/** The metric names an expression reads. */
 export function metricNamesIn(expr: string): string[] {
-  const withoutStrings = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-  const withoutMatchers = withoutStrings.replace(/\{[^}]*\}/g, "{}");
-  const withoutGrouping = withoutMatchers.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, "");
-  const withoutDurations = withoutGrouping.replace(/\[[^\]]*\]/g, "[]");
-  const names = withoutDurations.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [];
-  return [...new Set(names.filter((n) => !PROMQL_WORDS.has(n) && !/^\d/.test(n)))];
+  return [...new Set(selectorsIn(expr).map((s) => s.split("{")[0]!))];
 }

@@ -9,3 +9,8 @@ export * from "./usage-api.ts";
 export * from "./embeddings.ts";
 export * from "./models.ts";
 export * from "./registry.ts";
+export * from "./pagination.ts";
+export * from "./jobs.ts";
+export * from "./ws.ts";
+export * from "./webhooks.ts";
+export * from "./conversations.ts";

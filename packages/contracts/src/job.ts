@@ -42,6 +42,11 @@ export const InferenceJob = z.object({
   /** Epoch ms when the edge accepted the request; a job past its deadline is not started. */
   accepted_at: z.number().int(),
   deadline_at: z.number().int(),
+  /** Seconds to keep every relay message in the request's event log (replay, resume); unset: pub/sub only. Optional: older edges never set it. */
+  events_ttl_s: z.number().int().min(1).optional(),  /** An async job's webhook: the worker queues a signed delivery when the job ends. Optional: older edges never set it. */
+  webhook_url: z.url({ protocol: /^https?$/ }).optional(),
+  /** A conversation's turn: the worker queues the reply for storage when it ends. Optional: older edges never set it. */
+  conversation_id: z.string().min(1).optional(),
 });
 export type InferenceJob = z.infer<typeof InferenceJob>;
 
@@ -57,6 +62,8 @@ export const EmbeddingsJob = z.object({
   reply_to: z.string().min(1),
   accepted_at: z.number().int(),
   deadline_at: z.number().int(),
+  /** As on a chat job; also how long the embeddings result body is kept. */
+  events_ttl_s: z.number().int().min(1).optional(),  webhook_url: z.url({ protocol: /^https?$/ }).optional(),
 });
 export type EmbeddingsJob = z.infer<typeof EmbeddingsJob>;
 

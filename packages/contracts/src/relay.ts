@@ -7,6 +7,12 @@ import { ErrorCode } from "./errors.ts";
  * Messages on Redis pub/sub between workers and the edge. `seq` numbers the chunks of one
  * request from 0 so a receiver can tell a gap or a replay.
  */
+
+/**
+ * On a job's last word: milliseconds the worker spent in llama-server calls for it (every
+ * attempt), so the edge can tell its own overhead from backend time. Optional: older workers.
+ */
+const BackendMs = z.number().min(0).optional();
 export const ChunkMessage = z.object({
   type: z.literal("chunk"),
   request_id: z.string(),
@@ -25,6 +31,7 @@ export const ResultMessage = z.object({
   type: z.literal("result"),
   request_id: z.string(),
   response: ChatCompletion,
+  backend_ms: BackendMs,
 });
 export type ResultMessage = z.infer<typeof ResultMessage>;
 
@@ -37,6 +44,7 @@ export const ErrorMessage = z.object({
   retry_after: z.number().int().min(1).optional(),
   /** What was produced (and billed) before the failure, if anything. */
   usage: Usage.optional(),
+  backend_ms: BackendMs,
 });
 export type ErrorMessage = z.infer<typeof ErrorMessage>;
 
@@ -46,6 +54,7 @@ export const EmbeddingsResultMessage = z.object({
   request_id: z.string(),
   key: z.string(),
   usage: EmbeddingsUsage,
+  backend_ms: BackendMs,
 });
 export type EmbeddingsResultMessage = z.infer<typeof EmbeddingsResultMessage>;
 

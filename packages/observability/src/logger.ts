@@ -1,4 +1,4 @@
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
 
 export type { Logger };
 
@@ -7,20 +7,48 @@ export interface LoggerOptions {
   level?: string;
   /** Write synchronously (tests, CLIs); services log asynchronously, off the hot path. */
   sync?: boolean;
+  /**
+   * LOG_CONTENT: keep prompts and completions in log lines that carry them. Off by default: logs
+   * go to more places, and live longer, than the data itself should.
+   */
+  logContent?: boolean;
+  /** Where lines go instead of stdout (tests read them back). */
+  destination?: DestinationStream;
 }
 
-/** JSON logs; credentials are redacted wherever they appear in a logged object. */
-export function createLogger({ service, level = "info", sync = false }: LoggerOptions): Logger {
+const SECRET_PATHS = ["authorization", "*.authorization", "headers.authorization", "req.headers.authorization", "api_key", "*.api_key", "secret", "*.secret"];
+
+/**
+ * Fields that hold what users wrote or models answered, wherever a log line might carry them
+ * (a job payload, a request body, a body-parser error). Redacted unless `logContent`.
+ */
+export const CONTENT_PATHS = [
+  "messages",
+  "*.messages",
+  "params.messages",
+  "job.params.messages",
+  "prompt",
+  "prompts",
+  "*.prompts",
+  "input",
+  "*.input",
+  "completion",
+  "*.completion",
+  "content",
+  "*.content",
+  "body",
+  "*.body",
+];
+
+/** JSON logs; credentials are always redacted, and content unless `logContent` is on. */
+export function createLogger({ service, level = "info", sync = false, logContent = false, destination }: LoggerOptions): Logger {
   return pino(
     {
       level,
       base: { service },
-      redact: {
-        paths: ["authorization", "*.authorization", "headers.authorization", "req.headers.authorization", "api_key", "*.api_key"],
-        censor: "[redacted]",
-      },
+      redact: { paths: logContent ? SECRET_PATHS : [...SECRET_PATHS, ...CONTENT_PATHS], censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    pino.destination({ fd: 1, sync, minLength: sync ? 0 : 4096 }),
+    destination ?? pino.destination({ fd: 1, sync, minLength: sync ? 0 : 4096 }),
   );
 }

@@ -1,4 +1,4 @@
-import { InferenceQueuePayload, UsageEvent } from "@gateway/contracts";
+import { ConversationReply, InferenceQueuePayload, UsageEvent, WebhookDelivery } from "@gateway/contracts";
 import type { JobsOptions } from "bullmq";
 import type { z } from "zod";
 
@@ -27,6 +27,26 @@ export const QUEUES = {
       attempts: 20,
       backoff: { type: "exponential", delay: 500 },
       removeOnComplete: { age: 86_400 },
+      removeOnFail: { age: 7 * 86_400 },
+    },
+  },
+  webhooks: {
+    schema: WebhookDelivery,
+    // At least once: ~8 tries over ~4 minutes, then kept failed for a week for inspection.
+    defaults: {
+      attempts: 8,
+      backoff: { type: "exponential", delay: 1_000 },
+      removeOnComplete: { age: 86_400 },
+      removeOnFail: { age: 7 * 86_400 },
+    },
+  },
+  "conversation-replies": {
+    schema: ConversationReply,
+    // Stored by the edge with an insert that ignores a repeat: retried through a Postgres outage.
+    defaults: {
+      attempts: 20,
+      backoff: { type: "exponential", delay: 500 },
+      removeOnComplete: { age: 3_600 },
       removeOnFail: { age: 7 * 86_400 },
     },
   },

@@ -28,13 +28,20 @@ export function createConsumer<N extends QueueName>(name: N, handler: Handler<N>
   const spec = QUEUES[name];
   const metrics = queueMetrics(options.registry);
   const log = options.logger.child({ queue: name });
+  // From 0, so the alert on increase() sees the first poison message.
+  metrics.poison.inc({ queue: name }, 0);
 
   const worker = new Worker(
     name,
     async (job: Job) => {
-      metrics.wait.observe({ queue: name }, Math.max(0, (job.processedOn ?? Date.now()) - job.timestamp) / 1000);
       const end = metrics.jobDuration.startTimer({ queue: name });
       const parsed = spec.schema.safeParse(job.data);
+      // Retries wait out their backoff: only a first run's wait says how far behind consumers are.
+      // Every payload names a configured model (producers validate it), so the label stays bounded.
+      if (job.attemptsStarted <= 1) {
+        const model = parsed.success ? parsed.data.model : "unknown";
+        metrics.wait.observe({ queue: name, model, priority: String(job.opts.priority ?? 0) }, Math.max(0, (job.processedOn ?? Date.now()) - job.timestamp) / 1000);
+      }
       if (!parsed.success) {
         metrics.poison.inc({ queue: name });
         end({ outcome: "poison" });

@@ -2,3 +2,4 @@ export * from "./catalog.ts";
 export * from "./consumer.ts";
 export * from "./producer.ts";
 export * from "./redis-connection.ts";
+export * from "./queue-depth.ts";

@@ -20,8 +20,8 @@ export function queueMetrics(registry: Registry) {
       () =>
         new prom.Histogram({
           name: "gateway_queue_wait_seconds",
-          help: "Time from enqueue to a consumer starting the job, by queue.",
-          labelNames: ["queue"],
+          help: "Time from enqueue to a consumer starting the job's first run, by queue, model and priority (the tier's; 0 = none).",
+          labelNames: ["queue", "model", "priority"],
           buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
           registers: [registry],
         }),

@@ -2,7 +2,8 @@ import { metric, prom, type Registry } from "@gateway/observability";
 
 /**
  * Billing's own series. The `model` label is bounded by the deployment's model list: the worker
- * only serves configured models. Tenant, key and request ids never become labels.
+ * only serves configured models; `tier` by the configured tiers. Tenant, key and request ids
+ * never become labels.
  */
 export function billingMetrics(registry: Registry) {
   const counter = (name: string, help: string, labelNames: string[] = []) =>
@@ -18,11 +19,11 @@ export function billingMetrics(registry: Registry) {
       "Usage rows written with cost 0 because the model has no price in the configuration.",
       ["model"],
     ),
-    tokens: counter("gateway_billing_tokens_total", "Tokens billed, by model and kind (prompt, completion).", ["model", "kind"]),
+    tokens: counter("gateway_billing_tokens_total", "Tokens billed, by model, the key's tier and kind (prompt, completion).", ["model", "tier", "kind"]),
     cost: counter(
       "gateway_billing_cost_total",
-      "Cost billed, by model, in the price table's currency. A float for dashboards: Postgres holds the exact amounts.",
-      ["model"],
+      "Cost billed, by model and the key's tier, in the price table's currency. A float for dashboards: Postgres holds the exact amounts.",
+      ["model", "tier"],
     ),
     lag: metric(
       registry,

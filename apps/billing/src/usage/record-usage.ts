@@ -45,9 +45,10 @@ export function createRecordUsage({ repository, prices, metrics, logger, now = D
       logger.warn({ model: event.model, request_id: event.request_id }, "usage for a model without a price: billed at 0");
     }
     metrics.events.inc({ outcome: event.outcome });
-    metrics.tokens.inc({ model: event.model, kind: "prompt" }, event.prompt_tokens);
-    metrics.tokens.inc({ model: event.model, kind: "completion" }, event.completion_tokens);
-    metrics.cost.inc({ model: event.model }, costs.cost.toNumber());
+    const { tier } = event.caller;
+    metrics.tokens.inc({ model: event.model, tier, kind: "prompt" }, event.prompt_tokens);
+    metrics.tokens.inc({ model: event.model, tier, kind: "completion" }, event.completion_tokens);
+    metrics.cost.inc({ model: event.model, tier }, costs.cost.toNumber());
     metrics.lag.observe(Math.max(0, now() - Date.parse(event.finished_at)) / 1000);
     return { billed };
   };

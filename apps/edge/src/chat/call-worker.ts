@@ -47,10 +47,10 @@ export async function callWorker<R extends Exclude<AnyTerminal, ErrorMessage> = 
   job: InferenceQueuePayload,
   res: Response,
   onChunk?: (message: ChunkMessage) => void,
+  resume?: ResumeOnClose,
 ): Promise<R | ErrorMessage | undefined> {
   if (deps.presence.workers === 0) {
-    deps.metrics.rejections.inc({ reason: "unavailable" });
-    throw new AppError("backend_unavailable", "no worker is available to serve this request", { retryAfter: 5 });
+    throw new AppError("backend_unavailable", "no worker is available to serve this request", { retryAfter: 5, rejection: "unavailable" });
   }
   deps.shedder.admit(job.model);
   if (res.locals.requestIdFromClient && !(await deps.claimRequestId(job.request_id))) {
@@ -75,8 +75,19 @@ export async function callWorker<R extends Exclude<AnyTerminal, ErrorMessage> = 
     deps.metrics.cancellations.inc({ reason });
     deps.hub.cancel(id, reason).catch(() => undefined);
   };
+  let resumable = false;
   const onClose = () => {
-    cancel("client_disconnected");
+    if (resume && resume.graceMs > 0) {
+      // The job keeps generating into its event log for a reconnect through the resume URL.
+      resumable = true;
+      const check = setTimeout(() => {
+        resume.isAttached().then(
+          (attached) => attached || cancel("client_disconnected"),
+          () => cancel("client_disconnected"),
+        );
+      }, resume.graceMs);
+      check.unref();
+    } else cancel("client_disconnected");
     settle(undefined);
   };
   const timer = setTimeout(() => {
@@ -103,6 +114,7 @@ export async function callWorker<R extends Exclude<AnyTerminal, ErrorMessage> = 
       return;
     }
     // A chat job ends with a result, an embeddings job with embeddings (R says which), or either with an error.
+    res.locals.backendMs = message.backend_ms;
     settle(message as R | ErrorMessage);
     finish(message);
     if (done) unlisten();
@@ -125,13 +137,21 @@ export async function callWorker<R extends Exclude<AnyTerminal, ErrorMessage> = 
     res.off("close", onClose);
     if (answered) unlisten();
     else {
+      // A stream left for a reconnect may run until its deadline: its ticket waits for its end.
+      const waitMs = resumable ? Math.max(0, job.deadline_at - Date.now()) + deps.settleGraceMs : deps.settleGraceMs;
       grace = setTimeout(() => {
         unlisten();
         finish(undefined);
-      }, deps.settleGraceMs);
+      }, waitMs);
       grace.unref();
     }
   }
+}
+
+/** For a resumable stream: how long a disconnected client's job keeps going, and whether someone re-attached. */
+export interface ResumeOnClose {
+  graceMs: number;
+  isAttached: () => Promise<boolean>;
 }
 
 /** The error a terminal error message becomes before any byte of the response was sent. */

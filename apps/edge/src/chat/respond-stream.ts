@@ -1,8 +1,10 @@
 import type { ChatCompletionChunk, InferenceJob } from "@gateway/contracts";
 import type { Response } from "express";
 import { errorEnvelope } from "../http/error-envelope.ts";
+import { keepAlive } from "../resume/open-sse.ts";
+import type { StreamResumeDeps } from "../resume/stream-attachments.ts";
 import { withCost } from "../usage/usage-cost.ts";
-import { callWorker, toAppError, type CallDeps } from "./call-worker.ts";
+import { callWorker, toAppError, type CallDeps, type ResumeOnClose } from "./call-worker.ts";
 
 const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -13,29 +15,53 @@ const SSE_HEADERS = {
 };
 
 /**
- * Relays a job as OpenAI-style SSE. The status is committed only when the first chunk arrives,
- * so a job that fails before producing anything still gets a proper error status; after that,
- * a failure is an error event, never a clean-looking truncated answer.
+ * Relays a job as OpenAI-style SSE. The status is committed only when the first chunk arrives
+ * (or the first keep-alive is due), so a job that fails before producing anything still gets a
+ * proper error status; after that, a failure is an error event, never a clean-looking truncated
+ * answer. The job's events are also logged, so `x-resume-url` replays them after a disconnect.
  */
-export async function respondStream(deps: CallDeps, job: InferenceJob, res: Response, includeUsage: boolean, startedAt: bigint): Promise<void> {
+export async function respondStream(
+  deps: CallDeps & StreamResumeDeps,
+  streamJob: InferenceJob,
+  res: Response,
+  includeUsage: boolean,
+  startedAt: bigint,
+  resume: ResumeOnClose = { graceMs: deps.resumeGraceMs, isAttached: () => deps.attachments.isAttached(streamJob.request_id) },
+): Promise<void> {
+  const job: InferenceJob = { ...streamJob, events_ttl_s: streamJob.events_ttl_s ?? deps.attachments.retentionS };
+  deps.attachments.own(job.request_id, job.caller.tenant_id);
   let opened = false;
   let nextId = 0;
   const open = () => {
     opened = true;
-    res.writeHead(200, SSE_HEADERS);
+    clearTimeout(firstKeepAlive);
+    const resumeUrl = `/v1/chat/completions/${job.request_id}/stream${includeUsage ? "?include_usage=true" : ""}`;
+    res.writeHead(200, { ...SSE_HEADERS, "x-resume-url": resumeUrl });
+    keepAlive(res, deps.keepAliveMs);
     deps.metrics.activeStreams.inc();
   };
+  // A job still queued when the first keep-alive is due commits the 200 so proxies see bytes.
+  const firstKeepAlive = setTimeout(() => {
+    if (opened || res.closed) return;
+    open();
+    res.write(": keep-alive\n\n");
+  }, deps.keepAliveMs);
+  firstKeepAlive.unref();
+
   const send = (data: string) => res.write(`id: ${nextId++}\ndata: ${data}\n\n`);
+  let lastTokenAt: number | undefined;
 
   try {
     const end = await callWorker(deps, job, res, (message) => {
-      if (!opened) {
-        open();
-        deps.metrics.timeToFirstToken.observe({ model: job.model }, Number(process.hrtime.bigint() - startedAt) / 1e9);
-      }
+      if (!opened) open();
+      // A keep-alive may have opened the stream already: the first token is told by its own clock.
+      const now = performance.now();
+      if (lastTokenAt === undefined) deps.metrics.timeToFirstToken.observe({ model: job.model }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+      else deps.metrics.interTokenGap.observe({ model: job.model }, (now - lastTokenAt) / 1000);
+      lastTokenAt = now;
       nextId = message.seq;
       send(JSON.stringify(message.chunk));
-    });
+    }, resume);
     if (!end) return;
     if (end.type === "error") {
       if (!opened) throw toAppError(end);
@@ -54,6 +80,7 @@ export async function respondStream(deps: CallDeps, job: InferenceJob, res: Resp
     send("[DONE]");
     res.end();
   } finally {
+    clearTimeout(firstKeepAlive);
     if (opened) deps.metrics.activeStreams.dec();
   }
 }

@@ -13,6 +13,8 @@ declare global {
       principal: Principal;
       /** True when the request carried the admin credential. */
       admin?: boolean;
+      /** Time the worker spent in llama-server calls for this request (its last word says): for the overhead metric. */
+      backendMs?: number;
     }
   }
 }

@@ -34,7 +34,7 @@ export interface Ticket {
 }
 
 export interface AdmissionDeps {
-  /** A commands connection (autopipelined: the two admission commands share one round trip). */
+  /** A connection of its own, not autopipelined: both admission commands are written at once, one round trip. */
   redis: Redis;
   namespace: string;
   tiers: Readonly<Record<string, TierConfig>>;
@@ -59,6 +59,7 @@ export class Admission {
   private readonly perMinute = new Map<string, RateLimiterRedis>();
   private readonly markedActive = new Set<string>();
   private readonly now: () => number;
+  private closed = false;
 
   constructor(private readonly deps: AdmissionDeps) {
     this.redis = withLimitCommands(deps.redis);
@@ -212,8 +213,6 @@ export class Admission {
   close(): void {
     this.closed = true;
   }
-
-  private closed = false;
 
   private giveBack(keys: LimitKeys, requestId: string, actual: number): void {
     if (this.closed) return;

@@ -1,7 +1,6 @@
 import { pendingKey, type InferenceQueuePayload } from "@gateway/contracts";
 import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.ts";
-import type { EdgeMetrics } from "../metrics.ts";
 import type { ModelDirectory } from "./model-directory.ts";
 
 /** A client told to come back much later than this would rather hear "overloaded" and decide. */
@@ -18,19 +17,17 @@ export class LoadShedder {
     private readonly redis: Redis,
     private readonly namespace: string,
     private readonly maxWaitMs: number,
-    private readonly metrics: EdgeMetrics,
   ) {}
 
   admit(model: string): void {
     if (this.maxWaitMs === 0) return;
     const wait = this.directory.expectedWaitMs(model);
     if (wait === undefined || wait <= this.maxWaitMs) return;
-    this.metrics.rejections.inc({ reason: "overloaded" });
     const seconds = Math.ceil(wait / 1000);
     throw new AppError(
       "backend_unavailable",
       `model '${model}' is overloaded: a new request would wait about ${seconds} s for a backend, more than this gateway's limit of ${Math.ceil(this.maxWaitMs / 1000)} s; retry later`,
-      { retryAfter: Math.min(MAX_RETRY_AFTER_S, Math.max(1, seconds - Math.floor(this.maxWaitMs / 1000))) },
+      { retryAfter: Math.min(MAX_RETRY_AFTER_S, Math.max(1, seconds - Math.floor(this.maxWaitMs / 1000))), rejection: "shed" },
     );
   }
 

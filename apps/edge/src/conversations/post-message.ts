@@ -1,0 +1,93 @@
+import type { ChatMessage, Conversation, ConversationMessage, PostMessageRequest } from "@gateway/contracts";
+import type { Response } from "express";
+import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
+import { callWorker, toAppError, type ResumeOnClose } from "../chat/call-worker.ts";
+import type { ChatRouteDeps } from "../chat/chat-completions-route.ts";
+import { chatRequestParser } from "../chat/parse-chat-request.ts";
+import { respondStream } from "../chat/respond-stream.ts";
+import { toInferenceJob } from "../chat/to-inference-job.ts";
+import { AppError } from "../http/app-error.ts";
+import type { TokenizedCount } from "../limits/prompt-tokens.ts";
+import { assertTierMaxTokens } from "../limits/tier-max-tokens.ts";
+import type { ModelDirectory } from "../models/model-directory.ts";
+import { withCost } from "../usage/usage-cost.ts";
+import type { ConversationRepository } from "./conversation-repository.ts";
+import { fitHistory } from "./fit-history.ts";
+
+export interface PostMessageDeps extends ChatRouteDeps {
+  conversations: ConversationRepository;
+  directory: ModelDirectory;
+  tokenized: TokenizedCount;
+}
+
+/** Far more turns than any context holds: fitting reads at most this many of the newest. */
+const HISTORY_WINDOW = 500;
+
+/** A turn's reply is generated to the end even if its client leaves: the history must hold the answer to every question. */
+const KEEP_GENERATING: ResumeOnClose = { graceMs: 1, isAttached: () => Promise.resolve(true) };
+
+/**
+ * Stores the user's message, runs a completion over the stored history fitted to the context,
+ * and answers the assistant message (or streams the completion). The worker queues the reply for
+ * storage itself, so it is kept even if the client or this edge goes away; a JSON answer also
+ * stores it here at once (the same row: stored once per request id) so it can be returned.
+ */
+export async function postMessage(deps: PostMessageDeps, conversation: Conversation, input: PostMessageRequest, res: Response, startedAt: bigint, eventsTtlS?: number): Promise<void> {
+  const { caller } = res.locals;
+  const parse = chatRequestParser(deps.config);
+  const params = {
+    model: conversation.model,
+    stream: input.stream === true,
+    ...(input.max_tokens !== undefined && { max_tokens: input.max_tokens }),
+    ...(input.temperature !== undefined && { temperature: input.temperature }),
+    ...(input.top_p !== undefined && { top_p: input.top_p }),
+    ...(input.seed !== undefined && { seed: input.seed }),
+    ...(input.stop !== undefined && { stop: input.stop }),
+  };
+  const userTurn: ChatMessage = { role: "user", content: input.content };
+  // Validated as the chat endpoint would (model, max_tokens bounds, content), before anything is stored.
+  const request = parse({ ...params, messages: [userTurn] });
+  assertModelAllowed(res.locals.principal, request.model, deps.config);
+  const tier = deps.config.tiers[caller.tier];
+  assertTierMaxTokens(request, caller.tier, tier);
+  const ctx = { requestId: res.locals.requestId, caller, replyTo: deps.hub.channel, now: Date.now(), timeoutMs: deps.requestTimeoutMs, maxTokensCap: tier?.max_tokens };
+  const draft = toInferenceJob(request, deps.config, ctx);
+  deps.contentPolicy(draft.params.messages);
+
+  const [userTokens, systemTokens] = await Promise.all([
+    deps.tokenized(draft.model, [userTurn]),
+    conversation.system_prompt ? deps.tokenized(draft.model, [{ role: "system", content: conversation.system_prompt }]) : Promise.resolve(0),
+  ]);
+  await deps.conversations.addUserMessage(conversation.id, input.content, userTokens ?? null);
+  const history = await deps.conversations.recent(conversation.id, HISTORY_WINDOW);
+  const system = conversation.system_prompt ? { content: conversation.system_prompt, tokens: systemTokens ?? Math.ceil(conversation.system_prompt.length / 2) } : null;
+  const contextLength = deps.directory.detail(draft.model)?.context_length ?? undefined;
+  const messages = fitHistory(system, history, contextLength, draft.params.max_tokens);
+  // An idempotent turn logs its events, so a repeat of it can replay them instead of running again.
+  const job = { ...draft, params: { ...draft.params, messages }, conversation_id: conversation.id, ...(eventsTtlS && { events_ttl_s: eventsTtlS }) };
+
+  if (job.stream) return respondStream(deps, job, res, false, startedAt, KEEP_GENERATING);
+  const end = await callWorker(deps, job, res, undefined, KEEP_GENERATING);
+  if (!end) return;
+  if (end.type === "error") throw toAppError(end);
+  await deps.conversations.addReply({ v: 1, request_id: job.request_id, conversation_id: conversation.id, model: job.model, content: end.response.choices[0]?.message.content ?? "", usage: end.response.usage });
+  await answerStoredReply(deps, conversation, job.request_id, res);
+}
+
+/** The stored reply of a request, as the API answers it (201, with usage and cost). */
+export async function answerStoredReply(deps: PostMessageDeps, conversation: Conversation, requestId: string, res: Response): Promise<void> {
+  let stored = await deps.conversations.replyTo(requestId);
+  // A repeat may see the first request's end a moment before its reply row is written.
+  for (let i = 0; !stored && i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    stored = await deps.conversations.replyTo(requestId);
+  }
+  if (!stored) throw new AppError("not_found", `conversation '${conversation.id}' was deleted while it answered`);
+  const { tokens: _tokens, ...message } = stored;
+  const answer: ConversationMessage & { usage: ReturnType<typeof withCost> } = {
+    ...message,
+    usage: withCost(deps.prices, conversation.model, message.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }),
+  };
+  res.setHeader("x-usage-cost", answer.usage.cost);
+  res.status(201).json(answer);
+}

@@ -1,0 +1,40 @@
+import type { JobRecord } from "@gateway/contracts";
+import type { Response } from "express";
+import { attachToLog, type EventLog } from "../resume/event-log.ts";
+import { openSse } from "../resume/open-sse.ts";
+import { viewJob, type JobViewDeps } from "./job-view.ts";
+
+export interface JobEventsDeps extends JobViewDeps {
+  events: EventLog;
+  keepAliveMs: number;
+}
+
+/**
+ * `/v1/jobs/{id}/events`: the job's log from the start (or after `afterId`), then live, then one
+ * final event named after the status, carrying the job. Each SSE id is the log entry's id, so a
+ * reconnect with Last-Event-ID continues exactly where the client stopped.
+ */
+export async function streamJobEvents(deps: JobEventsDeps, record: JobRecord, afterId: string | undefined, res: Response): Promise<void> {
+  openSse(res, deps.keepAliveMs);
+  let ended = false;
+  res.once("close", () => (ended = true));
+  // Writes are chained: the final event needs an async read of the job, and must still come last.
+  let chain = Promise.resolve();
+  const stop = await attachToLog(deps.events, record.id, afterId ?? "-", ({ id, message }) => {
+    if (ended) return;
+    if (message.type === "chunk") {
+      chain = chain.then(() => void res.write(`id: ${id}\nevent: chunk\ndata: ${JSON.stringify(message.chunk)}\n\n`));
+      return;
+    }
+    ended = true;
+    chain = chain.then(async () => {
+      const job = await viewJob(deps, record);
+      res.write(`id: ${id}\nevent: ${job.status}\ndata: ${JSON.stringify(job)}\n\n`);
+      res.end();
+    });
+  });
+  // Ending the response (final event or client gone) closes it, and closing stops following.
+  if (res.closed) stop();
+  else res.once("close", stop);
+  await chain;
+}
