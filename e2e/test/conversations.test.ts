@@ -30,10 +30,7 @@ const create = async (key = system.apiKey) => {
   return (await res.json()) as Conv;
 };
 
-// Skipped until the conversations tables are migrated: the edge's Prisma schema belongs to the
-// issue-#3 work, and the migration is added once it is done (SQL verified against a scratch
-// database; see docs/architecture.md). Remove `.skip` with that migration.
-describe.skip("when a client works with a conversation", () => {
+describe("when a client works with a conversation", () => {
   it("then it is created, messaged, read with its messages, changed, listed and deleted", async () => {
     const conv = await create();
     expect(conv).toMatchObject({ model: MODEL, system_prompt: "You tell stories.", message_count: 0 });

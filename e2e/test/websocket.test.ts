@@ -1,19 +1,7 @@
-import { createRequire } from "node:module";
+import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { usageRows } from "./billing-rows.ts";
-import { APPS } from "./paths.ts";
 import { MODEL, startSystem, type System } from "./start-system.ts";
-
-/** The slice of the `ws` client these tests use. */
-interface WsClient {
-  on(event: "message", listener: (data: unknown) => void): void;
-  on(event: "open" | "close", listener: () => void): void;
-  send(data: string): void;
-  close(): void;
-}
-// e2e does not depend on `ws` itself (Node 20 has no WebSocket client without a flag): the
-// edge's copy is borrowed until it does.
-const WebSocket = createRequire(`${APPS.edge}/package.json`)("ws") as new (url: string, options?: { headers?: Record<string, string> }) => WsClient;
 
 type Msg = { type: string; id?: string | null; chunk?: { choices: { delta: { content?: string } }[] }; response?: { id: string; choices: { message: { content: string } }[]; usage: { completion_tokens: number } }; error?: { code: string; request_id?: string | null }; tenant_id?: string };
 
@@ -23,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => system?.stop());
 
-async function connect(headers?: Record<string, string>): Promise<{ ws: WsClient; messages: Msg[]; next: (pred: (m: Msg) => boolean) => Promise<Msg> }> {
+async function connect(headers?: Record<string, string>): Promise<{ ws: WebSocket; messages: Msg[]; next: (pred: (m: Msg) => boolean) => Promise<Msg> }> {
   const ws = new WebSocket(`${system.edgeUrl.replace("http", "ws")}/v1/ws`, headers ? { headers } : {});
   const messages: Msg[] = [];
   const waiters: { pred: (m: Msg) => boolean; resolve: (m: Msg) => void }[] = [];

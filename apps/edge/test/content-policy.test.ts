@@ -16,8 +16,18 @@ function recordingLogger(): Logger {
   const log = (...args: unknown[]) => {
     logs += `${text(args)}\n`;
   };
-  const logger = { level: "trace", trace: log, debug: log, info: log, warn: log, error: log, fatal: log, child: () => logger, flush: () => undefined };
-  return logger as unknown as Logger;
+  const levels = new Set(["trace", "debug", "info", "warn", "error", "fatal"]);
+  // Every level logs, every level is enabled; any other method of pino's Logger is a no-op.
+  const logger: Logger = new Proxy({} as Logger, {
+    get: (_target, name) => {
+      if (name === "level") return "trace";
+      if (typeof name === "string" && levels.has(name)) return log;
+      if (name === "child") return () => logger;
+      if (name === "isLevelEnabled") return () => true;
+      return () => undefined;
+    },
+  });
+  return logger;
 }
 beforeAll(async () => {
   // A stored key and database from the usual helper; then an edge of our own that logs everything into `logs`.
