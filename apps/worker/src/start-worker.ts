@@ -129,7 +129,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     logger,
   });
   // Every queue it touches; usage too, whose depth must stay visible while billing is down.
-  const depth = watchQueueDepth(["inference", "usage", "webhooks"], { connection: commands, prefix: env.queuePrefix, registry });
+  const depth = watchQueueDepth(["inference", "usage", "webhooks", "conversation-replies"], { connection: commands, prefix: env.queuePrefix, registry });
   const heartbeat = await startHeartbeat(commands, env.queuePrefix, env.workerId, env.heartbeatIntervalMs, logger);
   logger.info({ worker_id: env.workerId, concurrency: worker.concurrency, backends: pool.all().length }, "worker started");
 
