@@ -40,16 +40,22 @@ export async function startEdge(env: EdgeEnv, logger = createLogger({ service: "
   const subscriber = createRedis(env.REDIS_URL, "commands");
   const hub = new RelayHub(subscriber, redis, env.QUEUE_PREFIX, env.EDGE_ID, logger);
   const presence = new WorkerPresence(redis, env.QUEUE_PREFIX, env.WORKER_SEEN_WITHIN_MS);
-  const producer = createProducer("inference", redis, env.QUEUE_PREFIX);
+  // BullMQ defines its ~50 Lua scripts on the connection it is given, and ioredis copies every
+  // defined script into each autopipeline batch it creates: the producer gets a connection of its
+  // own, so the autopipelined one above stays cheap to batch on.
+  const queueConnection = createRedis(env.REDIS_URL, "commands", { enableAutoPipelining: false });
+  const producer = createProducer("inference", queueConnection, env.QUEUE_PREFIX);
   const prisma = createEdgePrisma(env.EDGE_DATABASE_URL);
   const keys = createKeyServices(env, prisma, registry, logger);
   const billing =
     env.BILLING_URL && env.BILLING_INTERNAL_TOKEN
       ? createBillingClient({ url: env.BILLING_URL, token: env.BILLING_INTERNAL_TOKEN, timeoutMs: env.BILLING_TIMEOUT_MS })
       : undefined;
-  // Limits get a connection of their own, written at once rather than autopipelined: admission is
-  // on every request's critical path, and must not queue behind the producer's or relay's traffic.
-  const limitsRedis = createRedis(env.REDIS_URL, "commands", { enableAutoPipelining: false });
+  // Limits get a connection of their own: admission is on every request's critical path and must
+  // not queue behind the producer's or relay's traffic. Autopipelined, so that a request's two
+  // admission commands, its release and other requests' admissions leave in one write per loop
+  // turn, and a release never delays the response it follows (a write is a costly syscall).
+  const limitsRedis = createRedis(env.REDIS_URL, "commands");
   const limits = createLimitServices(env, limitsRedis, billing, registry, logger);
   // Event logs are followed with XREAD BLOCK: a connection of its own, never autopipelined.
   const eventReader = createRedis(env.REDIS_URL, "blocking", { enableAutoPipelining: false });
@@ -129,7 +135,7 @@ export async function startEdge(env: EdgeEnv, logger = createLogger({ service: "
       await events.stop();
       await replies.close();
       await producer.close();
-      await Promise.all([subscriber.quit(), redis.quit(), limitsRedis.quit(), eventReader.quit(), repliesConnection.quit(), prisma.$disconnect()]);
+      await Promise.all([subscriber.quit(), redis.quit(), queueConnection.quit(), limitsRedis.quit(), eventReader.quit(), repliesConnection.quit(), prisma.$disconnect()]);
     },
   };
 }

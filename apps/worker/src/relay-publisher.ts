@@ -18,9 +18,9 @@ const EVENTS_MAX_LEN = 20_000;
  * chunks of a request in order, and not awaiting each one keeps Redis round trips off the token
  * path. A lost message is the edge's timeout to handle, not a reason to stall generation.
  *
- * A job with `events_ttl_s` also gets each message appended to its event log in the same
- * pipeline, ahead of the PUBLISH on the same connection, so a replayed log never misses what was
- * published live, and the log expires with the retention.
+ * A job with `events_ttl_s` also gets each message appended to its event log, ahead of the
+ * PUBLISH on the same connection (commands leave a connection in order), so a replayed log never
+ * misses what was published live, and the log expires with the retention.
  */
 export function createRelayPublisher(redis: Redis, logger: Logger, namespace: string): RelayPublisher {
   const failed = (message: RelayMessage) => (err: unknown) => {
@@ -33,9 +33,12 @@ export function createRelayPublisher(redis: Redis, logger: Logger, namespace: st
       return;
     }
     const key = eventsKey(namespace, message.request_id);
-    const batch = redis.pipeline().xadd(key, "MAXLEN", "~", EVENTS_MAX_LEN, "*", "m", raw);
+    const onError = failed(message);
+    // Separate commands, not an explicit pipeline: that would be a socket write per token, while
+    // autopipelining sends everything queued in one loop turn (all streams' tokens) in one write.
+    redis.xadd(key, "MAXLEN", "~", EVENTS_MAX_LEN, "*", "m", raw).catch(onError);
     // The expiry is set when a log (or a re-delivery's part of it) starts and when it ends, not per token.
-    if (message.type !== "chunk" || message.seq === 0) batch.expire(key, target.events_ttl_s);
-    batch.publish(target.reply_to, raw).exec().catch(failed(message));
+    if (message.type !== "chunk" || message.seq === 0) redis.expire(key, target.events_ttl_s).catch(onError);
+    redis.publish(target.reply_to, raw).catch(onError);
   };
 }

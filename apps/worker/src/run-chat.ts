@@ -100,6 +100,9 @@ export async function runChat(job: InferenceJob, run: JobRun, deps: InferenceDep
   if (log.isLevelEnabled("debug")) log.debug({ messages: job.params.messages, completion: response.choices[0]?.message.content }, "inference content");
   deps.publish(job, { type: "result", request_id: job.request_id, response, backend_ms: clock.ms() });
   metrics.results.inc({ model, outcome: "succeeded" });
+  // The result's PUBLISH is queued on the autopipelined connection, flushed at the end of this
+  // loop turn; the usage add writes at once. Waiting for that turn keeps it off the answer's path.
+  await new Promise(setImmediate);
   await deps.recordUsage(job, { outcome: "succeeded", usage, backend, startedAt });
   log.info(
     { backend, prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, finish_reason: finishReason, ms: Date.now() - startedAt, attempt: run.attempt },

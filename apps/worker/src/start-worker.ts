@@ -53,7 +53,10 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
   // Usage adds wait out a Redis outage instead of failing: a usage event must not be lost.
   const usageConnection = createRedis(env.redisUrl, "blocking");
   const webhookConnection = createRedis(env.redisUrl, "blocking");
-  const connections = [commands, subscriber, consumerConnection, usageConnection, webhookConnection];
+  // BullMQ defines its ~50 Lua scripts on any connection it is given, and ioredis copies them all
+  // into every autopipeline batch: queue counting stays off the autopipelined commands connection.
+  const depthConnection = createRedis(env.redisUrl, "commands", { enableAutoPipelining: false });
+  const connections = [commands, subscriber, consumerConnection, usageConnection, webhookConnection, depthConnection];
   for (const c of connections) c.on("error", (err: Error) => logger.warn({ err: err.message }, "redis connection error"));
 
   const gate = new SlotGate(commands, env.queuePrefix, env.workerId, env.leaseTtlMs, logger);
@@ -129,7 +132,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     logger,
   });
   // Every queue it touches; usage too, whose depth must stay visible while billing is down.
-  const depth = watchQueueDepth(["inference", "usage", "webhooks", "conversation-replies"], { connection: commands, prefix: env.queuePrefix, registry });
+  const depth = watchQueueDepth(["inference", "usage", "webhooks", "conversation-replies"], { connection: depthConnection, prefix: env.queuePrefix, registry });
   const heartbeat = await startHeartbeat(commands, env.queuePrefix, env.workerId, env.heartbeatIntervalMs, logger);
   logger.info({ worker_id: env.workerId, concurrency: worker.concurrency, backends: pool.all().length }, "worker started");
 
