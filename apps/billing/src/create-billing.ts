@@ -8,6 +8,7 @@ import { createApp } from "./app.ts";
 import type { PrismaClient } from "./generated/prisma/client.ts";
 import { createPriceTable } from "./pricing/price-table.ts";
 import { billingMetrics } from "./usage/billing-metrics.ts";
+import { batchedInsert } from "./usage/batched-insert.ts";
 import { createRecordUsage } from "./usage/record-usage.ts";
 import { createUsageRepository } from "./usage/usage-repository.ts";
 
@@ -20,6 +21,8 @@ export interface BillingDeps {
   logger: Logger;
   queuePrefix: string;
   concurrency: number;
+  /** See USAGE_BATCH_WINDOW_MS. */
+  batchWindowMs: number;
   internalToken: string;
 }
 
@@ -34,7 +37,7 @@ export interface Billing {
 export function createBilling(deps: BillingDeps): Billing {
   const repository = createUsageRepository(deps.prisma);
   const recordUsage = createRecordUsage({
-    repository,
+    insert: batchedInsert((records) => repository.insertMany(records), { windowMs: deps.batchWindowMs, maxRows: deps.concurrency }),
     prices: createPriceTable(deps.gateway),
     metrics: billingMetrics(deps.registry),
     logger: deps.logger,

@@ -14,7 +14,8 @@ describe("parseBillingEnv", () => {
       HOST: "127.0.0.1",
       PORT: 8082,
       LOG_LEVEL: "info",
-      USAGE_CONCURRENCY: 8,
+      USAGE_CONCURRENCY: 64,
+      USAGE_BATCH_WINDOW_MS: 20,
     });
   });
 

@@ -13,7 +13,10 @@ export const BillingEnv = z.object({
   /** Shared secret the edge presents on the internal API. */
   BILLING_INTERNAL_TOKEN: z.string().min(16, "must be at least 16 characters"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  USAGE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Usage events in flight at once; also the most rows one insert statement carries. */
+  USAGE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(64),
+  /** How long an event waits for others to share its insert: billing lag traded for CPU. */
+  USAGE_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(1_000).default(20),
   // The price table comes from the same model configuration as edge and worker use.
   GATEWAY_CONFIG_FILE: optional,
   LLAMA_SERVER_URLS: optional,

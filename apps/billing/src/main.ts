@@ -21,6 +21,7 @@ const billing = createBilling({
   logger,
   queuePrefix: env.QUEUE_PREFIX,
   concurrency: env.USAGE_CONCURRENCY,
+  batchWindowMs: env.USAGE_BATCH_WINDOW_MS,
   internalToken: env.BILLING_INTERNAL_TOKEN,
 });
 

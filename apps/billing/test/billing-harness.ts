@@ -59,7 +59,8 @@ export async function startBilling(): Promise<Harness> {
     registry,
     logger: createLogger({ service: "billing", level: "silent", sync: true }),
     queuePrefix: prefix,
-    concurrency: 4,
+    concurrency: 16,
+    batchWindowMs: 5,
     internalToken: TOKEN,
   });
   const server = billing.app.listen(0, "127.0.0.1");

@@ -69,6 +69,18 @@ describe("usage consumer", () => {
     expect(await metricValue(h.registry, "gateway_billing_duplicate_events_total")).toBe(7);
   });
 
+  it("when many events arrive at once, then they share insert statements and each is billed exactly once", async () => {
+    const events = Array.from({ length: 40 }, (_, i) => usageEvent({ prompt_tokens: 100 + i, completion_tokens: i }));
+    await Promise.all(events.map((e) => h.producer.add(usageJobId(e.request_id), e)));
+    for (const e of events) expect(await settled(h.producer.queue, usageJobId(e.request_id))).toBe("completed");
+
+    const rows = await h.prisma.usageRecord.findMany({ where: { requestId: { in: events.map((e) => e.request_id) } } });
+    expect(rows).toHaveLength(40);
+    for (const e of events) expect(rows.find((r) => r.requestId === e.request_id)).toMatchObject({ promptTokens: e.prompt_tokens, completionTokens: e.completion_tokens });
+    expect(await metricValue(h.registry, "gateway_billing_usage_events_total", { outcome: "succeeded" })).toBe(40);
+    expect(await metricValue(h.registry, "gateway_billing_duplicate_events_total")).toBe(0);
+  });
+
   it("when the model has no price, then the usage is still recorded at cost 0 and counted as unpriced", async () => {
     const event = usageEvent({ model: "not-in-config", prompt_tokens: 100, completion_tokens: 50, outcome: "cancelled" });
     expect(await deliver(usageJobId(event.request_id), event)).toBe("completed");

@@ -2,10 +2,11 @@ import type { UsageEvent } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import { ZERO_COSTS, type PriceTable } from "../pricing/price-table.ts";
 import type { BillingMetrics } from "./billing-metrics.ts";
-import type { UsageRepository } from "./usage-repository.ts";
+import type { NewUsageRecord } from "./usage-repository.ts";
 
 export interface RecordUsageDeps {
-  repository: UsageRepository;
+  /** Writes the row unless its request_id is already billed; false means it was a repeat. */
+  insert: (record: NewUsageRecord) => Promise<boolean>;
   prices: PriceTable;
   metrics: BillingMetrics;
   logger: Logger;
@@ -15,12 +16,12 @@ export interface RecordUsageDeps {
 export type RecordUsage = (event: UsageEvent) => Promise<{ billed: boolean }>;
 
 /** Bills one usage event exactly once per request_id. Database errors propagate so the job is retried. */
-export function createRecordUsage({ repository, prices, metrics, logger, now = Date.now }: RecordUsageDeps): RecordUsage {
+export function createRecordUsage({ insert, prices, metrics, logger, now = Date.now }: RecordUsageDeps): RecordUsage {
   return async (event) => {
     const priced = prices.costOf(event.model, event.prompt_tokens, event.completion_tokens);
     // A lost usage row is worse than an unpriced one: keep the tokens, bill 0, make it visible.
     const costs = priced ?? ZERO_COSTS;
-    const billed = await repository.insert({
+    const billed = await insert({
       requestId: event.request_id,
       tenantId: event.caller.tenant_id,
       keyId: event.caller.key_id,

@@ -26,8 +26,11 @@ export interface DayModelUsage {
 }
 
 export interface UsageRepository {
-  /** Writes the row unless its request_id is already billed; false means it was a repeat. */
-  insert(record: NewUsageRecord): Promise<boolean>;
+  /**
+   * Writes each row whose request_id is not billed yet, in one statement; returns the request ids
+   * it wrote (a repeat, of a row in the table or of one earlier in `records`, is not written).
+   */
+  insertMany(records: readonly NewUsageRecord[]): Promise<Set<string>>;
   /** Per-day, per-model sums for a tenant over UTC days `from`..`to` (both YYYY-MM-DD, inclusive). */
   byDayAndModel(tenantId: string, from: string, to: string): Promise<DayModelUsage[]>;
   /** Total tokens billed per key on one UTC day, for the keys given that have any. */
@@ -46,19 +49,24 @@ interface Row {
 
 export function createUsageRepository(prisma: PrismaClient): UsageRepository {
   return {
-    async insert(r) {
+    async insertMany(records) {
+      if (records.length === 0) return new Set();
       // ON CONFLICT DO NOTHING in one statement: two consumers racing on the same request_id
       // cannot both write, and neither has to read first. Raw SQL: this is billing's hot path,
       // and a single parameterised statement costs a fraction of the query builder's CPU. Costs go
       // as decimal strings: a Decimal parameter would be cut to 20 significant digits.
-      const count = await prisma.$executeRaw`
+      const rows = records.map(
+        (r) => Prisma.sql`(${r.requestId}, ${r.tenantId}, ${r.keyId}, ${r.tier}, ${r.model}, ${r.promptTokens}, ${r.completionTokens},
+          ${r.promptTokens + r.completionTokens}, ${r.outcome}, ${r.promptCost.toFixed()}::numeric, ${r.completionCost.toFixed()}::numeric,
+          ${r.cost.toFixed()}::numeric, ${r.backend}, ${r.startedAt}, ${r.finishedAt})`,
+      );
+      const written = await prisma.$queryRaw<Array<{ request_id: string }>>`
         INSERT INTO usage_records (request_id, tenant_id, key_id, tier, model, prompt_tokens, completion_tokens,
                                    total_tokens, outcome, prompt_cost, completion_cost, cost, backend, started_at, finished_at)
-        VALUES (${r.requestId}, ${r.tenantId}, ${r.keyId}, ${r.tier}, ${r.model}, ${r.promptTokens}, ${r.completionTokens},
-                ${r.promptTokens + r.completionTokens}, ${r.outcome}, ${r.promptCost.toFixed()}::numeric, ${r.completionCost.toFixed()}::numeric,
-                ${r.cost.toFixed()}::numeric, ${r.backend}, ${r.startedAt}, ${r.finishedAt})
-        ON CONFLICT (request_id) DO NOTHING`;
-      return count === 1;
+        VALUES ${Prisma.join(rows)}
+        ON CONFLICT (request_id) DO NOTHING
+        RETURNING request_id`;
+      return new Set(written.map((w) => w.request_id));
     },
 
     async byDayAndModel(tenantId, from, to) {
