@@ -53,6 +53,28 @@ describe("when a client sends two chat requests on one WebSocket", () => {
     ws.close();
   });
 
+  it("then each streamed request feeds the edge's time-to-first-token and inter-token metrics and the active streams gauge", async () => {
+    const counts = async () => {
+      const text = await (await fetch(`${system.edgeUrl}/metrics`)).text();
+      const count = (name: string) => Number(new RegExp(`^${name}_count\\{[^}]*model="${MODEL}"[^}]*\\} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
+      const active = Number(/^gateway_edge_active_streams(?:\{[^}]*\})? (\d+)$/m.exec(text)?.[1] ?? NaN);
+      return { ttft: count("gateway_edge_time_to_first_token_seconds"), gaps: count("gateway_edge_inter_token_seconds"), active };
+    };
+    const before = await counts();
+    const { ws, next } = await connect({ authorization: `Bearer ${system.apiKey}` });
+    await next((m) => m.type === "ready");
+    ws.send(chat("timed", 12));
+    await next((m) => m.type === "chunk" && m.id === "timed");
+    expect((await counts()).active).toBe(before.active + 1);
+    await next((m) => m.type === "done" && m.id === "timed");
+    ws.close();
+    const after = await counts();
+    expect(after.ttft - before.ttft).toBe(1);
+    // Twelve token chunks and the finish chunk, as over SSE: twelve gaps between them.
+    expect(after.gaps - before.gaps).toBe(12);
+    expect(after.active).toBe(before.active);
+  });
+
   it("then a cancel message stops one request (billed as cancelled) while the other finishes", async () => {
     const { ws, next } = await connect();
     ws.send(JSON.stringify({ type: "auth", api_key: system.apiKey }));

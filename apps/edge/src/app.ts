@@ -17,6 +17,7 @@ import { keyRoutes } from "./keys/key-routes.ts";
 import { modelsRoute, type ModelRouteDeps } from "./models/models-route.ts";
 import { chatResumeRoute } from "./resume/chat-resume-route.ts";
 import { usageRoutes, type UsageRouteDeps } from "./usage/usage-routes.ts";
+import { wsRoute } from "./ws/ws-route.ts";
 
 export interface AppDeps extends ChatRouteDeps, HealthDeps, UsageRouteDeps, AdminRouteDeps, EmbeddingsRouteDeps, ModelRouteDeps, JobRouteDeps, ConversationRouteDeps {
   logger: Logger;
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(modelsRoute(deps));
   app.use(jobsRoutes(deps));
   app.use(chatResumeRoute(deps));
+  app.use(wsRoute());
   app.use(conversationsRoutes(deps));
   app.use(keyRoutes(deps.keyRepository, deps.authenticate));
   app.use(usageRoutes(deps));

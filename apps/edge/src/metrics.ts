@@ -45,7 +45,7 @@ export function edgeMetrics(registry: Registry) {
     }),
     activeStreams: new prom.Gauge({
       name: "gateway_edge_active_streams",
-      help: "SSE streams currently open to clients.",
+      help: "Streams currently open to clients: SSE responses and chat requests running on WebSockets.",
       registers,
     }),
     rejections: new prom.Counter({

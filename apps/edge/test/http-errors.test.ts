@@ -48,6 +48,12 @@ describe("when the request is malformed, then the edge answers with the envelope
     expect(res.headers.get("allow")).toBe("POST");
   });
 
+  it("when the WebSocket endpoint gets a plain GET, then 426 with Upgrade: websocket", async () => {
+    const res = await fetch(`${edge.url}/v1/ws`);
+    expect(res.headers.get("upgrade")).toBe("websocket");
+    expect((await expectError(res, 426, "upgrade_required")).message).toContain("WebSocket");
+  });
+
   it("when the body is a JSON array, then 400 invalid_request", async () => {
     await expectError(await post(url, "[1,2]"), 400, "invalid_request");
   });

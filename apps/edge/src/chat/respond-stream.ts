@@ -5,6 +5,7 @@ import { keepAlive } from "../resume/open-sse.ts";
 import type { StreamResumeDeps } from "../resume/stream-attachments.ts";
 import { withCost } from "../usage/usage-cost.ts";
 import { callWorker, toAppError, type CallDeps, type ResumeOnClose } from "./call-worker.ts";
+import { tokenTiming } from "./token-timing.ts";
 
 const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -49,16 +50,13 @@ export async function respondStream(
   firstKeepAlive.unref();
 
   const send = (data: string) => res.write(`id: ${nextId++}\ndata: ${data}\n\n`);
-  let lastTokenAt: number | undefined;
+  // A keep-alive may have opened the stream already: the first token is told by its own clock.
+  const tokenWritten = tokenTiming(deps.metrics, job.model, startedAt);
 
   try {
     const end = await callWorker(deps, job, res, (message) => {
       if (!opened) open();
-      // A keep-alive may have opened the stream already: the first token is told by its own clock.
-      const now = performance.now();
-      if (lastTokenAt === undefined) deps.metrics.timeToFirstToken.observe({ model: job.model }, Number(process.hrtime.bigint() - startedAt) / 1e9);
-      else deps.metrics.interTokenGap.observe({ model: job.model }, (now - lastTokenAt) / 1000);
-      lastTokenAt = now;
+      tokenWritten();
       nextId = message.seq;
       send(JSON.stringify(message.chunk));
     }, resume);

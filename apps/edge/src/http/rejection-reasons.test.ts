@@ -7,6 +7,7 @@ const NOT_REFUSALS: ErrorCode[] = [
   "not_found",
   "job_expired",
   "method_not_allowed",
+  "upgrade_required",
   "client_closed_request",
   "internal_error",
   "upstream_error",

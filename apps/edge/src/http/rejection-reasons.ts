@@ -31,7 +31,7 @@ export type RejectionReason = (typeof REJECTION_REASONS)[number];
 /**
  * Codes that always mean a refusal. `backend_unavailable` is absent: after enqueueing it is a
  * failure, not a refusal, so the two places that refuse with it say so (`AppError.extra.rejection`).
- * Unknown routes (404, 405) are not counted: they are scanners and typos, visible as
+ * Unknown routes (404, 405) and a plain GET of the WebSocket endpoint (426) are not counted: they are scanners and typos, visible as
  * `route="unmatched"` in gateway_http_requests_total.
  */
 const BY_CODE: Partial<Record<ErrorCode, RejectionReason>> = {

@@ -6,6 +6,8 @@ export const ROUTES: ReadonlyArray<{ path: string; methods: readonly string[] }>
   { path: "/v1/chat/completions", methods: ["POST"] },
   { path: "/v1/embeddings", methods: ["POST"] },
   { path: "/v1/chat/completions/:id/stream", methods: ["GET"] },
+  // Upgrades are taken by the HTTP server (ws-server.ts); a plain GET gets 426 from ws-route.ts.
+  { path: "/v1/ws", methods: ["GET"] },
   { path: "/v1/jobs", methods: ["GET", "HEAD", "POST"] },
   { path: "/v1/jobs/:id", methods: ["GET", "HEAD", "DELETE"] },
   { path: "/v1/jobs/:id/events", methods: ["GET"] },

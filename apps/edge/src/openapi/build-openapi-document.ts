@@ -12,16 +12,17 @@ import type { DocContext, DocumentResource } from "./openapi-kit.ts";
 import { documentOperations } from "./operations-paths.ts";
 import { registerCommon } from "./register-common.ts";
 import { documentUsage } from "./usage-paths.ts";
+import { documentWebSocket } from "./ws-paths.ts";
 
 /**
  * Every resource's routes. Documenting a new route: add it to its resource's file here (or a new
  * `<resource>-paths.ts` and one line below); openapi-coverage.test.ts fails until the route table,
  * the Express router and this document agree.
  */
-const RESOURCES: DocumentResource[] = [documentChat, documentEmbeddings, documentModels, documentJobs, documentConversations, documentUsage, documentKeys, documentAdmin, documentOperations];
+const RESOURCES: DocumentResource[] = [documentChat, documentWebSocket, documentEmbeddings, documentModels, documentJobs, documentConversations, documentUsage, documentKeys, documentAdmin, documentOperations];
 
 export const TAGS = [
-  { name: "Chat", description: "OpenAI-compatible chat completions, streamed (SSE) or not, and resuming a stream." },
+  { name: "Chat", description: "OpenAI-compatible chat completions, streamed (SSE) or not, resuming a stream, and many at once over a WebSocket." },
   { name: "Embeddings", description: "OpenAI-compatible embeddings." },
   { name: "Models", description: "The deployment's models with their live status." },
   { name: "Jobs", description: "Asynchronous jobs: submit, poll, follow over SSE, cancel." },

@@ -17,6 +17,7 @@ const MESSAGES: Record<ErrorCode, { message: string; param?: string; details?: {
   not_found: { message: "no API key key_mb2x9k1q0a1B2c3D4e5F6g7H" },
   job_expired: { message: "job 'job_01' finished more than 86400 s ago and its result is no longer kept" },
   method_not_allowed: { message: "DELETE is not allowed on /v1/models" },
+  upgrade_required: { message: "/v1/ws speaks WebSocket: send GET with Connection: Upgrade and Upgrade: websocket" },
   request_id_conflict: { message: "this x-request-id was already used; send a new one or none" },
   idempotency_conflict: { message: "this Idempotency-Key was used with a different request body" },
   payload_too_large: { message: "the request body is too large" },

@@ -43,4 +43,15 @@ describe("the OpenAPI document", () => {
     }
     expect(missing).toEqual([]);
   });
+
+  it("when built, then every operation has a 2xx response, but the WebSocket upgrade, which answers 101", () => {
+    const document = buildOpenApiDocument(config) as unknown as { paths: Record<string, Record<string, Operation>> };
+    const without = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([, operation]) => !Object.keys(operation.responses).some((status) => status.startsWith("2")))
+        .map(([method]) => `${method} ${path}`),
+    );
+    expect(without).toEqual(["get /v1/ws"]);
+    expect(Object.keys(document.paths["/v1/ws"]!.get!.responses)).toContain("101");
+  });
 });

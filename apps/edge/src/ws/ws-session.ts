@@ -9,6 +9,7 @@ import { callWorker } from "../chat/call-worker.ts";
 import type { ChatRouteDeps } from "../chat/chat-completions-route.ts";
 import { chatRequestParser } from "../chat/parse-chat-request.ts";
 import { toInferenceJob } from "../chat/to-inference-job.ts";
+import { tokenTiming } from "../chat/token-timing.ts";
 import { AppError } from "../http/app-error.ts";
 import { errorEnvelope } from "../http/error-envelope.ts";
 import { parseInput } from "../http/parse-input.ts";
@@ -92,6 +93,7 @@ export class WsSession {
 
   private async chat(id: string, requestId: string, body: Record<string, unknown>, locals: Response["locals"], handle: Response & EventEmitter): Promise<void> {
     const { deps } = this;
+    const startedAt = process.hrtime.bigint();
     const request = this.parse({ ...body, stream: true });
     const tier = deps.config.tiers[locals.caller.tier];
     assertModelAllowed(locals.principal, request.model, deps.config);
@@ -105,7 +107,17 @@ export class WsSession {
       maxTokensCap: tier?.max_tokens,
     });
     deps.contentPolicy(job.params.messages);
-    const end = await callWorker(deps, job, handle, (m) => this.send({ type: "chunk", id, chunk: m.chunk }));
+    const tokenWritten = tokenTiming(deps.metrics, job.model, startedAt);
+    deps.metrics.activeStreams.inc();
+    let end;
+    try {
+      end = await callWorker(deps, job, handle, (m) => {
+        tokenWritten();
+        this.send({ type: "chunk", id, chunk: m.chunk });
+      });
+    } finally {
+      deps.metrics.activeStreams.dec();
+    }
     // Cancelled by a cancel message (or the socket closing, when nobody hears it).
     if (!end) throw new AppError("client_closed_request", "request cancelled");
     if (end.type === "error") throw new AppError(end.code, end.message);
