@@ -22,6 +22,8 @@ import { wsRoute } from "./ws/ws-route.ts";
 export interface AppDeps extends ChatRouteDeps, HealthDeps, UsageRouteDeps, AdminRouteDeps, EmbeddingsRouteDeps, ModelRouteDeps, JobRouteDeps, ConversationRouteDeps {
   logger: Logger;
   registry: Registry;
+  /** False once the listener closes on shutdown: a request on a kept-alive connection gets 503. */
+  isAccepting: () => boolean;
 }
 
 /** Builds the edge's HTTP app; no I/O, no listening: main.ts does that. */

@@ -89,6 +89,13 @@ const EnvSchema = KeyStoreEnv.extend({
   /** A model whose queue would make a new request wait longer than this gets 503 + Retry-After; 0 never sheds. */
   MAX_QUEUE_WAIT_MS: z.coerce.number().int().min(0).default(30_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
+  /**
+   * After SIGTERM, how long the edge keeps serving new requests with /readyz already 503, so that
+   * a load balancer (or Kubernetes endpoints) stops routing here before the listener closes. 0
+   * (the default) closes at once; set it to your balancer's health-check interval times its
+   * failure threshold.
+   */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   /** How long an async job's record, event log and result are kept after it was created. */
   JOB_RETENTION_S: z.coerce.number().int().min(60).default(86_400),
   /** How long a chat stream's events stay replayable for a client that reconnects (the resume URL). */

@@ -65,6 +65,7 @@ export async function startEdge(env: EdgeEnv, logger = createLogger({ service: "
   const replies = startReplyConsumer(conversations, repliesConnection, env.QUEUE_PREFIX, registry, logger);
   const directory = new ModelDirectory(redis, env.QUEUE_PREFIX, env.gateway, env.WORKER_SEEN_WITHIN_MS, logger);
   let accepting = true;
+  let ready = true;
 
   await hub.start();
   await presence.start();
@@ -95,6 +96,7 @@ export async function startEdge(env: EdgeEnv, logger = createLogger({ service: "
     bodyLimit: env.BODY_LIMIT,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     isAccepting: () => accepting,
+    isReady: () => ready && accepting,
     redis,
     directory,
     shedder: new LoadShedder(directory, redis, env.QUEUE_PREFIX, env.MAX_QUEUE_WAIT_MS),
@@ -124,6 +126,12 @@ export async function startEdge(env: EdgeEnv, logger = createLogger({ service: "
     server,
     logger,
     async close() {
+      ready = false;
+      // Still serving: the balancer learns from /readyz and stops routing here first.
+      if (env.SHUTDOWN_DELAY_MS > 0) {
+        logger.info({ delay_ms: env.SHUTDOWN_DELAY_MS }, "not ready; serving until the pre-stop delay ends");
+        await new Promise((resolve) => setTimeout(resolve, env.SHUTDOWN_DELAY_MS));
+      }
       accepting = false;
       await closeWebSockets();
       await drainHttp(server, env.SHUTDOWN_GRACE_MS);

@@ -6,18 +6,18 @@ import { AppError } from "./app-error.ts";
 export interface HealthDeps {
   registry: Registry;
   presence: WorkerPresence;
-  /** False once shutdown began: load balancers must stop sending work. */
-  isAccepting: () => boolean;
+  /** False once shutdown began (before the pre-stop delay): load balancers must stop sending work. */
+  isReady: () => boolean;
 }
 
-export function healthRoutes({ registry, presence, isAccepting }: HealthDeps): Router {
+export function healthRoutes({ registry, presence, isReady }: HealthDeps): Router {
   const router = Router();
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
   router.get("/readyz", async (_req, res) => {
     await presence.refresh();
-    const checks = { accepting: isAccepting(), redis: presence.redisReachable, workers: presence.workers };
+    const checks = { accepting: isReady(), redis: presence.redisReachable, workers: presence.workers };
     if (!checks.accepting || !checks.redis || checks.workers === 0) {
       const why = !checks.accepting ? "shutting down" : !checks.redis ? "Redis is unreachable" : "no worker seen recently";
       throw new AppError("not_ready", `not ready: ${why}`, { retryAfter: 5, details: [{ path: "checks", message: JSON.stringify(checks) }] });
