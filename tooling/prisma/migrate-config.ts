@@ -1,3 +1,8 @@
+/**
+ * The Prisma CLI's configuration for the apps that own a database (edge, billing): migrations run
+ * through the pg driver adapter with the JS engine, which needs no engine download (these machines
+ * are offline; see STACK.md). Each app's prisma.config.ts names its own database variable.
+ */
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { defineConfig } from "prisma/config";
@@ -31,25 +36,26 @@ class MigrateClient extends pg.Client {
   }
 }
 
-export default defineConfig({
-  schema: "prisma/schema.prisma",
-  migrations: { path: "prisma/migrations" },
-  experimental: { adapter: true },
-  engine: "js",
-  async adapter() {
-    const url = new URL(process.env.EDGE_DATABASE_URL ?? "");
-    // Separate fields, not a connectionString: otherwise the shadow database's name override is
-    // ignored and migrate dev diffs against the main database (P3006).
-    return new PrismaPg({
-      host: url.hostname,
-      port: Number(url.port || 5432),
-      user: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      database: decodeURIComponent(url.pathname.slice(1)),
-      Client: MigrateClient,
-      // The adapter drops the shadow database before closing its pool: idle connections must be
-      // gone by then or the DROP fails with "being accessed by other users".
-      idleTimeoutMillis: 1,
-    });
-  },
-});
+export const migrateConfig = (databaseUrlVariable: string) =>
+  defineConfig({
+    schema: "prisma/schema.prisma",
+    migrations: { path: "prisma/migrations" },
+    experimental: { adapter: true },
+    engine: "js",
+    async adapter() {
+      const url = new URL(process.env[databaseUrlVariable] ?? "");
+      // Separate fields, not a connectionString: otherwise the shadow database's name override is
+      // ignored and migrate dev diffs against the main database (P3006).
+      return new PrismaPg({
+        host: url.hostname,
+        port: Number(url.port || 5432),
+        user: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
+        database: decodeURIComponent(url.pathname.slice(1)),
+        Client: MigrateClient,
+        // The adapter drops the shadow database before closing its pool: idle connections must be
+        // gone by then or the DROP fails with "being accessed by other users".
+        idleTimeoutMillis: 1,
+      });
+    },
+  });

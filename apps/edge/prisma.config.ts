@@ -1,0 +1,3 @@
+import { migrateConfig } from "@gateway/prisma-config";
+
+export default migrateConfig("EDGE_DATABASE_URL");
