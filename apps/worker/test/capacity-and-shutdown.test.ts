@@ -1,21 +1,13 @@
-import { simCompletion, startLlamaSim, type LlamaSim } from "@gateway/test-kit/llama-sim";
-import { afterEach, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "./worker-harness.ts";
+import { simCompletion, startLlamaSim } from "@gateway/test-kit/llama-sim";
+import { describe, expect, it } from "vitest";
+import { useWorkerHarness } from "./worker-harness.ts";
 
-let sims: LlamaSim[] = [];
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  await Promise.all(sims.map((s) => s.close()));
-  harness = undefined;
-  sims = [];
-});
+const { sims, setup, start } = useWorkerHarness();
 
 describe("inference worker capacity and shutdown", () => {
   it("when 3x slots jobs arrive at once, then in-flight never exceeds the backend's slots and all succeed", async () => {
-    sims = [await startLlamaSim({ slots: 2, interTokenMs: 3 })];
     // More consumer concurrency than slots: the pool, not BullMQ, must hold the line.
-    const h = (harness = await startHarness(sims, { WORKER_CONCURRENCY: "6" }));
+    const h = await setup(1, { slots: 2, interTokenMs: 3 }, { WORKER_CONCURRENCY: "6" });
     const jobs = Array.from({ length: 6 }, (_, i) => h.job({ stream: i % 2 === 0 }, { max_tokens: 8 }));
     await Promise.all(jobs.map((j) => h.submit(j)));
     for (const job of jobs) {
@@ -27,14 +19,12 @@ describe("inference worker capacity and shutdown", () => {
   });
 
   it("when WORKER_CONCURRENCY is unset, then the consumer takes twice as many jobs as the probed slots", async () => {
-    sims = [await startLlamaSim({ slots: 3 }), await startLlamaSim({ slots: 2 })];
-    const h = (harness = await startHarness(sims));
+    const h = await start([await startLlamaSim({ slots: 3 }), await startLlamaSim({ slots: 2 })]);
     expect(h.worker.worker.concurrency).toBe(10);
   });
 
   it("when closed during a generation, then it finishes, and the heartbeat is removed", async () => {
-    sims = [await startLlamaSim({ interTokenMs: 10 })];
-    const h = (harness = await startHarness(sims));
+    const h = await setup(1, { interTokenMs: 10 });
     const job = h.job({ stream: true }, { max_tokens: 16 });
     await h.submit(job);
     await h.waitFor(job.request_id, (l) => l.length >= 1);
@@ -45,8 +35,7 @@ describe("inference worker capacity and shutdown", () => {
   });
 
   it("when the shutdown grace period ends mid-generation, then the request is aborted and billed as failed", async () => {
-    sims = [await startLlamaSim({ interTokenMs: 20, naturalTokens: 500 })];
-    const h = (harness = await startHarness(sims, { SHUTDOWN_TIMEOUT_MS: "100" }));
+    const h = await setup(1, { interTokenMs: 20, naturalTokens: 500 }, { SHUTDOWN_TIMEOUT_MS: "100" });
     const job = h.job({ stream: true }, { max_tokens: 400 });
     await h.submit(job);
     await h.waitFor(job.request_id, (l) => l.length >= 2);

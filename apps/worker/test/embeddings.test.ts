@@ -1,23 +1,13 @@
-import { embeddingFromBase64, simTextEmbedding, simTokenize, startLlamaSim, type LlamaSim } from "@gateway/test-kit/llama-sim";
+import { embeddingFromBase64, simTextEmbedding, simTokenize } from "@gateway/test-kit/llama-sim";
 import { EmbeddingsResponse, type EmbeddingsJob } from "@gateway/contracts";
-import { afterEach, describe, expect, it } from "vitest";
-import { configFile, MODEL, startHarness, type Harness } from "./worker-harness.ts";
+import { describe, expect, it } from "vitest";
+import { configFile, MODEL, useWorkerHarness, type Harness } from "./worker-harness.ts";
 
-let sims: LlamaSim[] = [];
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  await Promise.all(sims.map((s) => s.close()));
-  harness = undefined;
-  sims = [];
+// Embeddings-only simulators, configured as model MODEL's embeddings pool.
+const { sims, setup } = useWorkerHarness({
+  simOptions: { embeddingsOnly: true },
+  env: (backends) => ({ GATEWAY_CONFIG_FILE: configFile({ models: [{ id: MODEL, embedding_backends: backends.map((s) => s.url) }] }) }),
 });
-
-async function setup(count: number, options: Parameters<typeof startLlamaSim>[0] = {}, env: Record<string, string> = {}) {
-  sims = await Promise.all(Array.from({ length: count }, () => startLlamaSim({ embeddingsOnly: true, ...options })));
-  const file = configFile({ models: [{ id: MODEL, embedding_backends: sims.map((s) => s.url) }] });
-  harness = await startHarness(sims, { GATEWAY_CONFIG_FILE: file, ...env });
-  return harness;
-}
 
 /** Tokens the simulator counts for a text input: its words plus BOS. */
 const inputTokens = (texts: string[]) => texts.reduce((n, t) => n + simTokenize(t).length + 1, 0);

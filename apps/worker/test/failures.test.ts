@@ -1,22 +1,9 @@
 import { CHANNELS, cancelledKey, usageJobId, type CancelMessage } from "@gateway/contracts";
-import { simTokenize, startLlamaSim, type LlamaSim, type RequestEndEvent } from "@gateway/test-kit/llama-sim";
-import { afterEach, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "./worker-harness.ts";
+import { simTokenize, type RequestEndEvent } from "@gateway/test-kit/llama-sim";
+import { describe, expect, it } from "vitest";
+import { useWorkerHarness } from "./worker-harness.ts";
 
-let sims: LlamaSim[] = [];
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  await Promise.all(sims.map((s) => s.close()));
-  harness = undefined;
-  sims = [];
-});
-
-async function setup(count: number, options: Parameters<typeof startLlamaSim>[0] = {}, env: Record<string, string> = {}) {
-  sims = await Promise.all(Array.from({ length: count }, () => startLlamaSim(options)));
-  harness = await startHarness(sims, env);
-  return harness;
-}
+const { sims, setup } = useWorkerHarness();
 
 const promptTokensByTokenize = (messages: { content: string }[]) => simTokenize(messages.map((m) => m.content).join("\n")).length;
 

@@ -1,22 +1,9 @@
 import { ChatCompletion, ChatCompletionChunk, usageJobId } from "@gateway/contracts";
-import { simCompletion, simPromptTokens, startLlamaSim, type LlamaSim } from "@gateway/test-kit/llama-sim";
-import { afterEach, describe, expect, it } from "vitest";
-import { MODEL, startHarness, type Harness } from "./worker-harness.ts";
+import { simCompletion, simPromptTokens, startLlamaSim } from "@gateway/test-kit/llama-sim";
+import { describe, expect, it } from "vitest";
+import { MODEL, useWorkerHarness } from "./worker-harness.ts";
 
-let sims: LlamaSim[] = [];
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  await Promise.all(sims.map((s) => s.close()));
-  harness = undefined;
-  sims = [];
-});
-
-async function setup(count: number, options: Parameters<typeof startLlamaSim>[0] = {}, env: Record<string, string> = {}) {
-  sims = await Promise.all(Array.from({ length: count }, () => startLlamaSim(options)));
-  harness = await startHarness(sims, env);
-  return harness;
-}
+const { sims, setup, start } = useWorkerHarness();
 
 describe("inference worker", () => {
   it("when a non-stream job runs, then one result carries the backend's exact text and usage, and one usage job is added", async () => {
@@ -97,8 +84,7 @@ describe("inference worker", () => {
   it("when a backend is loading, then it is not chosen", async () => {
     const loading = await startLlamaSim({ loadingMs: 60_000 });
     const ready = await startLlamaSim();
-    sims = [loading, ready];
-    const h = (harness = await startHarness(sims));
+    const h = await start([loading, ready]);
     const jobs = Array.from({ length: 4 }, () => h.job());
     for (const job of jobs) await h.submit(job);
     for (const job of jobs) expect((await h.finished(job.request_id)).final.type).toBe("result");

@@ -1,24 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { registryKey, WorkerRegistry } from "@gateway/contracts";
-import { simCompletion, startLlamaSim, type LlamaSim } from "@gateway/test-kit/llama-sim";
-import { afterEach, describe, expect, it } from "vitest";
-import { configFile, MODEL, startHarness, type Harness } from "./worker-harness.ts";
+import { simCompletion, startLlamaSim } from "@gateway/test-kit/llama-sim";
+import { describe, expect, it } from "vitest";
+import { configFile, MODEL, useWorkerHarness, type Harness } from "./worker-harness.ts";
 
-let sims: LlamaSim[] = [];
-let harnesses: Harness[] = [];
-afterEach(async () => {
-  for (const h of harnesses.reverse()) await h.close();
-  await Promise.all(sims.map((s) => s.close()));
-  harnesses = [];
-  sims = [];
-});
-
-async function setup(count: number, options: Parameters<typeof startLlamaSim>[0] = {}, env: Record<string, string> = {}) {
-  sims = await Promise.all(Array.from({ length: count }, () => startLlamaSim(options)));
-  const h = await startHarness(sims, env);
-  harnesses.push(h);
-  return h;
-}
+const { sims, setup, start } = useWorkerHarness();
 
 async function registry(h: Harness): Promise<WorkerRegistry> {
   return WorkerRegistry.parse(JSON.parse((await h.redis.hget(registryKey(h.prefix), h.env.workerId)) ?? "null"));
@@ -32,11 +18,10 @@ async function run(h: Harness, over: Parameters<Harness["job"]>[0] = {}, params:
 
 describe("backend pools", () => {
   it("when two workers share one backend of 2 slots, then it never processes more than 2 requests at once", async () => {
-    sims = [await startLlamaSim({ slots: 2, interTokenMs: 2 })];
+    const shared = [await startLlamaSim({ slots: 2, interTokenMs: 2 })];
     const prefix = `test-${randomUUID()}`;
-    const one = await startHarness(sims, { WORKER_CONCURRENCY: "4" }, prefix);
-    const two = await startHarness(sims, { WORKER_CONCURRENCY: "4" }, prefix);
-    harnesses.push(one, two);
+    const one = await start(shared, { WORKER_CONCURRENCY: "4" }, prefix);
+    const two = await start(shared, { WORKER_CONCURRENCY: "4" }, prefix);
     const jobs = Array.from({ length: 12 }, () => one.job({}, { max_tokens: 8 }));
     await Promise.all(jobs.map((j) => one.submit(j)));
     for (const job of jobs) expect((await one.finished(job.request_id)).final.type).toBe("result");
@@ -70,9 +55,7 @@ describe("backend pools", () => {
   it("when a backend is stuck loading, then it is never chosen, its breaker stays closed, and the registry says loading", async () => {
     const loading = await startLlamaSim({ loadingMs: 600_000 });
     const ready = await startLlamaSim();
-    sims = [loading, ready];
-    const h = await startHarness(sims);
-    harnesses.push(h);
+    const h = await start([loading, ready]);
     for (let i = 0; i < 6; i++) expect((await run(h)).final.type).toBe("result");
     expect(loading.stats.generations).toBe(0);
     const entry = (await registry(h)).backends.find((b) => b.url === loading.url);
@@ -114,10 +97,9 @@ describe("backend pools", () => {
   });
 
   it("when the configured context_length is smaller than the backend's, then the override is enforced", async () => {
-    sims = [await startLlamaSim()];
-    const file = configFile({ models: [{ id: MODEL, backends: [sims[0]!.url], context_length: 64 }] });
-    const h = await startHarness(sims, { GATEWAY_CONFIG_FILE: file });
-    harnesses.push(h);
+    const backend = await startLlamaSim();
+    const file = configFile({ models: [{ id: MODEL, backends: [backend.url], context_length: 64 }] });
+    const h = await start([backend], { GATEWAY_CONFIG_FILE: file });
     const { final } = await run(h, {}, { messages: [{ role: "user", content: "word ".repeat(60) }], max_tokens: 8 });
     expect(final).toMatchObject({ type: "error", code: "context_length_exceeded" });
   });

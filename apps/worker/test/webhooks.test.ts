@@ -1,21 +1,16 @@
 import { eventsKey } from "@gateway/contracts";
-import { startLlamaSim, type LlamaSim } from "@gateway/test-kit/llama-sim";
 import { Queue } from "bullmq";
 import { afterEach, describe, expect, it } from "vitest";
 import { signWebhook, webhookKey } from "../src/deliver-webhook.ts";
-import { startHarness, type Harness } from "./worker-harness.ts";
+import { useWorkerHarness } from "./worker-harness.ts";
 
-let sims: LlamaSim[] = [];
-let harness: Harness | undefined;
+const { setup } = useWorkerHarness();
 let queue: Queue | undefined;
 
+// Registered after useWorkerHarness's afterEach, so it runs before it: the queue closes before the harness.
 afterEach(async () => {
   await queue?.close();
-  await harness?.close();
-  await Promise.all(sims.map((s) => s.close()));
   queue = undefined;
-  harness = undefined;
-  sims = [];
 });
 
 async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5_000) {
@@ -28,8 +23,7 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5_000)
 
 describe("webhooks and event logs", () => {
   it("when a webhook payload is invalid, then the delivery fails after exactly one attempt and counts as poison", async () => {
-    sims = [await startLlamaSim()];
-    const h = (harness = await startHarness(sims, { WEBHOOK_SECRET: "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=" }));
+    const h = await setup(1, {}, { WEBHOOK_SECRET: "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=" });
     queue = new Queue("webhooks", { connection: h.redis, prefix: h.prefix });
     await queue.add("webhooks", { v: 1, id: "x", url: "file:///etc/passwd" }, { jobId: "poison-wh", attempts: 3 });
     await until(async () => (await (await queue!.getJob("poison-wh"))?.getState()) === "failed");
@@ -38,8 +32,7 @@ describe("webhooks and event logs", () => {
   });
 
   it("when a job asks for an event log, then every relay message is appended to it in order with the retention as expiry", async () => {
-    sims = [await startLlamaSim()];
-    const h = (harness = await startHarness(sims));
+    const h = await setup(1);
     const job = { ...h.job({ stream: true }, { max_tokens: 4 }), events_ttl_s: 120 };
     await h.submit(job);
     const { chunks, final } = await h.finished(job.request_id);
@@ -50,8 +43,7 @@ describe("webhooks and event logs", () => {
   });
 
   it("when a job asks for no event log, then nothing is written", async () => {
-    sims = [await startLlamaSim()];
-    const h = (harness = await startHarness(sims));
+    const h = await setup(1);
     const job = h.job({ stream: true }, { max_tokens: 2 });
     await h.submit(job);
     await h.finished(job.request_id);

@@ -6,9 +6,10 @@ import { join } from "node:path";
 import { CHANNELS, RelayMessage, type ChunkMessage, type EmbeddingsJob, type InferenceJob, type UsageEvent } from "@gateway/contracts";
 import { createLogger, createRegistry, type Registry } from "@gateway/observability";
 import { createRedis } from "@gateway/queue";
-import type { LlamaSim } from "@gateway/test-kit/llama-sim";
+import { startLlamaSim, type LlamaSim, type LlamaSimOptions } from "@gateway/test-kit/llama-sim";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
+import { afterEach } from "vitest";
 import { parseWorkerEnv } from "../src/env.ts";
 import { startWorker, type RunningWorker } from "../src/start-worker.ts";
 
@@ -164,3 +165,36 @@ export async function startHarness(sims: LlamaSim[], overrides: Record<string, s
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+/**
+ * Every worker component test starts simulators and a harness on them, and must close both afterwards:
+ * this keeps that bookkeeping in one place instead of in each test file. Call it once at the top of a file;
+ * it registers the afterEach that closes the test's harnesses (newest first) and then its simulators.
+ * `sims` is one array for the whole file, refilled by each test with the simulators it started.
+ * `defaults` go under every `setup` call's own simulator options and env (the env is made from the new simulators).
+ */
+export function useWorkerHarness(defaults: { simOptions?: LlamaSimOptions; env?: (sims: LlamaSim[]) => Record<string, string> } = {}) {
+  const sims: LlamaSim[] = [];
+  const harnesses: Harness[] = [];
+  afterEach(async () => {
+    for (const h of harnesses.splice(0).reverse()) await h.close();
+    await Promise.all(sims.splice(0).map((s) => s.close()));
+  });
+
+  /** A harness on simulators the test started itself (they are closed after the test too); several may share them. */
+  async function start(given: LlamaSim[], env: Record<string, string> = {}, prefix?: string): Promise<Harness> {
+    for (const s of given) if (!sims.includes(s)) sims.push(s);
+    const harness = await startHarness(given, env, prefix);
+    harnesses.push(harness);
+    return harness;
+  }
+
+  /** `count` simulators started with the same options, and a harness on them. */
+  async function setup(count: number, simOptions: LlamaSimOptions = {}, env: Record<string, string> = {}): Promise<Harness> {
+    const started = await Promise.all(Array.from({ length: count }, () => startLlamaSim({ ...defaults.simOptions, ...simOptions })));
+    sims.push(...started);
+    return start(started, { ...defaults.env?.(started), ...env });
+  }
+
+  return { sims: sims as readonly LlamaSim[], setup, start };
+}
