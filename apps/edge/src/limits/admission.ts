@@ -34,7 +34,7 @@ export interface Ticket {
 }
 
 export interface AdmissionDeps {
-  /** A connection of its own, not autopipelined: both admission commands are written at once, one round trip. */
+  /** A connection of its own (autopipelined): both admission commands leave in one write, one round trip. */
   redis: Redis;
   namespace: string;
   tiers: Readonly<Record<string, TierConfig>>;
