@@ -41,6 +41,8 @@ export interface System {
   createKey(fields: { tier: string; tenant_id?: string; name?: string; allowed_models?: string[] }): Promise<ApiKeyWithSecret>;
   /** Starts another worker process (e.g. after killing one). */
   startWorker(env?: Record<string, string>): Promise<ServiceProcess>;
+  /** Starts billing again on its port and database, after the running one was stopped or killed. */
+  restartBilling(): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export interface SystemOptions {
   sim?: LlamaSimOptions;
   workerEnv?: Record<string, string>;
   edgeEnv?: Record<string, string>;
+  billingEnv?: Record<string, string>;
   /** Edge replicas: separate processes on the same Redis and database. */
   edges?: number;
   /** Tier of the key in `apiKey` (default UNLIMITED_TIER). */
@@ -92,12 +95,20 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     return service;
   };
   try {
-    const billing = await tracked(startService({
-      name: "billing",
-      cwd: APPS.billing,
-      env: { ...common, PORT: String(billingPort), BILLING_DATABASE_URL: billingDb.url, BILLING_INTERNAL_TOKEN: internalToken },
-      readyUrl: `http://127.0.0.1:${billingPort}/readyz`,
-    }));
+    const billings: ServiceProcess[] = [];
+    const startBilling = async () => {
+      const billing = await tracked(
+        startService({
+          name: `billing-${billings.length}`,
+          cwd: APPS.billing,
+          env: { ...common, PORT: String(billingPort), BILLING_DATABASE_URL: billingDb.url, BILLING_INTERNAL_TOKEN: internalToken, ...options.billingEnv },
+          readyUrl: `http://127.0.0.1:${billingPort}/readyz`,
+        }),
+      );
+      billings.push(billing);
+      return billing;
+    };
+    const billing = await startBilling();
     const workers: ServiceProcess[] = [];
     const workerUrls: string[] = [];
     const startWorker = async (env: Record<string, string> = {}) => {
@@ -164,7 +175,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       sims,
       services: {
         edge: edges[0]!,
-        billing,
+        get billing() {
+          return billings.at(-1) ?? billing;
+        },
         get worker() {
           return workers.at(-1) ?? worker;
         },
@@ -176,8 +189,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       openai: new OpenAI({ apiKey: key.secret, baseURL: `${edgeUrls[0]}/v1`, maxRetries: 0 }),
       createKey,
       startWorker,
+      restartBilling: startBilling,
       async stop() {
-        await Promise.all([...edges, ...workers, billing].map((s) => s.stop()));
+        await Promise.all([...edges, ...workers, ...billings].map((s) => s.stop()));
         await Promise.all([db.end(), edgeDb.end()]);
         await Promise.all(sims.map((s) => s.close()));
         await Promise.all(databases.map((d) => d.drop()));

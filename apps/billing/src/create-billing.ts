@@ -23,6 +23,8 @@ export interface BillingDeps {
   concurrency: number;
   /** See USAGE_BATCH_WINDOW_MS. */
   batchWindowMs: number;
+  /** See LOCK_DURATION_MS; BullMQ's 30 s when absent. */
+  lockDurationMs?: number;
   internalToken: string;
 }
 
@@ -46,6 +48,7 @@ export function createBilling(deps: BillingDeps): Billing {
     connection: deps.redis,
     prefix: deps.queuePrefix,
     concurrency: deps.concurrency,
+    ...(deps.lockDurationMs && { lockDurationMs: deps.lockDurationMs }),
     registry: deps.registry,
     logger: deps.logger,
   });

@@ -16,6 +16,7 @@ describe("parseBillingEnv", () => {
       LOG_LEVEL: "info",
       USAGE_CONCURRENCY: 64,
       USAGE_BATCH_WINDOW_MS: 20,
+      LOCK_DURATION_MS: 30_000,
     });
   });
 

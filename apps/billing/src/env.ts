@@ -17,6 +17,8 @@ export const BillingEnv = z.object({
   USAGE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(64),
   /** How long an event waits for others to share its insert: billing lag traded for CPU. */
   USAGE_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(1_000).default(20),
+  /** How soon a usage event held by a billing process that died is delivered again (BullMQ's lock). */
+  LOCK_DURATION_MS: z.coerce.number().int().min(500).default(30_000),
   // The price table comes from the same model configuration as edge and worker use.
   GATEWAY_CONFIG_FILE: optional,
   LLAMA_SERVER_URLS: optional,

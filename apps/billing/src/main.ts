@@ -22,6 +22,7 @@ const billing = createBilling({
   queuePrefix: env.QUEUE_PREFIX,
   concurrency: env.USAGE_CONCURRENCY,
   batchWindowMs: env.USAGE_BATCH_WINDOW_MS,
+  lockDurationMs: env.LOCK_DURATION_MS,
   internalToken: env.BILLING_INTERNAL_TOKEN,
 });
 
