@@ -49,7 +49,7 @@ export async function startBilling(): Promise<Harness> {
   const db: TestDatabase = await createTestDatabase(inject("billingTemplate"));
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url }) });
   const redis = createRedis(REDIS_URL, "blocking");
-  const producerRedis = createRedis(REDIS_URL);
+  const producerRedis = createRedis(REDIS_URL, "commands", { enableAutoPipelining: false });
   const prefix = `test-${randomUUID()}`;
   const registry = createRegistry("billing");
   const billing = createBilling({

@@ -3,6 +3,7 @@ import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { QUEUES, type Payload, type QueueName } from "./catalog.ts";
 import { queueMetrics } from "./queue-metrics.ts";
+import { assertQueueConnection } from "./redis-connection.ts";
 
 export type Handler<N extends QueueName> = (payload: Payload<N>, job: Job) => Promise<unknown>;
 
@@ -25,6 +26,7 @@ export { UnrecoverableError };
  * never retried). Every job is timed by outcome.
  */
 export function createConsumer<N extends QueueName>(name: N, handler: Handler<N>, options: ConsumerOptions): Worker {
+  assertQueueConnection(options.connection);
   const spec = QUEUES[name];
   const metrics = queueMetrics(options.registry);
   const log = options.logger.child({ queue: name });

@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { QUEUES, type Payload, type QueueName } from "./catalog.ts";
+import { assertQueueConnection } from "./redis-connection.ts";
 
 export interface Producer<N extends QueueName> {
   readonly queue: Queue;
@@ -10,6 +11,7 @@ export interface Producer<N extends QueueName> {
 }
 
 export function createProducer<N extends QueueName>(name: N, connection: Redis, prefix: string): Producer<N> {
+  assertQueueConnection(connection);
   const spec = QUEUES[name];
   const queue = new Queue(name, { connection, prefix, defaultJobOptions: spec.defaults });
   return {

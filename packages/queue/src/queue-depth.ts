@@ -2,6 +2,7 @@ import { metric, prom, type Registry } from "@gateway/observability";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { QueueName } from "./catalog.ts";
+import { assertQueueConnection } from "./redis-connection.ts";
 
 /** The states `gateway_queue_jobs{state}` reports; waiting includes prioritized jobs (BullMQ keeps them apart). */
 export const QUEUE_STATES = ["waiting", "active", "delayed", "failed"] as const;
@@ -28,6 +29,7 @@ export interface QueueDepth {
  */
 export function watchQueueDepth(names: readonly QueueName[], options: QueueDepthOptions): QueueDepth {
   const { connection, prefix, registry, maxAgeMs = 1_000, timeoutMs = 1_000 } = options;
+  assertQueueConnection(connection);
   const queues = names.map((name) => new Queue(name, { connection, prefix }));
   const last = new Map<string, Record<(typeof QUEUE_STATES)[number], number>>();
   let fetchedAt = 0;
