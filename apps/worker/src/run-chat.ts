@@ -108,5 +108,5 @@ export async function runChat(job: InferenceJob, run: JobRun, deps: InferenceDep
     { backend, prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, finish_reason: finishReason, ms: Date.now() - startedAt, attempt: run.attempt },
     "inference job completed",
   );
-  return response;
+  return { finish_reason: finishReason, usage };
 }

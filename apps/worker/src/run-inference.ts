@@ -1,4 +1,4 @@
-import { cancelledKey, pendingKey, type ChatCompletion, type ErrorMessage, type InferenceQueuePayload } from "@gateway/contracts";
+import { cancelledKey, pendingKey, type ErrorMessage, type FinishReason, type InferenceQueuePayload, type Usage } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import { UnrecoverableError, type Handler, type Producer } from "@gateway/queue";
 import type { Redis } from "ioredis";
@@ -28,8 +28,11 @@ export interface InferenceDeps extends DispatchDeps {
   conversationReplies?: Producer<"conversation-replies">;
 }
 
-/** What a finished inference job returns to BullMQ (readable as the job's return value). */
-export type InferenceOutcome = ChatCompletion | { cancelled: true } | { embeddings: number };
+/**
+ * What a finished inference job returns to BullMQ, which keeps it in the job's hash and its events
+ * stream: a summary, never the text, so answers do not sit in Redis beyond the event log's retention.
+ */
+export type InferenceOutcome = { finish_reason: FinishReason; usage: Usage } | { cancelled: true } | { embeddings: number };
 
 /** What every job kind's runner gets besides its payload. */
 export interface JobRun {

@@ -35,6 +35,13 @@ describe("inference worker", () => {
       backend: sims[0]?.url,
     });
     expect(await h.metricValue("gateway_inference_tokens_total", { kind: "completion" })).toBe(expected.tokens.length);
+
+    // BullMQ keeps a job's return value in Redis (its hash and events stream): a summary, never the answer.
+    await expect.poll(async () => (await h.inference.getJob(job.request_id))?.finishedOn).toBeDefined();
+    const kept = await h.inference.getJob(job.request_id);
+    expect(kept?.returnvalue).toEqual({ finish_reason: expected.finishReason, usage: response.usage });
+    const events = await h.redis.xrange(`${h.prefix}:inference:events`, "-", "+");
+    expect(JSON.stringify(events)).not.toContain(expected.text);
   });
 
   it("when a stream job runs, then ordered chunks (role first, finish last) come before the result", async () => {
