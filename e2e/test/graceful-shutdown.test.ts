@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { simCompletion, type LlamaSim } from "@gateway/test-kit/llama-sim";
 import type { ServiceProcess } from "@gateway/test-kit/processes";
+import { until } from "@gateway/test-kit/until";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MODEL, startSystem, type System } from "./start-system.ts";
 
@@ -49,12 +50,6 @@ async function terminate(service: ServiceProcess): Promise<{ code: number | null
   service.child.kill("SIGTERM");
   const [code] = await exited;
   return { code, at: Date.now() };
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !(await check()); await new Promise((r) => setTimeout(r, 10))) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-  }
 }
 
 describe("when a worker gets SIGTERM with jobs running and more queued", () => {

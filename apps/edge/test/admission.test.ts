@@ -5,7 +5,8 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { limitKeys, utcDay } from "../src/limits/limit-keys.ts";
 import { withLimitCommands } from "../src/limits/limit-scripts.ts";
-import { resultOf, startFakeWorker, until, type FakeWorker } from "./fake-worker.ts";
+import { until } from "@gateway/test-kit/until";
+import { resultOf, startFakeWorker, type FakeWorker } from "./fake-worker.ts";
 import { gatewayConfigFile, tier } from "./gateway-config.ts";
 import { chatBody, post, startTestEdge, TEST_KEY, type TestEdge } from "./start-test-edge.ts";
 

@@ -1,19 +1,12 @@
 import { CHANNELS, cancelledKey, usageJobId, type CancelMessage } from "@gateway/contracts";
 import { simTokenize, type RequestEndEvent } from "@gateway/test-kit/llama-sim";
+import { until } from "@gateway/test-kit/until";
 import { describe, expect, it } from "vitest";
 import { useWorkerHarness } from "./worker-harness.ts";
 
 const { sims, setup } = useWorkerHarness();
 
 const promptTokensByTokenize = (messages: { content: string }[]) => simTokenize(messages.map((m) => m.content).join("\n")).length;
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("inference worker failures", () => {
   it("when the stream breaks with an error line after 3 tokens, then chunks, upstream_error with usage, and a failed usage event", async () => {

@@ -1,4 +1,5 @@
 import { eventsKey } from "@gateway/contracts";
+import { until } from "@gateway/test-kit/until";
 import { Queue } from "bullmq";
 import { afterEach, describe, expect, it } from "vitest";
 import { signWebhook, webhookKey } from "../src/deliver-webhook.ts";
@@ -12,14 +13,6 @@ afterEach(async () => {
   await queue?.close();
   queue = undefined;
 });
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("webhooks and event logs", () => {
   it("when a webhook payload is invalid, then the delivery fails after exactly one attempt and counts as poison", async () => {
