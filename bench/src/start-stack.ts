@@ -1,11 +1,9 @@
-import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { createTestDatabase, prepareTemplate } from "@gateway/test-kit/postgres";
+import { createTestDatabase, prepareTemplate, prismaMigrate } from "@gateway/test-kit/postgres";
 import { freePort, startService, type ServiceProcess } from "@gateway/test-kit/processes";
 import { cleanPrefix, testPrefix, TEST_REDIS_URL } from "@gateway/test-kit/redis";
 
@@ -36,12 +34,9 @@ async function startSim(name: string, args: string[]): Promise<{ url: string; pr
 
 /** The whole system as separate processes, the way it runs in production, plus two simulators. */
 export async function startStack(): Promise<Stack> {
-  const migrate = (app: string, variable: string) => async (url: string) => {
-    await promisify(execFile)("node_modules/.bin/prisma", ["migrate", "deploy"], { cwd: `${root}apps/${app}`, env: { ...process.env, [variable]: url, CHECKPOINT_DISABLE: "1" } });
-  };
   // Named per run: two benches (or a bench and a test run) on one machine never drop each other's templates.
-  const template = await prepareTemplate(`gw_bench_billing_${process.pid}`, migrate("billing", "BILLING_DATABASE_URL"));
-  const edgeTemplate = await prepareTemplate(`gw_bench_edge_${process.pid}`, migrate("edge", "EDGE_DATABASE_URL"));
+  const template = await prepareTemplate(`gw_bench_billing_${process.pid}`, prismaMigrate(`${root}apps/billing`, "BILLING_DATABASE_URL"));
+  const edgeTemplate = await prepareTemplate(`gw_bench_edge_${process.pid}`, prismaMigrate(`${root}apps/edge`, "EDGE_DATABASE_URL"));
   const database = await createTestDatabase(template.name);
   const edgeDatabase = await createTestDatabase(edgeTemplate.name);
   // "fast" measures pure overhead (no model time); "paced" emits a token every 2 ms like a small real model.

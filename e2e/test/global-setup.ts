@@ -1,6 +1,4 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { prepareTemplate } from "@gateway/test-kit/postgres";
+import { prepareTemplate, prismaMigrate } from "@gateway/test-kit/postgres";
 import type { TestProject } from "vitest/node";
 import { APPS, templateNames } from "./paths.ts";
 
@@ -13,12 +11,9 @@ declare module "vitest" {
 /** Migrates billing's and the edge's schemas into templates once; each test file clones them in milliseconds. */
 export default async function setup(project: TestProject) {
   const names = templateNames(process.pid);
-  const migrate = (cwd: string, variable: string) => async (url: string) => {
-    await promisify(execFile)("node_modules/.bin/prisma", ["migrate", "deploy"], { cwd, env: { ...process.env, [variable]: url, CHECKPOINT_DISABLE: "1" } });
-  };
   const templates = await Promise.all([
-    prepareTemplate(names.billing, migrate(APPS.billing, "BILLING_DATABASE_URL")),
-    prepareTemplate(names.edge, migrate(APPS.edge, "EDGE_DATABASE_URL")),
+    prepareTemplate(names.billing, prismaMigrate(APPS.billing, "BILLING_DATABASE_URL")),
+    prepareTemplate(names.edge, prismaMigrate(APPS.edge, "EDGE_DATABASE_URL")),
   ]);
   project.provide("templates", names);
   return async () => {
