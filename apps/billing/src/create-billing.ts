@@ -1,3 +1,4 @@
+import { pricesOf } from "@gateway/config";
 import type { GatewayConfig } from "@gateway/contracts";
 import type { Logger, Registry } from "@gateway/observability";
 import { createConsumer } from "@gateway/queue";
@@ -6,7 +7,6 @@ import type { Express } from "express";
 import type { Redis } from "ioredis";
 import { createApp } from "./app.ts";
 import type { PrismaClient } from "./generated/prisma/client.ts";
-import { createPriceTable } from "./pricing/price-table.ts";
 import { billingMetrics } from "./usage/billing-metrics.ts";
 import { batchedInsert } from "./usage/batched-insert.ts";
 import { createRecordUsage } from "./usage/record-usage.ts";
@@ -40,7 +40,7 @@ export function createBilling(deps: BillingDeps): Billing {
   const repository = createUsageRepository(deps.prisma);
   const recordUsage = createRecordUsage({
     insert: batchedInsert((records) => repository.insertMany(records), { windowMs: deps.batchWindowMs, maxRows: deps.concurrency }),
-    prices: createPriceTable(deps.gateway),
+    prices: pricesOf(deps.gateway),
     metrics: billingMetrics(deps.registry),
     logger: deps.logger,
   });

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ExactDecimal } from "../pricing/exact-decimal.ts";
 import { batchedInsert } from "./batched-insert.ts";
 import type { NewUsageRecord } from "./usage-repository.ts";
 
-const zero = new ExactDecimal(0);
+const zero = "0";
 const record = (requestId: string): NewUsageRecord => ({
   requestId,
   tenantId: "t",

@@ -1,17 +1,20 @@
+import type { ExactCosts, Prices } from "@gateway/config";
 import type { UsageEvent } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
-import { ZERO_COSTS, type PriceTable } from "../pricing/price-table.ts";
 import type { BillingMetrics } from "./billing-metrics.ts";
 import type { NewUsageRecord } from "./usage-repository.ts";
 
 export interface RecordUsageDeps {
   /** Writes the row unless its request_id is already billed; false means it was a repeat. */
   insert: (record: NewUsageRecord) => Promise<boolean>;
-  prices: PriceTable;
+  /** Shared with the edge, so the cost a client is told is the cost billed, to the last digit. */
+  prices: Prices;
   metrics: BillingMetrics;
   logger: Logger;
   now?: () => number;
 }
+
+const ZERO_COSTS: ExactCosts = { prompt_cost: "0", completion_cost: "0", cost: "0" };
 
 export type RecordUsage = (event: UsageEvent) => Promise<{ billed: boolean }>;
 
@@ -33,7 +36,9 @@ export function createRecordUsage({ insert, prices, metrics, logger, now = Date.
       backend: event.backend ?? null,
       startedAt: new Date(event.started_at),
       finishedAt: new Date(event.finished_at),
-      ...costs,
+      promptCost: costs.prompt_cost,
+      completionCost: costs.completion_cost,
+      cost: costs.cost,
     });
     if (!billed) {
       metrics.duplicates.inc();
@@ -49,7 +54,7 @@ export function createRecordUsage({ insert, prices, metrics, logger, now = Date.
     const { tier } = event.caller;
     metrics.tokens.inc({ model: event.model, tier, kind: "prompt" }, event.prompt_tokens);
     metrics.tokens.inc({ model: event.model, tier, kind: "completion" }, event.completion_tokens);
-    metrics.cost.inc({ model: event.model, tier }, costs.cost.toNumber());
+    metrics.cost.inc({ model: event.model, tier }, Number(costs.cost));
     metrics.lag.observe(Math.max(0, now() - Date.parse(event.finished_at)) / 1000);
     return { billed };
   };

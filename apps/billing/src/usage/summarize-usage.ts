@@ -1,20 +1,18 @@
 import type { DailyUsage, UsageTotals } from "@gateway/contracts";
-import { ExactDecimal } from "../pricing/exact-decimal.ts";
+import { addDecimals } from "@gateway/config";
 import type { UsageRange } from "@gateway/contracts";
 import type { DayModelUsage, UsageRepository } from "./usage-repository.ts";
 
 function totalsOf(rows: DayModelUsage[]): UsageTotals {
-  let cost = new ExactDecimal(0);
   const totals = { requests: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
   for (const r of rows) {
     totals.requests += r.requests;
     totals.prompt_tokens += r.promptTokens;
     totals.completion_tokens += r.completionTokens;
     totals.total_tokens += r.promptTokens + r.completionTokens;
-    cost = cost.plus(r.cost);
   }
-  // toFixed never switches to exponent notation, and drops the column's trailing zeros.
-  return { ...totals, cost: cost.toFixed() };
+  // Decimal's toFixed never switches to exponent notation; the sum is the edge's own exact arithmetic.
+  return { ...totals, cost: addDecimals(...rows.map((r) => r.cost.toFixed())) };
 }
 
 export async function dailyUsage(repository: UsageRepository, tenantId: string, date: string): Promise<DailyUsage> {

@@ -1,7 +1,9 @@
 import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
-import type { Costs } from "../pricing/price-table.ts";
-
-export interface NewUsageRecord extends Costs {
+export interface NewUsageRecord {
+  /** Exact decimal strings (pricesOf), stored as they are: never through a float or a 20-digit Decimal. */
+  promptCost: string;
+  completionCost: string;
+  cost: string;
   requestId: string;
   tenantId: string;
   keyId: string;
@@ -54,11 +56,11 @@ export function createUsageRepository(prisma: PrismaClient): UsageRepository {
       // ON CONFLICT DO NOTHING in one statement: two consumers racing on the same request_id
       // cannot both write, and neither has to read first. Raw SQL: this is billing's hot path,
       // and a single parameterised statement costs a fraction of the query builder's CPU. Costs go
-      // as decimal strings: a Decimal parameter would be cut to 20 significant digits.
+      // as the exact decimal strings they are: a Decimal parameter would be cut to 20 significant digits.
       const rows = records.map(
         (r) => Prisma.sql`(${r.requestId}, ${r.tenantId}, ${r.keyId}, ${r.tier}, ${r.model}, ${r.promptTokens}, ${r.completionTokens},
-          ${r.promptTokens + r.completionTokens}, ${r.outcome}, ${r.promptCost.toFixed()}::numeric, ${r.completionCost.toFixed()}::numeric,
-          ${r.cost.toFixed()}::numeric, ${r.backend}, ${r.startedAt}, ${r.finishedAt})`,
+          ${r.promptTokens + r.completionTokens}, ${r.outcome}, ${r.promptCost}::numeric, ${r.completionCost}::numeric,
+          ${r.cost}::numeric, ${r.backend}, ${r.startedAt}, ${r.finishedAt})`,
       );
       const written = await prisma.$queryRaw<Array<{ request_id: string }>>`
         INSERT INTO usage_records (request_id, tenant_id, key_id, tier, model, prompt_tokens, completion_tokens,
