@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TierName } from "./keys.ts";
 
 /** Prices are decimal strings: money is never a binary float. */
 const Price = z
@@ -57,6 +58,6 @@ export const GatewayConfig = z.strictObject({
     }, "model ids and aliases must be unique"),
   /** Longest accepted message content, in characters. */
   max_content_chars: z.number().int().min(1).default(32_768),
-  tiers: z.record(z.string().regex(/^[a-z0-9_-]{1,32}$/), TierConfig).default(DEFAULT_TIERS),
+  tiers: z.record(TierName, TierConfig).default(DEFAULT_TIERS),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

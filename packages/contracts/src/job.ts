@@ -2,6 +2,9 @@ import { z } from "zod";
 import { ChatMessage } from "./chat.ts";
 import { EmbeddingEncoding, EmbeddingPrompt } from "./embeddings.ts";
 
+/** Only http(s): a webhook must never make the gateway open a file, gopher or other URL. */
+export const WebhookUrl = z.url({ protocol: /^https?$/ }).max(2_000);
+
 /** Who a job is run for: copied into usage events so billing never has to look it up. */
 export const Caller = z.object({
   tenant_id: z.string().min(1),
@@ -43,8 +46,9 @@ export const InferenceJob = z.object({
   accepted_at: z.number().int(),
   deadline_at: z.number().int(),
   /** Seconds to keep every relay message in the request's event log (replay, resume); unset: pub/sub only. Optional: older edges never set it. */
-  events_ttl_s: z.number().int().min(1).optional(),  /** An async job's webhook: the worker queues a signed delivery when the job ends. Optional: older edges never set it. */
-  webhook_url: z.url({ protocol: /^https?$/ }).optional(),
+  events_ttl_s: z.number().int().min(1).optional(),
+  /** An async job's webhook: the worker queues a signed delivery when the job ends. Optional: older edges never set it. */
+  webhook_url: WebhookUrl.optional(),
   /** A conversation's turn: the worker queues the reply for storage when it ends. Optional: older edges never set it. */
   conversation_id: z.string().min(1).optional(),
 });
@@ -63,7 +67,8 @@ export const EmbeddingsJob = z.object({
   accepted_at: z.number().int(),
   deadline_at: z.number().int(),
   /** As on a chat job; also how long the embeddings result body is kept. */
-  events_ttl_s: z.number().int().min(1).optional(),  webhook_url: z.url({ protocol: /^https?$/ }).optional(),
+  events_ttl_s: z.number().int().min(1).optional(),
+  webhook_url: WebhookUrl.optional(),
 });
 export type EmbeddingsJob = z.infer<typeof EmbeddingsJob>;
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ChatCompletionChunk, Usage } from "./chat.ts";
 import { EmbeddingsUsage } from "./embeddings.ts";
 import { ErrorBody } from "./errors.ts";
+import { WebhookUrl } from "./job.ts";
 import { listPage } from "./pagination.ts";
 
 export const JobType = z.enum(["chat.completion", "embeddings"]);
@@ -10,8 +11,6 @@ export type JobType = z.infer<typeof JobType>;
 export const JobStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled"]);
 export type JobStatus = z.infer<typeof JobStatus>;
 
-/** Only http(s): a webhook must never make the gateway open a file, gopher or other URL. */
-export const WebhookUrl = z.url({ protocol: /^https?$/ }).max(2_000);
 
 /**
  * `POST /v1/jobs`. `request` is the body the synchronous endpoint takes (chat completions or

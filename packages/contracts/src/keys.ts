@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { listPage } from "./pagination.ts";
 
 /** A tier's name as the configuration spells it (GatewayConfig.tiers). */
 export const TierName = z.string().regex(/^[a-z0-9_-]{1,32}$/, "must be 1-32 characters of a-z, 0-9, _ and -");
@@ -82,13 +83,7 @@ export type ListQuery = z.infer<typeof ListQuery>;
 export const AdminKeyListQuery = ListQuery.extend({ tenant_id: TenantId.optional() });
 export type AdminKeyListQuery = z.infer<typeof AdminKeyListQuery>;
 
-export const ApiKeyList = z.object({
-  object: z.literal("list"),
-  data: z.array(ApiKey),
-  has_more: z.boolean(),
-  first_id: z.string().nullable(),
-  last_id: z.string().nullable(),
-});
+export const ApiKeyList = listPage(ApiKey);
 export type ApiKeyList = z.infer<typeof ApiKeyList>;
 
 export const AuditAction = z.enum(["key.create", "key.update", "key.rotate", "key.revoke"]);
@@ -110,11 +105,5 @@ export const AuditEntry = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
-export const AuditList = z.object({
-  object: z.literal("list"),
-  data: z.array(AuditEntry),
-  has_more: z.boolean(),
-  first_id: z.string().nullable(),
-  last_id: z.string().nullable(),
-});
+export const AuditList = listPage(AuditEntry);
 export type AuditList = z.infer<typeof AuditList>;

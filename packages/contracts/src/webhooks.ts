@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Usage } from "./chat.ts";
 import { EmbeddingsUsage } from "./embeddings.ts";
 import { ErrorCode } from "./errors.ts";
+import { WebhookUrl } from "./job.ts";
 import { JobStatus, JobType } from "./jobs.ts";
 
 /** The body POSTed to a job's webhook_url once the job has ended (what `GET /v1/jobs/{id}` shows, less the links). */
@@ -28,7 +29,7 @@ export const WebhookDelivery = z.object({
   id: z.string().min(1),
   /** The job's model: every queue payload names one (the consumer's wait metric is labelled by it). */
   model: z.string().min(1),
-  url: z.url({ protocol: /^https?$/ }),
+  url: WebhookUrl,
   body: WebhookJobBody,
   result_key: z.string().optional(),
 });
