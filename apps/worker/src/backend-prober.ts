@@ -35,7 +35,7 @@ export function createBackendProber(
     if (state === "ready") {
       const slots = await client.slots(url);
       if (slots) pool.setSlots(url, slots.count, slots.busy);
-      else if (!backend.slotsKnown) pool.setSlots(url, await client.slotCount(url), null);
+      else if (!backend.slotsKnown) pool.setSlots(url, await client.propsSlotCount(url), null);
       if (!backend.metaKnown) {
         const meta = await client.describe(url);
         pool.setMeta(url, meta.n_ctx === undefined && slots?.nCtx ? { ...meta, n_ctx: slots.nCtx } : meta);

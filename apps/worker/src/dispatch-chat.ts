@@ -1,30 +1,6 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@gateway/observability";
-import { SlotWaitExpired, type BackendPool, type Capability, type Lease } from "./backend-pool.ts";
-import type { BackendClock } from "./backend-clock.ts";
-import type { LlamaClient } from "./llama-client.ts";
 import type { StreamState } from "./read-chat-stream.ts";
-import { NoBackendError, UpstreamError } from "./upstream-error.ts";
-import type { WorkerMetrics } from "./worker-metrics.ts";
-
-export interface DispatchDeps {
-  pool: BackendPool;
-  client: LlamaClient;
-  metrics: WorkerMetrics;
-  maxAttempts: number;
-  retryBackoffMs: number;
-}
-
-export interface DispatchLimits {
-  /** Aborted by a cancel message or by shutdown. */
-  signal: AbortSignal;
-  /** Epoch ms after which the job may no longer wait for a free slot (the edge has given up on it). */
-  deadlineAt: number;
-  /** Leaves the model's pending set (the edge's queue-wait estimate) once a slot is taken. */
-  requestId?: string;
-  /** Times the backend calls, for the edge's overhead metric. */
-  clock?: BackendClock;
-}
+import { withFailover, type DispatchDeps, type DispatchLimits } from "./with-failover.ts";
 
 export interface ChatTarget {
   model: string;
@@ -42,34 +18,6 @@ export interface DispatchResult {
   backend: string;
 }
 
-/** Waits for a lease on the model's pool; the wait's own failures become the errors dispatch throws. */
-export async function leaseFor(
-  model: string,
-  capability: Capability,
-  tried: ReadonlySet<string>,
-  limits: DispatchLimits,
-  deps: Pick<DispatchDeps, "pool" | "metrics">,
-  last: UpstreamError | undefined,
-): Promise<Lease> {
-  const waitStart = performance.now();
-  const lease = await deps.pool.acquire(model, capability, tried, limits.signal, limits.deadlineAt, limits.requestId).catch((reason: unknown) => {
-    if (reason instanceof SlotWaitExpired) throw new NoBackendError(last, reason.message);
-    if (limits.signal.aborted) throw new UpstreamError("cancelled", "cancelled while waiting for a backend slot", { tokens: 0, reason: limits.signal.reason });
-    throw new NoBackendError(last, `the slot registry did not answer: ${(reason as Error).message}`);
-  });
-  deps.metrics.slotWait.observe({ model }, (performance.now() - waitStart) / 1000);
-  if (!lease) throw new NoBackendError(last);
-  return lease;
-}
-
-/** Sleeps between attempts; a cancel during the pause ends the job. */
-export async function backoff(attempt: number, deps: Pick<DispatchDeps, "retryBackoffMs" | "maxAttempts">, signal: AbortSignal): Promise<void> {
-  if (deps.retryBackoffMs <= 0 || attempt >= deps.maxAttempts) return;
-  await sleep(deps.retryBackoffMs * attempt, undefined, { signal }).catch(() => {
-    throw new UpstreamError("cancelled", "cancelled between backend attempts", { tokens: 0, reason: signal.reason });
-  });
-}
-
 /**
  * Runs one chat request on the model's pool, under each backend's breaker. A failure before the
  * first token moves on to a backend not tried yet, after a short backoff, invisibly to the
@@ -77,52 +25,25 @@ export async function backoff(attempt: number, deps: Pick<DispatchDeps, "retryBa
  * `onRestart`). Throws UpstreamError (with its backend) or NoBackendError.
  */
 export async function dispatchChat(target: ChatTarget, limits: DispatchLimits, deps: DispatchDeps, log: Logger): Promise<DispatchResult> {
-  const { pool, client, metrics } = deps;
+  const { client, metrics } = deps;
   const { model } = target;
-  const tried = new Set<string>();
-  let last: UpstreamError | undefined;
-  for (let attempt = 1; attempt <= deps.maxAttempts; attempt++) {
-    const lease = await leaseFor(model, "chat", tried, limits, deps, last).catch((err: unknown) => {
-      // A replay with nowhere to go: the failure that produced tokens is the one to report (and bill).
-      if (err instanceof NoBackendError && last && last.details.tokens > 0) throw last;
-      throw err;
-    });
-    const { backend } = lease;
-    const breaker = pool.get(backend)!.breaker;
-    const start = performance.now();
-    const seconds = () => (performance.now() - start) / 1000;
-    limits.clock?.enter();
-    try {
-      const state = await breaker.run(() =>
-        client.streamChat(backend, target.body, {
+  return withFailover(
+    {
+      model,
+      capability: "chat",
+      onRestart: target.onRestart,
+      call: async (backend, seconds) => {
+        const state = await client.streamChat(backend, target.body, {
           signal: limits.signal,
           onContent: target.onContent,
           onFirstToken: () => metrics.timeToFirstToken.observe({ model, backend }, seconds()),
           onUncancelled: () => metrics.uncancelled.inc({ model, reason: "stuck" }),
-        }),
-      );
-      metrics.backendRequests.inc({ model, backend, outcome: "succeeded" });
-      metrics.backendDuration.observe({ model, backend, outcome: "succeeded" }, seconds());
-      return { state, backend };
-    } catch (err) {
-      if (!(err instanceof UpstreamError)) throw err;
-      err.backend = backend;
-      metrics.backendRequests.inc({ model, backend, outcome: err.kind });
-      metrics.backendDuration.observe({ model, backend, outcome: err.kind }, seconds());
-      // Seen on a real request: no need to wait for the prober to stop sending here.
-      if (err.kind === "loading") pool.setState(backend, "loading");
-      const replay = target.onRestart !== undefined && err.details.tokens > 0 && err.retryableKind;
-      if (!err.retryable && !replay) throw err;
-      if (replay) target.onRestart?.();
-      last = err;
-      tried.add(backend);
-      metrics.failovers.inc({ model, backend, kind: err.kind });
-      log.warn({ backend, attempt, kind: err.kind, tokens: err.details.tokens, err: err.message }, "backend failed before the client saw output; trying another");
-    } finally {
-      limits.clock?.leave();
-      lease.release();
-    }
-    await backoff(attempt, deps, limits.signal);
-  }
-  throw new NoBackendError(last);
+        });
+        return { state, backend };
+      },
+    },
+    limits,
+    deps,
+    log,
+  );
 }

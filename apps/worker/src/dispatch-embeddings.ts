@@ -1,7 +1,7 @@
 import type { EmbeddingEncoding, EmbeddingPrompt, EmbeddingsJob } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
-import { backoff, leaseFor, type DispatchDeps, type DispatchLimits } from "./dispatch-chat.ts";
-import { CancelledAbort, NoBackendError, UpstreamError } from "./upstream-error.ts";
+import { CancelledAbort, UpstreamError } from "./upstream-error.ts";
+import { withFailover, type DispatchDeps, type DispatchLimits } from "./with-failover.ts";
 
 export interface EmbeddingsProgress {
   /** Prompt tokens of the batches answered so far: what is billed, even if a later batch fails. */
@@ -70,46 +70,24 @@ async function embedBatch(
   log: Logger,
   progress: EmbeddingsProgress,
 ): Promise<(number[] | string)[]> {
-  const { pool, client, metrics } = deps;
   const model = job.model;
   const body = { model, input: prompts, encoding_format: job.encoding_format };
-  const tried = new Set<string>();
-  let last: UpstreamError | undefined;
-  for (let attempt = 1; attempt <= deps.maxAttempts; attempt++) {
-    const lease = await leaseFor(model, "embeddings", tried, limits, deps, last);
-    const { backend } = lease;
-    const start = performance.now();
-    const seconds = () => (performance.now() - start) / 1000;
-    limits.clock?.enter();
-    try {
-      const answer = await pool.get(backend)!.breaker.run(async () => {
-        const a = await client.embeddings(backend, body, limits.signal);
-        if (a.embeddings.length !== prompts.length) {
-          throw new UpstreamError("stream", `backend answered ${a.embeddings.length} embeddings for ${prompts.length} inputs`, { tokens: 0 });
+  return withFailover(
+    {
+      model,
+      capability: "embeddings",
+      call: async (backend) => {
+        const answer = await deps.client.embeddings(backend, body, limits.signal);
+        if (answer.embeddings.length !== prompts.length) {
+          throw new UpstreamError("stream", `backend answered ${answer.embeddings.length} embeddings for ${prompts.length} inputs`, { tokens: 0 });
         }
-        return a;
-      });
-      progress.tokens += answer.promptTokens ?? estimateTokens(prompts);
-      progress.backend ??= backend;
-      metrics.embeddingsRequests.inc({ model, backend, outcome: "succeeded" });
-      metrics.embeddingsDuration.observe({ model, backend, outcome: "succeeded" }, seconds());
-      return answer.embeddings;
-    } catch (err) {
-      if (!(err instanceof UpstreamError)) throw err;
-      err.backend = backend;
-      metrics.embeddingsRequests.inc({ model, backend, outcome: err.kind });
-      metrics.embeddingsDuration.observe({ model, backend, outcome: err.kind }, seconds());
-      if (err.kind === "loading") pool.setState(backend, "loading");
-      if (!err.retryable) throw err;
-      last = err;
-      tried.add(backend);
-      metrics.failovers.inc({ model, backend, kind: err.kind });
-      log.warn({ backend, attempt, kind: err.kind, err: err.message }, "embeddings backend failed; trying another");
-    } finally {
-      limits.clock?.leave();
-      lease.release();
-    }
-    await backoff(attempt, deps, limits.signal);
-  }
-  throw new NoBackendError(last);
+        progress.tokens += answer.promptTokens ?? estimateTokens(prompts);
+        progress.backend ??= backend;
+        return answer.embeddings;
+      },
+    },
+    limits,
+    deps,
+    log,
+  );
 }

@@ -146,10 +146,8 @@ export class LlamaClient {
     return readSlots(await this.getJson(backend, "/slots"));
   }
 
-  /** Parallel slots: `/slots` length, else `/props` total_slots (old builds need --slots), else 1. */
-  async slotCount(backend: string): Promise<number> {
-    const slots = await this.slots(backend);
-    if (slots) return slots.count;
+  /** Parallel slots for a build without `/slots` (started without --slots): `/props` total_slots, else 1. */
+  async propsSlotCount(backend: string): Promise<number> {
     const props = (await this.getJson(backend, "/props")) as { total_slots?: unknown } | undefined;
     const total = props?.total_slots;
     return typeof total === "number" && Number.isInteger(total) && total > 0 ? total : 1;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger, Registry } from "@gateway/observability";
-import { createConsumer, createProducer, createRedis, watchQueueDepth, type Producer } from "@gateway/queue";
+import { createConsumer, createProducer, createRedis, watchQueueDepth } from "@gateway/queue";
 import type { Worker } from "bullmq";
 import { BackendPool } from "./backend-pool.ts";
 import { createBackendProber, type BackendProber } from "./backend-prober.ts";
@@ -93,12 +93,8 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
   const cancels = new CancelRegistry();
   await subscribeCancels(subscriber, env.queuePrefix, cancels, logger);
   const usage = createProducer("usage", usageConnection, env.queuePrefix);
-  const webhookQueue = createProducer("webhooks", usageConnection, env.queuePrefix);
+  const webhooks = createProducer("webhooks", usageConnection, env.queuePrefix, { backoff: { type: "exponential", delay: env.webhooks.retryDelayMs } });
   const conversationReplies = createProducer("conversation-replies", usageConnection, env.queuePrefix);
-  const webhooks: Producer<"webhooks"> = {
-    ...webhookQueue,
-    add: (id, delivery, options) => webhookQueue.add(id, delivery, { backoff: { type: "exponential", delay: env.webhooks.retryDelayMs }, ...options }),
-  };
   const handler = createInferenceHandler({
     pool,
     client,
@@ -151,7 +147,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     gate.close();
     pool.close();
     await webhookWorker.close();
-    await webhookQueue.close();
+    await webhooks.close();
     await conversationReplies.close();
     await usage.close();
     await depth.close();

@@ -10,10 +10,11 @@ export interface Producer<N extends QueueName> {
   close(): Promise<void>;
 }
 
-export function createProducer<N extends QueueName>(name: N, connection: Redis, prefix: string): Producer<N> {
+/** `overrides` change the catalog's default job options for this producer (e.g. a configured backoff). */
+export function createProducer<N extends QueueName>(name: N, connection: Redis, prefix: string, overrides: JobsOptions = {}): Producer<N> {
   assertQueueConnection(connection);
   const spec = QUEUES[name];
-  const queue = new Queue(name, { connection, prefix, defaultJobOptions: spec.defaults });
+  const queue = new Queue(name, { connection, prefix, defaultJobOptions: { ...spec.defaults, ...overrides } });
   return {
     queue,
     async add(jobId, payload, options) {
