@@ -18,7 +18,6 @@ import { ModelDirectory } from "./models/model-directory.ts";
 import { RelayHub } from "./relay/relay-hub.ts";
 import { ConversationRepository } from "./conversations/conversation-repository.ts";
 import { startReplyConsumer } from "./conversations/reply-consumer.ts";
-import { tokenizedCount } from "./limits/prompt-tokens.ts";
 import { EventLog } from "./resume/event-log.ts";
 import { StreamAttachments } from "./resume/stream-attachments.ts";
 import { WorkerPresence } from "./relay/worker-presence.ts";
@@ -108,7 +107,7 @@ export async function startEdge(env: EdgeEnv, logger = createLogger({ service: "
     resumeGraceMs: env.STREAM_RESUME_GRACE_MS,
     idempotency: new IdempotencyStore(redis, env.QUEUE_PREFIX, env.IDEMPOTENCY_TTL_S),
     conversations,
-    tokenized: tokenizedCount(env.gateway, env.TOKENIZE_TIMEOUT_MS),
+    tokenized: limits.tokenized,
     claimRequestId: async (id: string) => (await redis.set(`${env.QUEUE_PREFIX}:request-id:${id}`, "1", "EX", 86_400, "NX")) === "OK",
   };
   const app = createApp(appDeps);

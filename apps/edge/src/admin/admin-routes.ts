@@ -3,6 +3,7 @@ import type { Registry } from "@gateway/observability";
 import { json, Router, type RequestHandler, type Response } from "express";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { AppError } from "../http/app-error.ts";
+import { listPage } from "../http/list-page.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { requireJson } from "../http/require-json.ts";
 import type { KeyAdmin } from "../keys/key-admin.ts";
@@ -10,7 +11,6 @@ import { toApiKey } from "../keys/key-record.ts";
 import type { KeyRepository } from "../keys/key-repository.ts";
 import { adminActions } from "./admin-metrics.ts";
 import { listAudit } from "./audit-log.ts";
-import { listPage } from "./list-page.ts";
 
 export interface AdminRouteDeps {
   prisma: PrismaClient;

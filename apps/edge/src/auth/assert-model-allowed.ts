@@ -1,5 +1,6 @@
 import type { GatewayConfig } from "@gateway/contracts";
 import { AppError } from "../http/app-error.ts";
+import { modelIndex } from "../models/model-index.ts";
 import type { Principal } from "./principal.ts";
 
 /**
@@ -9,7 +10,7 @@ import type { Principal } from "./principal.ts";
 export function assertModelAllowed(principal: Principal, requested: string, config: GatewayConfig): void {
   const allowed = principal.allowedModels;
   if (!allowed) return;
-  const model = config.models.find((m) => m.id === requested || m.aliases.includes(requested));
+  const model = modelIndex(config).get(requested);
   const names = model ? [model.id, ...model.aliases] : [requested];
   if (!names.some((name) => allowed.includes(name))) {
     throw new AppError("permission_denied", `this API key may not use model '${requested}'`, { param: "model" });

@@ -1,34 +1,24 @@
 import type { Prices } from "@gateway/config";
 import type { ChunkMessage, ErrorMessage, InferenceQueuePayload, RelayMessage, ResultMessage } from "@gateway/contracts";
-import type { Producer } from "@gateway/queue";
 import type { Response } from "express";
 import { AppError } from "../http/app-error.ts";
-import { embeddingsAdmitRequest } from "../embeddings/to-embeddings-job.ts";
-import type { Admission } from "../limits/admission.ts";
 import type { EdgeMetrics } from "../metrics.ts";
-import type { LoadShedder } from "../models/load-shedder.ts";
 import type { RelayHub } from "../relay/relay-hub.ts";
-import type { WorkerPresence } from "../relay/worker-presence.ts";
+import { admitJob, enqueueJob, type QueueDeps } from "./admit-and-enqueue.ts";
 
 export type Terminal = ResultMessage | ErrorMessage;
 /** Any job's last word: a chat job ends with a result or error, an embeddings job with embeddings or error. */
 export type AnyTerminal = Exclude<RelayMessage, ChunkMessage>;
 
-export interface CallDeps {
+export interface CallDeps extends QueueDeps {
   hub: RelayHub;
-  producer: Producer<"inference">;
-  presence: WorkerPresence;
   metrics: EdgeMetrics;
   /** Claims a client-supplied request id for a day; false if it was already used. */
   claimRequestId: (requestId: string) => Promise<boolean>;
-  /** Rate limits, concurrency and token quota: a ticket per admitted job. */
-  admission: Admission;
   /** After a cancel or timeout, how long to keep listening for the worker's last word (what was produced). */
   settleGraceMs: number;
   /** For the cost of each completion (the same exact arithmetic billing uses). */
   prices: Prices;
-  /** 503 when the model's queue is already too long; counts what waits for the estimate. */
-  shedder: LoadShedder;
 }
 
 /**
@@ -49,16 +39,11 @@ export async function callWorker<R extends Exclude<AnyTerminal, ErrorMessage> = 
   onChunk?: (message: ChunkMessage) => void,
   resume?: ResumeOnClose,
 ): Promise<R | ErrorMessage | undefined> {
-  if (deps.presence.workers === 0) {
-    throw new AppError("backend_unavailable", "no worker is available to serve this request", { retryAfter: 5, rejection: "unavailable" });
-  }
-  deps.shedder.admit(job.model);
-  if (res.locals.requestIdFromClient && !(await deps.claimRequestId(job.request_id))) {
-    throw new AppError("request_id_conflict", "this x-request-id was already used; send a new one or none");
-  }
-
-  const ticket = await (job.kind === "chat" ? deps.admission.admitChat(job) : deps.admission.admit(embeddingsAdmitRequest(job)));
-  for (const [name, value] of Object.entries(ticket.headers)) res.setHeader(name, value);
+  const ticket = await admitJob(deps, job, res, async () => {
+    if (res.locals.requestIdFromClient && !(await deps.claimRequestId(job.request_id))) {
+      throw new AppError("request_id_conflict", "this x-request-id was already used; send a new one or none");
+    }
+  });
 
   const id = job.request_id;
   let answered = false;
@@ -122,10 +107,8 @@ export async function callWorker<R extends Exclude<AnyTerminal, ErrorMessage> = 
   res.once("close", onClose);
 
   try {
-    deps.shedder.enqueued(job);
-    await deps.producer.add(id, job, { priority: ticket.priority });
+    await enqueueJob(deps, job, ticket);
   } catch {
-    deps.shedder.dropped(job);
     settle({ type: "error", request_id: id, code: "backend_unavailable", message: "the job queue is unavailable", retry_after: 5 });
     finish(undefined);
   }

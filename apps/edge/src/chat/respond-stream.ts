@@ -1,19 +1,12 @@
 import type { ChatCompletionChunk, InferenceJob } from "@gateway/contracts";
 import type { Response } from "express";
 import { errorEnvelope } from "../http/error-envelope.ts";
-import { keepAlive } from "../resume/open-sse.ts";
+import { keepAlive, SSE_HEADERS } from "../resume/open-sse.ts";
 import type { StreamResumeDeps } from "../resume/stream-attachments.ts";
 import { withCost } from "../usage/usage-cost.ts";
 import { callWorker, toAppError, type CallDeps, type ResumeOnClose } from "./call-worker.ts";
 import { tokenTiming } from "./token-timing.ts";
 
-const SSE_HEADERS = {
-  "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache, no-transform",
-  connection: "keep-alive",
-  // Tells nginx-style proxies not to buffer the stream.
-  "x-accel-buffering": "no",
-};
 
 /**
  * Relays a job as OpenAI-style SSE. The status is committed only when the first chunk arrives

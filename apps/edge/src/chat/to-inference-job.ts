@@ -1,4 +1,5 @@
 import type { Caller, ChatCompletionRequest, ChatMessage, GatewayConfig, InferenceJob } from "@gateway/contracts";
+import { modelIndex } from "../models/model-index.ts";
 
 const text = (content: ChatCompletionRequest["messages"][number]["content"]) =>
   typeof content === "string" ? content : content.map((part) => part.text).join("");
@@ -18,7 +19,7 @@ export interface JobContext {
  * and max_tokens always bounded (llama-server treats a missing one as "until the context ends").
  */
 export function toInferenceJob(req: ChatCompletionRequest, config: GatewayConfig, ctx: JobContext): InferenceJob {
-  const model = config.models.find((m) => m.id === req.model || m.aliases.includes(req.model));
+  const model = modelIndex(config).get(req.model);
   const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? Math.min(model?.max_output_tokens ?? 1, ctx.maxTokensCap ?? Infinity);
   const messages: ChatMessage[] = req.messages.map((m) => (m.name ? { role: m.role, content: text(m.content), name: m.name } : { role: m.role, content: text(m.content) }));
   return {

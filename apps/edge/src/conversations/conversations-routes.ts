@@ -10,6 +10,7 @@ import {
 import { Router, json, type Response } from "express";
 import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
 import { AppError } from "../http/app-error.ts";
+import { listPage } from "../http/list-page.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { requireJson } from "../http/require-json.ts";
 import { limitHeadersOnError } from "../limits/limit-headers-on-error.ts";
@@ -17,14 +18,14 @@ import { canonicalModel, modelIndex } from "../models/model-index.ts";
 import { toAppError } from "../chat/call-worker.ts";
 import { claimIdempotency } from "../idempotency/idempotency-store.ts";
 import { replayChat, waitForEnd } from "../idempotency/replay-chat.ts";
-import { answerStoredReply, postMessage, type PostMessageDeps } from "./post-message.ts";
+import { answerStoredReply, messagePoster, type PostMessageDeps } from "./post-message.ts";
 
 export type ConversationRouteDeps = PostMessageDeps;
 
-const page = <T extends { id: string }>(data: T[], hasMore: boolean) => ({ object: "list" as const, data, has_more: hasMore, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
-
 /** `/v1/conversations`: server-side chat history, per tenant (another tenant's id is a 404). */
 export function conversationsRoutes(deps: ConversationRouteDeps): Router {
+  const models = modelIndex(deps.config);
+  const postMessage = messagePoster(deps);
   const router = Router();
   const find = async (res: Response, id: string): Promise<Conversation> => {
     const found = await deps.conversations.get(res.locals.caller.tenant_id, id);
@@ -35,7 +36,7 @@ export function conversationsRoutes(deps: ConversationRouteDeps): Router {
 
   router.post("/v1/conversations", ...body, async (req, res) => {
     const input = parseInput(CreateConversationRequest, req.body);
-    if (!modelIndex(deps.config).has(input.model)) throw new AppError("model_not_found", `the model '${input.model}' does not exist`, { param: "model" });
+    if (!models.has(input.model)) throw new AppError("model_not_found", `the model '${input.model}' does not exist`, { param: "model" });
     assertModelAllowed(res.locals.principal, input.model, deps.config);
     const created = await deps.conversations.create(res.locals.caller.tenant_id, {
       model: canonicalModel(deps.config, input.model),
@@ -48,7 +49,7 @@ export function conversationsRoutes(deps: ConversationRouteDeps): Router {
   router.get("/v1/conversations", deps.authenticate, async (req, res) => {
     const query = parseInput(ListQuery, req.query);
     const { data, hasMore } = await deps.conversations.list(res.locals.caller.tenant_id, query.limit, query.after);
-    const list: ConversationList = page(data, hasMore);
+    const list: ConversationList = listPage({ data, hasMore });
     res.json(list);
   });
   router.get("/v1/conversations/:id", deps.authenticate, async (req, res) => {
@@ -56,7 +57,7 @@ export function conversationsRoutes(deps: ConversationRouteDeps): Router {
     const query = parseInput(ListQuery, req.query);
     const { data, hasMore } = await deps.conversations.messages(conversation.id, query.limit, query.after);
     const messages = data.map(({ tokens: _tokens, ...m }) => m);
-    const answer: ConversationWithMessages = { ...conversation, messages: page(messages, hasMore) };
+    const answer: ConversationWithMessages = { ...conversation, messages: listPage({ data: messages, hasMore }) };
     res.json(answer);
   });
   router.patch("/v1/conversations/:id", ...body, async (req, res) => {
@@ -82,7 +83,7 @@ export function conversationsRoutes(deps: ConversationRouteDeps): Router {
       res.setHeader("idempotent-replayed", "true");
       return answerStoredReply(deps, conversation, claim.requestId, res);
     }
-    await postMessage(deps, conversation, input, res, startedAt, claim && deps.idempotency.ttlS).catch(async (err: unknown) => {
+    await postMessage(conversation, input, res, startedAt, claim && deps.idempotency.ttlS).catch(async (err: unknown) => {
       await claim?.release();
       throw err;
     });

@@ -27,51 +27,56 @@ const HISTORY_WINDOW = 500;
 const KEEP_GENERATING: ResumeOnClose = { graceMs: 1, isAttached: () => Promise.resolve(true) };
 
 /**
- * Stores the user's message, runs a completion over the stored history fitted to the context,
- * and answers the assistant message (or streams the completion). The worker queues the reply for
- * storage itself, so it is kept even if the client or this edge goes away; a JSON answer also
- * stores it here at once (the same row: stored once per request id) so it can be returned.
+ * Builds the handler of a conversation turn, with the chat request validator built once.
+ *
+ * The handler stores the user's message, runs a completion over the stored history fitted to
+ * the context, and answers the assistant message (or streams the completion). The worker queues
+ * the reply for storage itself, so it is kept even if the client or this edge goes away; a JSON
+ * answer also stores it here at once (the same row: stored once per request id) so it can be
+ * returned.
  */
-export async function postMessage(deps: PostMessageDeps, conversation: Conversation, input: PostMessageRequest, res: Response, startedAt: bigint, eventsTtlS?: number): Promise<void> {
-  const { caller } = res.locals;
+export function messagePoster(deps: PostMessageDeps) {
   const parse = chatRequestParser(deps.config);
-  const params = {
-    model: conversation.model,
-    stream: input.stream === true,
-    ...(input.max_tokens !== undefined && { max_tokens: input.max_tokens }),
-    ...(input.temperature !== undefined && { temperature: input.temperature }),
-    ...(input.top_p !== undefined && { top_p: input.top_p }),
-    ...(input.seed !== undefined && { seed: input.seed }),
-    ...(input.stop !== undefined && { stop: input.stop }),
+  return async (conversation: Conversation, input: PostMessageRequest, res: Response, startedAt: bigint, eventsTtlS?: number): Promise<void> => {
+    const { caller } = res.locals;
+    const params = {
+      model: conversation.model,
+      stream: input.stream === true,
+      ...(input.max_tokens !== undefined && { max_tokens: input.max_tokens }),
+      ...(input.temperature !== undefined && { temperature: input.temperature }),
+      ...(input.top_p !== undefined && { top_p: input.top_p }),
+      ...(input.seed !== undefined && { seed: input.seed }),
+      ...(input.stop !== undefined && { stop: input.stop }),
+    };
+    const userTurn: ChatMessage = { role: "user", content: input.content };
+    // Validated as the chat endpoint would (model, max_tokens bounds, content), before anything is stored.
+    const request = parse({ ...params, messages: [userTurn] });
+    assertModelAllowed(res.locals.principal, request.model, deps.config);
+    const tier = deps.config.tiers[caller.tier];
+    assertTierMaxTokens(request, caller.tier, tier);
+    const ctx = { requestId: res.locals.requestId, caller, replyTo: deps.hub.channel, now: Date.now(), timeoutMs: deps.requestTimeoutMs, maxTokensCap: tier?.max_tokens };
+    const draft = toInferenceJob(request, deps.config, ctx);
+    deps.contentPolicy(draft.params.messages);
+
+    const [userTokens, systemTokens] = await Promise.all([
+      deps.tokenized(draft.model, [userTurn]),
+      conversation.system_prompt ? deps.tokenized(draft.model, [{ role: "system", content: conversation.system_prompt }]) : Promise.resolve(0),
+    ]);
+    await deps.conversations.addUserMessage(conversation.id, input.content, userTokens ?? null);
+    const history = await deps.conversations.recent(conversation.id, HISTORY_WINDOW);
+    const system = conversation.system_prompt ? { content: conversation.system_prompt, tokens: systemTokens ?? Math.ceil(conversation.system_prompt.length / 2) } : null;
+    const contextLength = deps.directory.detail(draft.model)?.context_length ?? undefined;
+    const messages = fitHistory(system, history, contextLength, draft.params.max_tokens);
+    // An idempotent turn logs its events, so a repeat of it can replay them instead of running again.
+    const job = { ...draft, params: { ...draft.params, messages }, conversation_id: conversation.id, ...(eventsTtlS && { events_ttl_s: eventsTtlS }) };
+
+    if (job.stream) return respondStream(deps, job, res, false, startedAt, KEEP_GENERATING);
+    const end = await callWorker(deps, job, res, undefined, KEEP_GENERATING);
+    if (!end) return;
+    if (end.type === "error") throw toAppError(end);
+    await deps.conversations.addReply({ v: 1, request_id: job.request_id, conversation_id: conversation.id, model: job.model, content: end.response.choices[0]?.message.content ?? "", usage: end.response.usage });
+    await answerStoredReply(deps, conversation, job.request_id, res);
   };
-  const userTurn: ChatMessage = { role: "user", content: input.content };
-  // Validated as the chat endpoint would (model, max_tokens bounds, content), before anything is stored.
-  const request = parse({ ...params, messages: [userTurn] });
-  assertModelAllowed(res.locals.principal, request.model, deps.config);
-  const tier = deps.config.tiers[caller.tier];
-  assertTierMaxTokens(request, caller.tier, tier);
-  const ctx = { requestId: res.locals.requestId, caller, replyTo: deps.hub.channel, now: Date.now(), timeoutMs: deps.requestTimeoutMs, maxTokensCap: tier?.max_tokens };
-  const draft = toInferenceJob(request, deps.config, ctx);
-  deps.contentPolicy(draft.params.messages);
-
-  const [userTokens, systemTokens] = await Promise.all([
-    deps.tokenized(draft.model, [userTurn]),
-    conversation.system_prompt ? deps.tokenized(draft.model, [{ role: "system", content: conversation.system_prompt }]) : Promise.resolve(0),
-  ]);
-  await deps.conversations.addUserMessage(conversation.id, input.content, userTokens ?? null);
-  const history = await deps.conversations.recent(conversation.id, HISTORY_WINDOW);
-  const system = conversation.system_prompt ? { content: conversation.system_prompt, tokens: systemTokens ?? Math.ceil(conversation.system_prompt.length / 2) } : null;
-  const contextLength = deps.directory.detail(draft.model)?.context_length ?? undefined;
-  const messages = fitHistory(system, history, contextLength, draft.params.max_tokens);
-  // An idempotent turn logs its events, so a repeat of it can replay them instead of running again.
-  const job = { ...draft, params: { ...draft.params, messages }, conversation_id: conversation.id, ...(eventsTtlS && { events_ttl_s: eventsTtlS }) };
-
-  if (job.stream) return respondStream(deps, job, res, false, startedAt, KEEP_GENERATING);
-  const end = await callWorker(deps, job, res, undefined, KEEP_GENERATING);
-  if (!end) return;
-  if (end.type === "error") throw toAppError(end);
-  await deps.conversations.addReply({ v: 1, request_id: job.request_id, conversation_id: conversation.id, model: job.model, content: end.response.choices[0]?.message.content ?? "", usage: end.response.usage });
-  await answerStoredReply(deps, conversation, job.request_id, res);
 }
 
 /** The stored reply of a request, as the API answers it (201, with usage and cost). */

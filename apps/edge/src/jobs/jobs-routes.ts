@@ -2,6 +2,7 @@ import { CreateJobRequest, eventsKey, ListQuery, type ErrorMessage, type JobList
 import { Router, json, type RequestHandler, type Response } from "express";
 import type { Redis } from "ioredis";
 import { AppError } from "../http/app-error.ts";
+import { listPage } from "../http/list-page.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { requireJson } from "../http/require-json.ts";
 import { claimIdempotency, type IdempotencyStore } from "../idempotency/idempotency-store.ts";
@@ -53,7 +54,7 @@ export function jobsRoutes(deps: JobRouteDeps): Router {
     const query = parseInput(ListQuery, req.query);
     const { records, hasMore } = await deps.jobs.list(res.locals.caller.tenant_id, query.limit, query.after);
     const data = await Promise.all(records.map((record) => viewJob(deps, record)));
-    const page: JobList = { object: "list", data, has_more: hasMore, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+    const page: JobList = listPage({ data, hasMore });
     res.json(page);
   });
   router.get("/v1/jobs/:id", deps.authenticate, async (req, res) => {

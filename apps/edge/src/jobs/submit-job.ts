@@ -2,11 +2,12 @@ import { randomBytes } from "node:crypto";
 import type { CreateJobRequest, GatewayConfig, InferenceQueuePayload, JobRecord } from "@gateway/contracts";
 import type { Response } from "express";
 import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
+import { admitJob, enqueueJob } from "../chat/admit-and-enqueue.ts";
 import type { CallDeps } from "../chat/call-worker.ts";
 import { chatRequestParser } from "../chat/parse-chat-request.ts";
 import { toInferenceJob } from "../chat/to-inference-job.ts";
 import { embeddingsRequestParser } from "../embeddings/parse-embeddings-request.ts";
-import { embeddingsAdmitRequest, toEmbeddingsJob } from "../embeddings/to-embeddings-job.ts";
+import { toEmbeddingsJob } from "../embeddings/to-embeddings-job.ts";
 import { AppError } from "../http/app-error.ts";
 import type { ContentPolicy } from "../limits/content-policy.ts";
 import { assertTierMaxTokens } from "../limits/tier-max-tokens.ts";
@@ -56,10 +57,7 @@ export function jobPayloadBuilder(deps: SubmitJobDeps) {
  * ticket's leases expire by themselves).
  */
 export async function submitJob(deps: SubmitJobDeps, input: CreateJobRequest, job: InferenceQueuePayload, res: Response): Promise<JobRecord> {
-  if (deps.presence.workers === 0) throw new AppError("backend_unavailable", "no worker is available to serve this request", { retryAfter: 5 });
-  deps.shedder.admit(job.model);
-  const ticket = await (job.kind === "chat" ? deps.admission.admitChat(job) : deps.admission.admit(embeddingsAdmitRequest(job)));
-  for (const [name, value] of Object.entries(ticket.headers)) res.setHeader(name, value);
+  const ticket = await admitJob(deps, job, res);
   const record: JobRecord = {
     id: job.request_id,
     tenant_id: job.caller.tenant_id,
@@ -70,10 +68,8 @@ export async function submitJob(deps: SubmitJobDeps, input: CreateJobRequest, jo
   };
   try {
     await deps.jobs.create(record);
-    deps.shedder.enqueued(job);
-    await deps.producer.add(job.request_id, job, { priority: ticket.priority });
+    await enqueueJob(deps, job, ticket);
   } catch {
-    deps.shedder.dropped(job);
     ticket.release(undefined);
     throw new AppError("backend_unavailable", "the job queue is unavailable", { retryAfter: 5 });
   }

@@ -8,6 +8,7 @@ import {
   type UpdateApiKeyRequest,
 } from "@gateway/contracts";
 import { AppError } from "../http/app-error.ts";
+import { modelIndex } from "../models/model-index.ts";
 import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import { toApiKey, type KeyRecord } from "./key-record.ts";
 import { generateSecret, hashSecret, newKeyId, visiblePrefix } from "./key-secret.ts";
@@ -33,7 +34,7 @@ type Tx = Prisma.TransactionClient;
  */
 export function createKeyAdmin(prisma: PrismaClient, { config, rotationGraceS, now = () => new Date() }: KeyAdminOptions) {
   const tiers = config?.tiers ?? DEFAULT_TIERS;
-  const modelNames = config ? new Set(config.models.flatMap((m) => [m.id, ...m.aliases])) : undefined;
+  const modelNames = config ? modelIndex(config) : undefined;
 
   function check(fields: { tier?: string | undefined; allowed_models?: string[] | null | undefined; expires_at?: string | null | undefined }): void {
     if (fields.tier !== undefined && !tiers[fields.tier]) {

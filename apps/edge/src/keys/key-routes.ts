@@ -1,6 +1,6 @@
 import { ListQuery } from "@gateway/contracts";
 import { Router, type RequestHandler } from "express";
-import { listPage } from "../admin/list-page.ts";
+import { listPage } from "../http/list-page.ts";
 import { AppError } from "../http/app-error.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { toApiKey } from "./key-record.ts";

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler } from "express";
+import { AppError } from "../http/app-error.ts";
 import type { Admission } from "./admission.ts";
 
 /**
@@ -9,7 +10,9 @@ import type { Admission } from "./admission.ts";
 export function limitHeadersOnError(admission: Admission): ErrorRequestHandler {
   return async (err, _req, res, next) => {
     const caller = res.locals.caller;
-    if (caller && !res.headersSent && !res.hasHeader("x-ratelimit-limit-requests")) {
+    // A refusal by admission itself carries the headers it computed (the error handler sets them).
+    const carried = err instanceof AppError && err.extra.headers?.["x-ratelimit-limit-requests"] !== undefined;
+    if (caller && !carried && !res.headersSent && !res.hasHeader("x-ratelimit-limit-requests")) {
       const headers = await admission.peekHeaders(caller).catch(() => ({}));
       for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     }

@@ -6,12 +6,14 @@ import { Admission } from "./admission.ts";
 import { contentPolicy, type ContentPolicy } from "./content-policy.ts";
 import { LeaseKeeper } from "./lease-keeper.ts";
 import { limitMetrics } from "./limit-metrics.ts";
-import { tokenizedCount } from "./prompt-tokens.ts";
+import { tokenizedCount, type TokenizedCount } from "./prompt-tokens.ts";
 import { QuotaReconciler } from "./quota-reconciler.ts";
 
 export interface LimitServices {
   admission: Admission;
   contentPolicy: ContentPolicy;
+  /** The model's own prompt count, for admission near the quota and for conversation turns. */
+  tokenized: TokenizedCount;
   leases: LeaseKeeper;
   reconciler: QuotaReconciler | undefined;
   start(): void;
@@ -23,6 +25,7 @@ export interface LimitServices {
 export function createLimitServices(env: EdgeEnv, redis: Redis, billing: BillingClient | undefined, registry: Registry, logger: Logger): LimitServices {
   const metrics = limitMetrics(registry);
   const leases = new LeaseKeeper(redis, env.LIMIT_LEASE_MS, logger);
+  const tokenized = tokenizedCount(env.gateway, env.TOKENIZE_TIMEOUT_MS);
   const admission = new Admission({
     redis,
     namespace: env.QUEUE_PREFIX,
@@ -31,7 +34,7 @@ export function createLimitServices(env: EdgeEnv, redis: Redis, billing: Billing
     leases,
     metrics,
     logger,
-    tokenized: tokenizedCount(env.gateway, env.TOKENIZE_TIMEOUT_MS),
+    tokenized,
   });
   const reconciler = billing
     ? new QuotaReconciler({ redis, namespace: env.QUEUE_PREFIX, billing, intervalMs: env.RECONCILE_INTERVAL_MS, edgeId: env.EDGE_ID, metrics, logger })
@@ -39,6 +42,7 @@ export function createLimitServices(env: EdgeEnv, redis: Redis, billing: Billing
   return {
     admission,
     contentPolicy: contentPolicy(env.CONTENT_BLOCKED_PATTERNS, metrics),
+    tokenized,
     leases,
     reconciler,
     start() {

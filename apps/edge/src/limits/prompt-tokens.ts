@@ -1,4 +1,5 @@
 import type { ChatMessage, GatewayConfig } from "@gateway/contracts";
+import { modelIndex } from "../models/model-index.ts";
 
 /**
  * Room for a chat template's markers around each message and before the reply (ChatML spends
@@ -27,10 +28,10 @@ export type TokenizedCount = (model: string, messages: readonly ChatMessage[]) =
  * does not fit the remaining budget. Undefined when no backend answers in time.
  */
 export function tokenizedCount(config: GatewayConfig, timeoutMs: number): TokenizedCount {
-  const backends = new Map(config.models.flatMap((m) => [m.id, ...m.aliases].map((name) => [name, m.backends] as const)));
+  const models = modelIndex(config);
   return async (model, messages) => {
     const signal = AbortSignal.timeout(timeoutMs);
-    for (const backend of backends.get(model) ?? []) {
+    for (const backend of models.get(model)?.backends ?? []) {
       try {
         const res = await fetch(`${backend}/tokenize`, {
           method: "POST",

@@ -2,6 +2,7 @@ import { pendingKey, registryKey, WorkerRegistry, type GatewayConfig, type Model
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
 import { mergeBackends, modelDetail, modelObject, readySlots, type MergedBackend } from "./model-view.ts";
+import { modelIndex } from "./model-index.ts";
 
 /** Expired entries are dropped from the pending sets this often (in refreshes); counting skips them anyway. */
 const PRUNE_EVERY = 120;
@@ -30,7 +31,7 @@ export class ModelDirectory {
     private readonly logger: Logger,
     private readonly refreshMs = 500,
   ) {
-    this.byName = new Map(config.models.flatMap((m) => [m.id, ...m.aliases].map((n) => [n, m] as const)));
+    this.byName = modelIndex(config);
   }
 
   async start(): Promise<void> {

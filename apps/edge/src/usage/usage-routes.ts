@@ -4,6 +4,7 @@ import { AppError } from "../http/app-error.ts";
 import { parseInput } from "../http/parse-input.ts";
 import type { BillingClient } from "./billing-client.ts";
 import { usageReport } from "./usage-report.ts";
+import { utcDay } from "../limits/limit-keys.ts";
 
 export interface UsageRouteDeps {
   /** Undefined when BILLING_URL is not configured: the route answers 503. */
@@ -14,7 +15,6 @@ export interface UsageRouteDeps {
 }
 
 const DEFAULT_DAYS = 7;
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /**
  * GET /v1/usage: a tenant's usage per day and model, from billing. A tenant key reads its own
@@ -32,8 +32,8 @@ export function usageRoutes({ billing, authenticateTenantOrAdmin, now = Date.now
       tenantId = res.locals.caller.tenant_id;
       if (query.tenant_id !== undefined && query.tenant_id !== tenantId) throw new AppError("not_found", `no usage for tenant '${query.tenant_id}'`);
     }
-    const to = query.to ?? day(now());
-    const from = query.from ?? day(Date.parse(to) - (DEFAULT_DAYS - 1) * 86_400_000);
+    const to = query.to ?? utcDay(now());
+    const from = query.from ?? utcDay(Date.parse(to) - (DEFAULT_DAYS - 1) * 86_400_000);
     if (from > to) throw new AppError("invalid_request", "from must not be after to", { param: "from" });
     if ((Date.parse(to) - Date.parse(from)) / 86_400_000 >= MAX_RANGE_DAYS) {
       throw new AppError("invalid_request", `the range may cover at most ${MAX_RANGE_DAYS} days`, { param: "from" });
