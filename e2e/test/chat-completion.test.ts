@@ -1,6 +1,7 @@
 import { simCompletion, simPromptTokens } from "@gateway/test-kit/llama-sim";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { usageRows } from "./billing-rows.ts";
 import { MODEL, PRICE, startSystem, type System } from "./start-system.ts";
 
 let system: System;
@@ -14,16 +15,6 @@ const messages = [
   { role: "system" as const, content: "You are a storyteller." },
   { role: "user" as const, content: "Tell me about a girl and a red ball." },
 ];
-
-/** Billing is asynchronous: wait until the usage row for this request exists, then read all rows. */
-async function usageRows(requestId: string) {
-  await expect
-    .poll(async () => (await system.db.query("SELECT count(*)::int AS n FROM usage_records WHERE request_id = $1", [requestId])).rows[0].n, { timeout: 10_000 })
-    .toBeGreaterThan(0);
-  // Give a duplicate, if the system produced one, time to land before counting.
-  await new Promise((r) => setTimeout(r, 300));
-  return (await system.db.query("SELECT * FROM usage_records WHERE request_id = $1", [requestId])).rows;
-}
 
 const expectedCost = (prompt: number, completion: number) =>
   (prompt * Number(PRICE.prompt_per_1k)) / 1000 + (completion * Number(PRICE.completion_per_1k)) / 1000;
@@ -40,11 +31,11 @@ describe("when a client uses the official openai SDK", () => {
     // `cost` is the gateway's extra usage field: the SDK passes it through.
     expect(data.usage).toEqual({ prompt_tokens: simPromptTokens(messages), completion_tokens: 12, total_tokens: simPromptTokens(messages) + 12, cost: expect.any(String) });
 
-    const rows = await usageRows(requestId);
+    const rows = await usageRows(system.db, requestId);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ tenant_id: "tenant-e2e", model: MODEL, prompt_tokens: simPromptTokens(messages), completion_tokens: 12, outcome: "succeeded" });
-    expect(Number(rows[0].cost)).toBeCloseTo(expectedCost(simPromptTokens(messages), 12), 12);
-    expect(Number((data.usage as unknown as { cost: string }).cost)).toBe(Number(rows[0].cost));
+    expect(Number(rows[0]!.cost)).toBeCloseTo(expectedCost(simPromptTokens(messages), 12), 12);
+    expect(Number((data.usage as unknown as { cost: string }).cost)).toBe(Number(rows[0]!.cost));
   });
 
   it("then a stream yields every token in order, the usage chunk, and one usage row", async () => {
@@ -69,7 +60,7 @@ describe("when a client uses the official openai SDK", () => {
     expect(finish).toBe(expected.finishReason);
     expect(usage?.completion_tokens).toBe(expected.tokens.length);
 
-    const rows = await usageRows(requestId);
+    const rows = await usageRows(system.db, requestId);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ completion_tokens: expected.tokens.length, prompt_tokens: simPromptTokens(messages), outcome: "succeeded" });
   });
@@ -104,7 +95,7 @@ describe("when the backend fails", () => {
 
     expect(failure).toBeInstanceOf(OpenAI.APIError);
     expect(text).toBe(simCompletion(messages, 30).tokens.slice(0, 5).join(""));
-    const rows = await usageRows(requestId);
+    const rows = await usageRows(system.db, requestId);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ completion_tokens: 5, outcome: "failed" });
   });

@@ -1,8 +1,8 @@
-import { DEFAULT_TIERS, ErrorEnvelope } from "@gateway/contracts";
+import { ErrorEnvelope } from "@gateway/contracts";
 import { TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MODEL, startSystem, type System } from "./start-system.ts";
+import { ADMIN_KEY, MODEL, startSystem, type System } from "./start-system.ts";
 
 const N = 20;
 const TTL_MS = 1_000;
@@ -18,7 +18,6 @@ beforeAll(async () => {
     edgeEnv: { KEY_CACHE_TTL_MS: String(TTL_MS) },
     gateway: {
       tiers: {
-        ...DEFAULT_TIERS,
         rpm20: { requests_per_minute: N, tokens_per_day: 10_000_000, max_tokens: 256, max_concurrent: 1_000, priority: 10 },
         conc3: { requests_per_minute: 10_000, tokens_per_day: 10_000_000, max_tokens: 256, max_concurrent: 3, priority: 10 },
       },
@@ -93,7 +92,7 @@ describe("when two edge processes share one Redis", () => {
       expect(await works(url, rotated.secret)).toBe(200);
     }
     const admin = (path: string, b: unknown) =>
-      fetch(`${system.edgeUrls[1]}${path}`, { method: "POST", headers: { authorization: "Bearer e2e-admin-key-0123456789abcdef0123456789", "content-type": "application/json" }, body: JSON.stringify(b) });
+      fetch(`${system.edgeUrls[1]}${path}`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" }, body: JSON.stringify(b) });
     const changedAt = Date.now();
     await admin(`/v1/admin/keys/${revoked.id}/revoke`, {});
     const { secret: fresh } = (await (await admin(`/v1/admin/keys/${rotated.id}/rotate`, { grace_seconds: 0 })).json()) as { secret: string };

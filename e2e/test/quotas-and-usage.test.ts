@@ -1,4 +1,4 @@
-import { DEFAULT_TIERS, ErrorEnvelope, UsageReport } from "@gateway/contracts";
+import { ErrorEnvelope, UsageReport } from "@gateway/contracts";
 import { TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import { Redis } from "ioredis";
 import OpenAI from "openai";
@@ -18,7 +18,6 @@ beforeAll(async () => {
     edgeEnv: { LIMIT_LEASE_MS: "2000", SETTLE_GRACE_MS: "2000", RECONCILE_INTERVAL_MS: "1000", REQUEST_TIMEOUT_MS: "8000", STREAM_RESUME_GRACE_MS: "0" },
     gateway: {
       tiers: {
-        ...DEFAULT_TIERS,
         metered: { requests_per_minute: 10_000, tokens_per_day: 1_000_000, max_tokens: 256, max_concurrent: 64, priority: 10 },
         one: { requests_per_minute: 10_000, tokens_per_day: 1_000_000, max_tokens: 256, max_concurrent: 1, priority: 10 },
       },

@@ -5,12 +5,13 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { limitKeys, utcDay } from "../src/limits/limit-keys.ts";
 import { withLimitCommands } from "../src/limits/limit-scripts.ts";
+import { TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import { until } from "@gateway/test-kit/until";
 import { resultOf, startFakeWorker, type FakeWorker } from "./fake-worker.ts";
 import { gatewayConfigFile, tier } from "./gateway-config.ts";
 import { chatBody, post, startTestEdge, TEST_KEY, type TestEdge } from "./start-test-edge.ts";
 
-const redis = withLimitCommands(new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379"));
+const redis = withLimitCommands(new Redis(TEST_REDIS_URL));
 afterAll(() => redis.quit());
 
 let edge: TestEdge | undefined;

@@ -1,6 +1,7 @@
 import { cancelledKey, workersKey, type InferenceJob, type RelayMessage } from "@gateway/contracts";
 import { createLogger, createRegistry } from "@gateway/observability";
 import { createConsumer, createRedis } from "@gateway/queue";
+import { TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import type { Redis } from "ioredis";
 
 /** What the fake worker does with a chat job: the relay messages to publish, in order. */
@@ -16,8 +17,8 @@ export interface FakeWorker {
  * real queue and answers on the real reply channel, as the worker does, with scripted messages.
  */
 export async function startFakeWorker(prefix: string, behaviour: Behaviour): Promise<FakeWorker> {
-  const blocking = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", "blocking");
-  const redis = createRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+  const blocking = createRedis(TEST_REDIS_URL, "blocking");
+  const redis = createRedis(TEST_REDIS_URL);
   const beat = () => redis.zadd(workersKey(prefix), Date.now() + 600_000, "fake-worker");
   await beat();
   const consumer = createConsumer(

@@ -1,10 +1,11 @@
 import { ErrorEnvelope, workersKey } from "@gateway/contracts";
+import { TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { gatewayConfigFile, tier } from "./gateway-config.ts";
 import { chatBody, post, startTestEdge, type TestEdge } from "./start-test-edge.ts";
 
-const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+const redis = new Redis(TEST_REDIS_URL);
 afterAll(() => redis.quit());
 
 /** Two replicas of the edge on one Redis and one database, like two pods. */

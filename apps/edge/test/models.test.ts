@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ErrorEnvelope, ModelDetail, ModelList, pendingKey, registryKey, workersKey, type BackendSnapshot, type WorkerRegistry } from "@gateway/contracts";
+import { TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,7 +30,7 @@ const backend = (url: string, over: Partial<BackendSnapshot> = {}): BackendSnaps
 });
 
 let edge: TestEdge;
-const redis = new Redis("redis://127.0.0.1:6379");
+const redis = new Redis(TEST_REDIS_URL);
 const auth = { authorization: `Bearer ${TEST_KEY}` };
 
 async function publish(id: string, snapshot: Partial<WorkerRegistry>) {

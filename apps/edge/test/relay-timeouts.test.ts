@@ -1,10 +1,11 @@
 import { cancelledKey, workersKey } from "@gateway/contracts";
+import { TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatBody, post, startTestEdge } from "./start-test-edge.ts";
 
 let edge: Awaited<ReturnType<typeof startTestEdge>>;
-const redis = new Redis("redis://127.0.0.1:6379");
+const redis = new Redis(TEST_REDIS_URL);
 
 beforeAll(async () => {
   // No resume grace: a stream whose client leaves is cancelled at once.

@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { createLogger } from "@gateway/observability";
 import { createTestDatabase } from "@gateway/test-kit/postgres";
+import { TEST_REDIS_URL, testPrefix } from "@gateway/test-kit/redis";
 import { inject } from "vitest";
 import { parseEdgeEnv } from "../src/env.ts";
 import { createKeyAdmin } from "../src/keys/key-admin.ts";
@@ -20,8 +20,6 @@ export interface TestEdge extends RunningEdge {
 export interface TestEdgeOptions {
   /** Tier of TEST_KEY (enterprise: generous enough that only tests about limits meet them). */
   tier?: string;
-  /** Give TEST_KEY to this edge's database (false for a second replica on the same database). */
-  seedKey?: boolean;
 }
 
 /**
@@ -30,11 +28,12 @@ export interface TestEdgeOptions {
  * replica beside the first), and TEST_KEY stored for TEST_TENANT.
  */
 export async function startTestEdge(overrides: Record<string, string> = {}, options: TestEdgeOptions = {}): Promise<TestEdge> {
-  const prefix = overrides.QUEUE_PREFIX ?? `test-${randomUUID()}`;
+  const prefix = overrides.QUEUE_PREFIX ?? testPrefix();
   const db = overrides.EDGE_DATABASE_URL ? undefined : await createTestDatabase(inject("edgeTemplate"));
   const databaseUrl = overrides.EDGE_DATABASE_URL ?? db!.url;
   const env = parseEdgeEnv({
     PORT: "0",
+    REDIS_URL: TEST_REDIS_URL,
     QUEUE_PREFIX: prefix,
     EDGE_DATABASE_URL: databaseUrl,
     ADMIN_API_KEY: ADMIN_KEY,
@@ -43,7 +42,7 @@ export async function startTestEdge(overrides: Record<string, string> = {}, opti
     LOG_LEVEL: "silent",
     ...overrides,
   });
-  if (options.seedKey ?? db !== undefined) {
+  if (db !== undefined) {
     const prisma = createEdgePrisma(databaseUrl);
     try {
       await createKeyAdmin(prisma, { config: env.gateway, rotationGraceS: 0 }).create(

@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { registryKey, WorkerRegistry } from "@gateway/contracts";
 import { simCompletion, startLlamaSim } from "@gateway/test-kit/llama-sim";
+import { testPrefix } from "@gateway/test-kit/redis";
 import { describe, expect, it } from "vitest";
 import { configFile, MODEL, useWorkerHarness, type Harness } from "./worker-harness.ts";
 
@@ -19,7 +19,7 @@ async function run(h: Harness, over: Parameters<Harness["job"]>[0] = {}, params:
 describe("backend pools", () => {
   it("when two workers share one backend of 2 slots, then it never processes more than 2 requests at once", async () => {
     const shared = [await startLlamaSim({ slots: 2, interTokenMs: 2 })];
-    const prefix = `test-${randomUUID()}`;
+    const prefix = testPrefix();
     const one = await start(shared, { WORKER_CONCURRENCY: "4" }, prefix);
     const two = await start(shared, { WORKER_CONCURRENCY: "4" }, prefix);
     const jobs = Array.from({ length: 12 }, () => one.job({}, { max_tokens: 8 }));

@@ -7,13 +7,13 @@ import { CHANNELS, RelayMessage, type ChunkMessage, type EmbeddingsJob, type Inf
 import { createLogger, createRegistry, type Registry } from "@gateway/observability";
 import { createRedis } from "@gateway/queue";
 import { startLlamaSim, type LlamaSim, type LlamaSimOptions } from "@gateway/test-kit/llama-sim";
+import { testPrefix, TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { afterEach } from "vitest";
 import { parseWorkerEnv } from "../src/env.ts";
 import { startWorker, type RunningWorker } from "../src/start-worker.ts";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 export const MODEL = "stories";
 
 export interface Finished {
@@ -33,11 +33,11 @@ export function configFile(config: object): string {
  * a subscription to its own reply channel (made before anything is enqueued) and the queues.
  * By default the sims are model MODEL's chat pool; GATEWAY_CONFIG_FILE in `overrides` replaces that.
  */
-export async function startHarness(sims: LlamaSim[], overrides: Record<string, string> = {}, prefix = `test-${randomUUID()}`) {
+export async function startHarness(sims: LlamaSim[], overrides: Record<string, string> = {}, prefix = testPrefix()) {
   const replyTo = CHANNELS.reply(prefix, `edge-${randomUUID()}`);
   const pool = overrides.GATEWAY_CONFIG_FILE ? {} : { LLAMA_SERVER_URLS: sims.map((s) => s.url).join(","), GATEWAY_MODEL: MODEL };
   const env = parseWorkerEnv({
-    REDIS_URL,
+    REDIS_URL: TEST_REDIS_URL,
     QUEUE_PREFIX: prefix,
     WORKER_ID: `worker-${randomUUID()}`,
     ...pool,
@@ -49,8 +49,8 @@ export async function startHarness(sims: LlamaSim[], overrides: Record<string, s
   const logger = createLogger({ service: "worker-test", level: process.env.TEST_LOG_LEVEL ?? "silent", sync: true });
   const worker: RunningWorker = await startWorker({ env, logger, registry });
 
-  const redis: Redis = createRedis(REDIS_URL, "commands");
-  const subscriber: Redis = createRedis(REDIS_URL, "commands", { enableAutoPipelining: false });
+  const redis: Redis = createRedis(TEST_REDIS_URL, "commands");
+  const subscriber: Redis = createRedis(TEST_REDIS_URL, "commands", { enableAutoPipelining: false });
   const received = new Map<string, RelayMessage[]>();
   const listeners = new Set<() => void>();
   subscriber.on("message", (_channel: string, raw: string) => {
@@ -63,7 +63,7 @@ export async function startHarness(sims: LlamaSim[], overrides: Record<string, s
   // Subscribing during ioredis's ready check makes it reconnect (and drop messages): wait for ready.
   if (subscriber.status !== "ready") await once(subscriber, "ready");
   await subscriber.subscribe(replyTo);
-  const connection = createRedis(REDIS_URL, "blocking");
+  const connection = createRedis(TEST_REDIS_URL, "blocking");
   const inference = new Queue("inference", { connection, prefix });
   const usage = new Queue("usage", { connection, prefix });
 
