@@ -4,7 +4,8 @@
 source "$(dirname "$0")/lib/bootstrap.sh"
 bootstrap
 
-log "typecheck and lint"
+log "format, typecheck and lint"
+pnpm exec prettier --check . --log-level warn
 pnpm turbo run typecheck lint --output-logs=errors-only
 
 log "validating infra (compose, Prometheus rules, dashboards)"
