@@ -14,10 +14,17 @@ export interface Target {
   headers: Record<string, string>;
 }
 
-export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+export const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /** `concurrency` closed loops of one request at a time for `durationMs`, after a warm-up. */
-export async function closedLoop(target: Target, body: string, concurrency: number, durationMs: number, warmupMs = 1_000): Promise<LoadResult> {
+export async function closedLoop(
+  target: Target,
+  body: string,
+  concurrency: number,
+  durationMs: number,
+  warmupMs = 1_000,
+): Promise<LoadResult> {
   const pool = new Pool(target.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
   const latencies: number[] = [];
   let errors = 0;

@@ -9,7 +9,8 @@ const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
 /** Sum, count and the count at or under 0.5 ms of one unlabelled histogram on a service's /metrics. */
 async function histogram(origin: string, name: string): Promise<{ sum: number; count: number; underHalfMs: number }> {
   const text = await (await fetch(`${origin}/metrics`)).text();
-  const value = (suffix: string, labels = "[^}]*") => Number(new RegExp(`^${name}_${suffix}(?:\\{${labels}\\})? (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+  const value = (suffix: string, labels = "[^}]*") =>
+    Number(new RegExp(`^${name}_${suffix}(?:\\{${labels}\\})? (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
   return { sum: value("sum"), count: value("count"), underHalfMs: value("bucket", `[^}]*le="0.0005"[^}]*`) };
 }
 
@@ -19,8 +20,23 @@ const direct = (origin: string): Target => ({ origin, path: "/v1/chat/completion
 const gateway: Target = { origin: stack.edge, path: "/v1/chat/completions", headers: { ...json, authorization: `Bearer ${stack.apiKey}` } };
 
 try {
-  console.log(`\nNon-stream chat completion (max_tokens 16, simulator with no model time: pure overhead), ${DURATION_MS / 1000}s per cell\n`);
-  console.log(row(["concurrency", "direct req/s", "gateway req/s", "direct p50 ms", "gateway p50 ms", "added p50 ms", "direct p99 ms", "gateway p99 ms", "added p99 ms", "errors"]));
+  console.log(
+    `\nNon-stream chat completion (max_tokens 16, simulator with no model time: pure overhead), ${DURATION_MS / 1000}s per cell\n`,
+  );
+  console.log(
+    row([
+      "concurrency",
+      "direct req/s",
+      "gateway req/s",
+      "direct p50 ms",
+      "gateway p50 ms",
+      "added p50 ms",
+      "direct p99 ms",
+      "gateway p99 ms",
+      "added p99 ms",
+      "errors",
+    ]),
+  );
   console.log(row(Array(10).fill("---")));
   let admissionMs = NaN;
   let admissionUnderHalfMs = NaN;
@@ -33,8 +49,26 @@ try {
       admissionMs = ((after.sum - before.sum) / (after.count - before.count)) * 1000;
       admissionUnderHalfMs = (after.underHalfMs - before.underHalfMs) / (after.count - before.count);
     }
-    const [d50, g50, d99, g99] = [percentile(d.latencies, 50), percentile(g.latencies, 50), percentile(d.latencies, 99), percentile(g.latencies, 99)];
-    console.log(row([concurrency, fmt(d.rps, 0), fmt(g.rps, 0), fmt(d50), fmt(g50), fmt(g50 - d50), fmt(d99), fmt(g99), fmt(g99 - d99), d.errors + g.errors]));
+    const [d50, g50, d99, g99] = [
+      percentile(d.latencies, 50),
+      percentile(g.latencies, 50),
+      percentile(d.latencies, 99),
+      percentile(g.latencies, 99),
+    ];
+    console.log(
+      row([
+        concurrency,
+        fmt(d.rps, 0),
+        fmt(g.rps, 0),
+        fmt(d50),
+        fmt(g50),
+        fmt(g50 - d50),
+        fmt(d99),
+        fmt(g99),
+        fmt(g99 - d99),
+        d.errors + g.errors,
+      ]),
+    );
   }
 
   // The edge's own clock around admission (requests/min, concurrency and token quota: one Redis

@@ -52,13 +52,27 @@ export async function startStack(): Promise<Stack> {
       ],
       // An enterprise key, as production's biggest callers have, with limits far above what the
       // bench sends: every request takes the whole admission path, and none is refused.
-      tiers: { enterprise: { requests_per_minute: 100_000_000, tokens_per_day: 1_000_000_000_000, max_tokens: 256, max_concurrent: 10_000, priority: 10 } },
+      tiers: {
+        enterprise: {
+          requests_per_minute: 100_000_000,
+          tokens_per_day: 1_000_000_000_000,
+          max_tokens: 256,
+          max_concurrent: 10_000,
+          priority: 10,
+        },
+      },
     }),
   );
   const prefix = testPrefix();
   const adminKey = `sk-bench-admin-${randomUUID()}`;
   const [edgePort, workerPort, billingPort] = await Promise.all([freePort(), freePort(), freePort()]);
-  const common = { REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, GATEWAY_CONFIG_FILE: configFile, LOG_LEVEL: "warn", NODE_ENV: "production" };
+  const common = {
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    GATEWAY_CONFIG_FILE: configFile,
+    LOG_LEVEL: "warn",
+    NODE_ENV: "production",
+  };
   const services: ServiceProcess[] = [fast.process, paced.process];
   const stop = async () => {
     for (const s of services.reverse()) await s.stop();
@@ -71,7 +85,12 @@ export async function startStack(): Promise<Stack> {
         name: "billing",
         nodeArgs,
         cwd: `${root}apps/billing`,
-        env: { ...common, PORT: String(billingPort), BILLING_DATABASE_URL: database.url, BILLING_INTERNAL_TOKEN: "bench-internal-token-0123456789" },
+        env: {
+          ...common,
+          PORT: String(billingPort),
+          BILLING_DATABASE_URL: database.url,
+          BILLING_INTERNAL_TOKEN: "bench-internal-token-0123456789",
+        },
         readyUrl: `http://127.0.0.1:${billingPort}/readyz`,
       }),
     );

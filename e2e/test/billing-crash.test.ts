@@ -17,12 +17,21 @@ afterAll(async () => {
 });
 
 const count = async (ids: string[]) =>
-  (await system.db.query("SELECT count(*)::int AS rows, count(DISTINCT request_id)::int AS requests FROM usage_records WHERE request_id = ANY($1)", [ids])).rows[0] as { rows: number; requests: number };
+  (
+    await system.db.query(
+      "SELECT count(*)::int AS rows, count(DISTINCT request_id)::int AS requests FROM usage_records WHERE request_id = ANY($1)",
+      [ids],
+    )
+  ).rows[0] as { rows: number; requests: number };
 
 describe("when billing is killed with SIGKILL while it holds usage events", () => {
   it("then a billing started again bills every request exactly once: nothing lost, nothing doubled", async () => {
     const answers = await Promise.all(
-      Array.from({ length: 30 }, () => system.openai.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "Tell me a story." }], max_tokens: 8 }).withResponse()),
+      Array.from({ length: 30 }, () =>
+        system.openai.chat.completions
+          .create({ model: MODEL, messages: [{ role: "user", content: "Tell me a story." }], max_tokens: 8 })
+          .withResponse(),
+      ),
     );
     const ids = answers.map(({ response }) => response.headers.get("x-request-id")!);
     expect(new Set(ids).size).toBe(30);
@@ -43,6 +52,8 @@ describe("when billing is killed with SIGKILL while it holds usage events", () =
     const duplicates = Number(/^gateway_billing_duplicate_events_total(?:\{[^}]*\})? (\d+)$/m.exec(metrics)?.[1] ?? NaN);
     expect(before.rows < 30 || duplicates > 0).toBe(true);
     const outcomes = (await system.db.query("SELECT outcome, completion_tokens FROM usage_records WHERE request_id = ANY($1)", [ids])).rows;
-    expect(outcomes.every((r: { outcome: string; completion_tokens: number }) => r.outcome === "succeeded" && r.completion_tokens === 8)).toBe(true);
+    expect(
+      outcomes.every((r: { outcome: string; completion_tokens: number }) => r.outcome === "succeeded" && r.completion_tokens === 8),
+    ).toBe(true);
   });
 });

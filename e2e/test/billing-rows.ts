@@ -4,7 +4,9 @@ import { expect } from "vitest";
 /** Billing is asynchronous: waits until the request's usage row exists, then gives a duplicate time to land, and reads them all. */
 export async function usageRows(db: pg.Client, requestId: string): Promise<Record<string, unknown>[]> {
   await expect
-    .poll(async () => (await db.query("SELECT count(*)::int AS n FROM usage_records WHERE request_id = $1", [requestId])).rows[0].n, { timeout: 15_000 })
+    .poll(async () => (await db.query("SELECT count(*)::int AS n FROM usage_records WHERE request_id = $1", [requestId])).rows[0].n, {
+      timeout: 15_000,
+    })
     .toBeGreaterThan(0);
   await new Promise((r) => setTimeout(r, 500));
   return (await db.query("SELECT * FROM usage_records WHERE request_id = $1", [requestId])).rows;

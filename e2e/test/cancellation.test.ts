@@ -14,7 +14,8 @@ beforeAll(async () => {
 });
 afterAll(() => system?.stop());
 
-const body = (stream: boolean) => JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "Tell me a very long story." }], max_tokens: 250, stream });
+const body = (stream: boolean) =>
+  JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "Tell me a very long story." }], max_tokens: 250, stream });
 
 function nextRequestEnd(): Promise<RequestEndEvent & { at: number }> {
   return new Promise((resolve) => {

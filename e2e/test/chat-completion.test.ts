@@ -29,11 +29,22 @@ describe("when a client uses the official openai SDK", () => {
     expect(data.choices[0]?.message.content).toBe(expected.text);
     expect(data.choices[0]?.finish_reason).toBe(expected.finishReason);
     // `cost` is the gateway's extra usage field: the SDK passes it through.
-    expect(data.usage).toEqual({ prompt_tokens: simPromptTokens(messages), completion_tokens: 12, total_tokens: simPromptTokens(messages) + 12, cost: expect.any(String) });
+    expect(data.usage).toEqual({
+      prompt_tokens: simPromptTokens(messages),
+      completion_tokens: 12,
+      total_tokens: simPromptTokens(messages) + 12,
+      cost: expect.any(String),
+    });
 
     const rows = await usageRows(system.db, requestId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ tenant_id: "tenant-e2e", model: MODEL, prompt_tokens: simPromptTokens(messages), completion_tokens: 12, outcome: "succeeded" });
+    expect(rows[0]).toMatchObject({
+      tenant_id: "tenant-e2e",
+      model: MODEL,
+      prompt_tokens: simPromptTokens(messages),
+      completion_tokens: 12,
+      outcome: "succeeded",
+    });
     expect(Number(rows[0]!.cost)).toBeCloseTo(expectedCost(simPromptTokens(messages), 12), 12);
     expect(Number((data.usage as unknown as { cost: string }).cost)).toBe(Number(rows[0]!.cost));
   });
@@ -62,7 +73,11 @@ describe("when a client uses the official openai SDK", () => {
 
     const rows = await usageRows(system.db, requestId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ completion_tokens: expected.tokens.length, prompt_tokens: simPromptTokens(messages), outcome: "succeeded" });
+    expect(rows[0]).toMatchObject({
+      completion_tokens: expected.tokens.length,
+      prompt_tokens: simPromptTokens(messages),
+      outcome: "succeeded",
+    });
   });
 
   it("then a bad request is a typed SDK error carrying the envelope and request id", async () => {

@@ -20,12 +20,23 @@ const call = (path: string, init: { method?: string; body?: unknown; signal?: Ab
     ...(init.signal && { signal: init.signal }),
   });
 
-type Conv = { id: string; model: string; title: string | null; system_prompt: string | null; message_count: number; metadata: Record<string, string> };
+type Conv = {
+  id: string;
+  model: string;
+  title: string | null;
+  system_prompt: string | null;
+  message_count: number;
+  metadata: Record<string, string>;
+};
 type Msg = { id: string; role: string; content: string; usage: { completion_tokens: number } | null };
 type ConvWithMessages = Conv & { messages: { data: Msg[]; has_more: boolean; last_id: string | null } };
 
 const create = async (key = system.apiKey) => {
-  const res = await call("/v1/conversations", { method: "POST", body: { model: MODEL, system_prompt: "You tell stories.", title: "t" } }, key);
+  const res = await call(
+    "/v1/conversations",
+    { method: "POST", body: { model: MODEL, system_prompt: "You tell stories.", title: "t" } },
+    key,
+  );
   expect(res.status).toBe(201);
   return (await res.json()) as Conv;
 };
@@ -35,15 +46,21 @@ describe("when a client works with a conversation", () => {
     const conv = await create();
     expect(conv).toMatchObject({ model: MODEL, system_prompt: "You tell stories.", message_count: 0 });
     expect(conv.id).toMatch(/^conv_/);
-    const reply = await call(`/v1/conversations/${conv.id}/messages`, { method: "POST", body: { content: "Once upon a time", max_tokens: 12 } });
+    const reply = await call(`/v1/conversations/${conv.id}/messages`, {
+      method: "POST",
+      body: { content: "Once upon a time", max_tokens: 12 },
+    });
     expect(reply.status).toBe(201);
     const assistant = (await reply.json()) as Msg;
     expect(assistant).toMatchObject({ role: "assistant", usage: { completion_tokens: 12 } });
     const read = (await (await call(`/v1/conversations/${conv.id}`)).json()) as ConvWithMessages;
     expect(read.message_count).toBe(2);
-    expect(read.messages.data.map((m) => [m.role, m.content])).toEqual([["user", "Once upon a time"], ["assistant", assistant.content]]);
+    expect(read.messages.data.map((m) => [m.role, m.content])).toEqual([
+      ["user", "Once upon a time"],
+      ["assistant", assistant.content],
+    ]);
     const patched = await call(`/v1/conversations/${conv.id}`, { method: "PATCH", body: { title: "new", metadata: { a: "b" } } });
-    expect(((await patched.json()) as Conv)).toMatchObject({ title: "new", metadata: { a: "b" }, system_prompt: "You tell stories." });
+    expect((await patched.json()) as Conv).toMatchObject({ title: "new", metadata: { a: "b" }, system_prompt: "You tell stories." });
     expect((await call(`/v1/conversations/${conv.id}`, { method: "DELETE" })).status).toBe(204);
     expect((await call(`/v1/conversations/${conv.id}`)).status).toBe(404);
   });
@@ -60,7 +77,9 @@ describe("when a client works with a conversation", () => {
     await call(`/v1/conversations/${made[0]!.id}/messages`, { method: "POST", body: { content: "hi", max_tokens: 2 } }, key);
     const m1 = (await (await call(`/v1/conversations/${made[0]!.id}?limit=1`, {}, key)).json()) as ConvWithMessages;
     expect(m1.messages).toMatchObject({ has_more: true, data: [{ role: "user" }] });
-    const m2 = (await (await call(`/v1/conversations/${made[0]!.id}?limit=1&after=${m1.messages.last_id}`, {}, key)).json()) as ConvWithMessages;
+    const m2 = (await (
+      await call(`/v1/conversations/${made[0]!.id}?limit=1&after=${m1.messages.last_id}`, {}, key)
+    ).json()) as ConvWithMessages;
     expect(m2.messages).toMatchObject({ has_more: false, data: [{ role: "assistant" }] });
   });
 
@@ -81,11 +100,17 @@ describe("when a client works with a conversation", () => {
   it("then a streamed reply is stored even though the client disconnected mid-stream", async () => {
     const conv = await create();
     const controller = new AbortController();
-    const res = await call(`/v1/conversations/${conv.id}/messages`, { method: "POST", body: { content: "Tell me a story", max_tokens: 80, stream: true }, signal: controller.signal });
+    const res = await call(`/v1/conversations/${conv.id}/messages`, {
+      method: "POST",
+      body: { content: "Tell me a story", max_tokens: 80, stream: true },
+      signal: controller.signal,
+    });
     await readSse(res, (e) => e.id === "3");
     controller.abort();
     await expect
-      .poll(async () => ((await (await call(`/v1/conversations/${conv.id}`)).json()) as ConvWithMessages).messages.data.length, { timeout: 10_000 })
+      .poll(async () => ((await (await call(`/v1/conversations/${conv.id}`)).json()) as ConvWithMessages).messages.data.length, {
+        timeout: 10_000,
+      })
       .toBe(2);
     const read = (await (await call(`/v1/conversations/${conv.id}`)).json()) as ConvWithMessages;
     expect(read.messages.data[1]).toMatchObject({ role: "assistant", usage: { completion_tokens: 80 } });

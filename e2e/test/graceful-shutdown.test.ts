@@ -37,9 +37,13 @@ async function complete(edgeUrl: string, stream: boolean): Promise<Outcome> {
   const body = await res.text();
   let text = "";
   if (res.status === 200 && stream) {
-    const data = body.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6));
+    const data = body
+      .split("\n")
+      .filter((l) => l.startsWith("data: "))
+      .map((l) => l.slice(6));
     expect(data.at(-1)).toBe("[DONE]");
-    for (const d of data.slice(0, -1)) text += (JSON.parse(d) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? "";
+    for (const d of data.slice(0, -1))
+      text += (JSON.parse(d) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? "";
   } else if (res.status === 200) text = (JSON.parse(body) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
   return { status: res.status, text, requestId: res.headers.get("x-request-id") };
 }
@@ -85,11 +89,15 @@ describe("when a worker gets SIGTERM with jobs running and more queued", () => {
     // job it dropped would run again), and the second took only what was still queued.
     expect(takenByFirst).toBeGreaterThanOrEqual(SIM.slots);
     expect(sim.stats.generations - generationsBefore).toBe(outcomes.length);
-    console.log(`worker SIGTERM: drained in ${exit.at - signalledAt} ms; ${takenByFirst} jobs finished by it, ${outcomes.length - takenByFirst} by the next worker`);
+    console.log(
+      `worker SIGTERM: drained in ${exit.at - signalledAt} ms; ${takenByFirst} jobs finished by it, ${outcomes.length - takenByFirst} by the next worker`,
+    );
 
     const ids = outcomes.map((o) => o.requestId!);
     await expect
-      .poll(async () => (await system.db.query("SELECT request_id, outcome FROM usage_records WHERE request_id = ANY($1)", [ids])).rows, { timeout: 15_000 })
+      .poll(async () => (await system.db.query("SELECT request_id, outcome FROM usage_records WHERE request_id = ANY($1)", [ids])).rows, {
+        timeout: 15_000,
+      })
       .toHaveLength(ids.length);
     const rows = (await system.db.query("SELECT request_id, outcome FROM usage_records WHERE request_id = ANY($1)", [ids])).rows;
     expect(rows.every((r: { outcome: string }) => r.outcome === "succeeded")).toBe(true);

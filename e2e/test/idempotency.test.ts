@@ -21,7 +21,10 @@ const post = (path: string, key: string, idem: string, body: unknown, edge = 0, 
   });
 const rowsOf = async (keyId: string) => {
   await new Promise((r) => setTimeout(r, 700));
-  return (await system.db.query("SELECT request_id, outcome FROM usage_records WHERE key_id = $1", [keyId])).rows as { request_id: string; outcome: string }[];
+  return (await system.db.query("SELECT request_id, outcome FROM usage_records WHERE key_id = $1", [keyId])).rows as {
+    request_id: string;
+    outcome: string;
+  }[];
 };
 
 describe("when a client retries a chat completion with the same Idempotency-Key and body", () => {
@@ -29,7 +32,10 @@ describe("when a client retries a chat completion with the same Idempotency-Key 
     const key = await system.createKey({ tier: "enterprise", tenant_id: "tenant-e2e-idem" });
     const idem = testPrefix();
     const body = { model: MODEL, messages, max_tokens: 30 };
-    const [a, b] = await Promise.all([post("/v1/chat/completions", key.secret, idem, body, 0), post("/v1/chat/completions", key.secret, idem, body, 1)]);
+    const [a, b] = await Promise.all([
+      post("/v1/chat/completions", key.secret, idem, body, 0),
+      post("/v1/chat/completions", key.secret, idem, body, 1),
+    ]);
     const c = await post("/v1/chat/completions", key.secret, idem, body, 0);
     const answers = (await Promise.all([a, b, c].map((r) => r.json()))) as { id: string; choices: { message: { content: string } }[] }[];
     expect([a.status, b.status, c.status]).toEqual([200, 200, 200]);

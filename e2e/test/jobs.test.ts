@@ -15,12 +15,19 @@ beforeAll(async () => {
 afterAll(() => system?.stop());
 
 const call = (path: string, init: RequestInit = {}, key = system.apiKey) =>
-  fetch(`${system.edgeUrl}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...init.headers } });
+  fetch(`${system.edgeUrl}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...init.headers },
+  });
 
 const createJob = async (maxTokens: number, extra: Record<string, unknown> = {}) => {
   const res = await call("/v1/jobs", {
     method: "POST",
-    body: JSON.stringify({ type: "chat.completion", request: { model: MODEL, messages: [{ role: "user", content: "Tell me a story." }], max_tokens: maxTokens }, ...extra }),
+    body: JSON.stringify({
+      type: "chat.completion",
+      request: { model: MODEL, messages: [{ role: "user", content: "Tell me a story." }], max_tokens: maxTokens },
+      ...extra,
+    }),
   });
   expect(res.status).toBe(202);
   const body = (await res.json()) as { id: string; status: string; links: { self: string; events: string } };
@@ -28,7 +35,12 @@ const createJob = async (maxTokens: number, extra: Record<string, unknown> = {})
   return body;
 };
 
-type JobView = { status: string; result: { choices: { message: { content: string } }[] } | null; usage: { completion_tokens: number } | null; position: number | null };
+type JobView = {
+  status: string;
+  result: { choices: { message: { content: string } }[] } | null;
+  usage: { completion_tokens: number } | null;
+  position: number | null;
+};
 const getJob = async (id: string, key = system.apiKey) => (await call(`/v1/jobs/${id}`, {}, key)).json() as Promise<JobView>;
 
 describe("when a client submits an async chat job", () => {
@@ -76,7 +88,11 @@ describe("when a client submits an async chat job", () => {
 
   it("then another tenant gets 404 on the job, its events and its cancel", async () => {
     const job = await createJob(5);
-    for (const [path, method] of [[`/v1/jobs/${job.id}`, "GET"], [`/v1/jobs/${job.id}/events`, "GET"], [`/v1/jobs/${job.id}`, "DELETE"]] as const) {
+    for (const [path, method] of [
+      [`/v1/jobs/${job.id}`, "GET"],
+      [`/v1/jobs/${job.id}/events`, "GET"],
+      [`/v1/jobs/${job.id}`, "DELETE"],
+    ] as const) {
       const res = await call(path, { method }, otherKey);
       expect(res.status).toBe(404);
     }
@@ -107,7 +123,17 @@ describe("when a tenant lists its jobs", () => {
     const key = (await system.createKey({ tier: "enterprise", tenant_id: "tenant-e2e-list" })).secret;
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const res = await call("/v1/jobs", { method: "POST", body: JSON.stringify({ type: "chat.completion", request: { model: MODEL, messages: [{ role: "user", content: `n${i}` }], max_tokens: 2 } }) }, key);
+      const res = await call(
+        "/v1/jobs",
+        {
+          method: "POST",
+          body: JSON.stringify({
+            type: "chat.completion",
+            request: { model: MODEL, messages: [{ role: "user", content: `n${i}` }], max_tokens: 2 },
+          }),
+        },
+        key,
+      );
       ids.push(((await res.json()) as { id: string }).id);
     }
     type Page = { data: { id: string }[]; has_more: boolean; last_id: string | null };

@@ -40,7 +40,11 @@ function race(secret: string, count: number, content = body) {
         headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
         body: content,
       });
-      return { status: res.status, headers: res.headers, error: res.status === 200 ? undefined : ErrorEnvelope.parse(await res.json()).error };
+      return {
+        status: res.status,
+        headers: res.headers,
+        error: res.status === 200 ? undefined : ErrorEnvelope.parse(await res.json()).error,
+      };
     }),
   );
 }
@@ -65,7 +69,8 @@ describe("when two edge processes share one Redis", () => {
       expect(r.headers.get("x-ratelimit-limit-requests")).toBe(String(N));
       expect(r.headers.get("x-ratelimit-remaining-requests")).toBe("0");
       expect(r.headers.get("x-ratelimit-reset-requests")).toMatch(/^(\d+s|1m0s)$/);
-      for (const name of ["x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"]) expect(r.headers.get(name)).not.toBeNull();
+      for (const name of ["x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"])
+        expect(r.headers.get(name)).not.toBeNull();
     }
   });
 
@@ -86,16 +91,23 @@ describe("when two edge processes share one Redis", () => {
   it("when a key is revoked or rotated through one process, then both refuse the old secret within the cache TTL", async () => {
     const revoked = await system.createKey({ tier: "free" });
     const rotated = await system.createKey({ tier: "free" });
-    const works = (url: string, secret: string) => fetch(`${url}/v1/keys`, { headers: { authorization: `Bearer ${secret}` } }).then((r) => r.status);
+    const works = (url: string, secret: string) =>
+      fetch(`${url}/v1/keys`, { headers: { authorization: `Bearer ${secret}` } }).then((r) => r.status);
     for (const url of system.edgeUrls) {
       expect(await works(url, revoked.secret)).toBe(200);
       expect(await works(url, rotated.secret)).toBe(200);
     }
     const admin = (path: string, b: unknown) =>
-      fetch(`${system.edgeUrls[1]}${path}`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" }, body: JSON.stringify(b) });
+      fetch(`${system.edgeUrls[1]}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify(b),
+      });
     const changedAt = Date.now();
     await admin(`/v1/admin/keys/${revoked.id}/revoke`, {});
-    const { secret: fresh } = (await (await admin(`/v1/admin/keys/${rotated.id}/rotate`, { grace_seconds: 0 })).json()) as { secret: string };
+    const { secret: fresh } = (await (await admin(`/v1/admin/keys/${rotated.id}/rotate`, { grace_seconds: 0 })).json()) as {
+      secret: string;
+    };
 
     for (const url of system.edgeUrls) {
       expect(await works(url, fresh)).toBe(200);

@@ -61,7 +61,9 @@ describe("when the gateway serves requests at the info log level", () => {
     expect(await infoWorker.stop()).toBe(0);
     const debugWorker = await system.startWorker({ LOG_LEVEL: "debug", LOG_CONTENT: "true" });
     await expect
-      .poll(async () => (await post("/v1/chat/completions", { model: MODEL, messages: prompt(DEBUG_SECRET), max_tokens: 8 })).status, { timeout: 15_000 })
+      .poll(async () => (await post("/v1/chat/completions", { model: MODEL, messages: prompt(DEBUG_SECRET), max_tokens: 8 })).status, {
+        timeout: 15_000,
+      })
       .toBe(200);
 
     // Logs are buffered off the hot path: a stopped service has written everything.
@@ -82,6 +84,13 @@ describe("when the gateway serves requests at the info log level", () => {
     const done = jsonLines(infoWorker).find((l) => l.msg === "inference job completed" && l.request_id === requestId);
     expect(done).toMatchObject({ service: "worker", model: MODEL, tier: expect.any(String), backend: system.sims[0]!.url });
     const access = jsonLines(edge).find((l) => l.msg === "request" && l.request_id === requestId);
-    expect(access).toMatchObject({ service: "edge", method: "POST", route: "/v1/chat/completions", status: 200, tier: done!.tier, ms: expect.any(Number) });
+    expect(access).toMatchObject({
+      service: "edge",
+      method: "POST",
+      route: "/v1/chat/completions",
+      status: 200,
+      tier: done!.tier,
+      ms: expect.any(Number),
+    });
   });
 });

@@ -6,7 +6,12 @@ import { MODEL, startSystem, type System } from "./start-system.ts";
 let system: System;
 
 beforeAll(async () => {
-  system = await startSystem({ backends: 2, sim: { nCtx: 512, slots: 2 }, model: () => ({ aliases: ["gpt-sim"] }), workerEnv: { PROBE_INTERVAL_MS: "200" } });
+  system = await startSystem({
+    backends: 2,
+    sim: { nCtx: 512, slots: 2 },
+    model: () => ({ aliases: ["gpt-sim"] }),
+    workerEnv: { PROBE_INTERVAL_MS: "200" },
+  });
 });
 afterAll(() => system?.stop());
 
@@ -50,9 +55,13 @@ describe("when a backend is stuck loading its model", () => {
   it("then it is never chosen, its breaker stays closed, and the model's status says so", async () => {
     const [stuck, healthy] = system.sims as [(typeof system.sims)[0], (typeof system.sims)[0]];
     stuck.faults.setLoading(600_000);
-    await expect.poll(async () => (await modelDetail(system.edgeUrl, system.apiKey, MODEL)).backends[0]?.state, { timeout: 10_000 }).toBe("loading");
+    await expect
+      .poll(async () => (await modelDetail(system.edgeUrl, system.apiKey, MODEL)).backends[0]?.state, { timeout: 10_000 })
+      .toBe("loading");
     const before = stuck.stats.generations;
-    const results = await Promise.all(Array.from({ length: 8 }, () => system.openai.chat.completions.create({ model: MODEL, messages, max_tokens: 4 })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => system.openai.chat.completions.create({ model: MODEL, messages, max_tokens: 4 })),
+    );
     expect(results.every((r) => r.choices[0]?.message.content)).toBe(true);
     expect(stuck.stats.generations).toBe(before);
     expect(healthy.stats.generations).toBeGreaterThanOrEqual(8);

@@ -68,7 +68,8 @@ async function driveTraffic(): Promise<void> {
   // A client that walks away mid-generation (not a stream: those wait for a reconnect first).
   const controller = new AbortController();
   const cancelled = chat({ max_tokens: 200 }, system.apiKey, controller.signal).catch(() => undefined);
-  for (const deadline = Date.now() + 5_000; chatA.stats.processing + chatB.stats.processing === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 2));
+  for (const deadline = Date.now() + 5_000; chatA.stats.processing + chatB.stats.processing === 0 && Date.now() < deadline;)
+    await new Promise((r) => setTimeout(r, 2));
   controller.abort();
   await cancelled;
 
@@ -133,7 +134,12 @@ describe("when a real Prometheus scrapes the running services under traffic", ()
     // Scraped at 1 s: a few scrapes after the traffic, every series it created is in.
     const usedBy = new Map<string, string[]>();
     for (const { source, expr } of exprs) for (const s of selectorsIn(expr)) usedBy.set(s, [...(usedBy.get(s) ?? []), source]);
-    const missing = async () => (await Promise.all([...usedBy].map(async ([s, sources]) => ((await prometheus.query(s)).length ? [] : [`${s}, used by ${sources.join("; ")}`])))).flat();
+    const missing = async () =>
+      (
+        await Promise.all(
+          [...usedBy].map(async ([s, sources]) => ((await prometheus.query(s)).length ? [] : [`${s}, used by ${sources.join("; ")}`])),
+        )
+      ).flat();
     await expect.poll(missing, { timeout: 20_000, interval: 1_000 }).toEqual([]);
 
     const names = await prometheus.metricNames();
@@ -147,7 +153,9 @@ describe("when a real Prometheus scrapes the running services under traffic", ()
   });
 
   it("then Prometheus evaluates every alert rule without an error", async () => {
-    await expect.poll(async () => (await prometheus.rules()).filter((r) => r.health === "unknown").map((r) => r.name), { timeout: 10_000 }).toEqual([]);
+    await expect
+      .poll(async () => (await prometheus.rules()).filter((r) => r.health === "unknown").map((r) => r.name), { timeout: 10_000 })
+      .toEqual([]);
     const broken = (await prometheus.rules()).filter((r) => r.health !== "ok");
     expect(broken).toEqual([]);
     expect((await prometheus.rules()).length).toBe(exprs.filter((e) => e.source.startsWith("alerts.yml")).length);

@@ -15,7 +15,13 @@ beforeAll(async () => {
     // 20 ms a token: a 16-token answer takes ~300 ms, long enough to cancel or kill mid-way.
     sim: { slots: 8, interTokenMs: 20, naturalTokens: 16 },
     workerEnv: { LOCK_DURATION_MS: "1000" },
-    edgeEnv: { LIMIT_LEASE_MS: "2000", SETTLE_GRACE_MS: "2000", RECONCILE_INTERVAL_MS: "1000", REQUEST_TIMEOUT_MS: "8000", STREAM_RESUME_GRACE_MS: "0" },
+    edgeEnv: {
+      LIMIT_LEASE_MS: "2000",
+      SETTLE_GRACE_MS: "2000",
+      RECONCILE_INTERVAL_MS: "1000",
+      REQUEST_TIMEOUT_MS: "8000",
+      STREAM_RESUME_GRACE_MS: "0",
+    },
     gateway: {
       tiers: {
         metered: { requests_per_minute: 10_000, tokens_per_day: 1_000_000, max_tokens: 256, max_concurrent: 64, priority: 10 },
@@ -42,7 +48,9 @@ async function ledger(keyId: string) {
     redis.zcard(limitKey(keyId, "leases")),
     redis.hlen(limitKey(keyId, "reserved")),
     redis.get(limitKey(keyId, `used:${today()}`)),
-    system.db.query("SELECT count(*)::int AS rows, coalesce(sum(total_tokens), 0)::int AS tokens FROM usage_records WHERE key_id = $1", [keyId]),
+    system.db.query("SELECT count(*)::int AS rows, coalesce(sum(total_tokens), 0)::int AS tokens FROM usage_records WHERE key_id = $1", [
+      keyId,
+    ]),
   ]);
   return { leases, reserved, used: Number(used ?? 0), billedRows: billed.rows[0].rows as number, billed: billed.rows[0].tokens as number };
 }
@@ -90,7 +98,13 @@ describe("when a key is used through successes, failures and cancellations", () 
       Array.from({ length: 8 }, async (_, i) => {
         const c = clients[i % 2]!;
         if (i % 2) {
-          const stream = await c.chat.completions.create({ model: MODEL, messages, max_tokens: 8 + i, stream: true, stream_options: { include_usage: true } });
+          const stream = await c.chat.completions.create({
+            model: MODEL,
+            messages,
+            max_tokens: 8 + i,
+            stream: true,
+            stream_options: { include_usage: true },
+          });
           for await (const _chunk of stream);
         } else {
           await c.chat.completions.create({ model: MODEL, messages, max_tokens: 8 + i });
@@ -102,7 +116,11 @@ describe("when a key is used through successes, failures and cancellations", () 
     for (let i = 0; i < 2; i++) {
       for (const sim of system.sims) sim.faults.cutStreamAfter(3, "error-line");
       const stream = await clients[i]!.chat.completions.create({ model: MODEL, messages, max_tokens: 32, stream: true });
-      await expect((async () => { for await (const _chunk of stream); })()).rejects.toBeInstanceOf(OpenAI.APIError);
+      await expect(
+        (async () => {
+          for await (const _chunk of stream);
+        })(),
+      ).rejects.toBeInstanceOf(OpenAI.APIError);
       for (const sim of system.sims) sim.faults.reset();
       outcomes.failed++;
     }
@@ -118,7 +136,10 @@ describe("when a key is used through successes, failures and cancellations", () 
     expect(l.billedRows).toBe(outcomes.succeeded + outcomes.failed + outcomes.cancelled);
     expect(l.billed).toBeGreaterThan(0);
     expect(l.used).toBe(l.billed);
-    const byOutcome = await system.db.query("SELECT outcome, count(*)::int AS n FROM usage_records WHERE key_id = $1 GROUP BY 1 ORDER BY 1", [key.id]);
+    const byOutcome = await system.db.query(
+      "SELECT outcome, count(*)::int AS n FROM usage_records WHERE key_id = $1 GROUP BY 1 ORDER BY 1",
+      [key.id],
+    );
     expect(byOutcome.rows).toEqual([
       { outcome: "cancelled", n: 3 },
       { outcome: "failed", n: 2 },
@@ -148,38 +169,67 @@ describe("when a key is used through successes, failures and cancellations", () 
 describe("cost and usage", () => {
   it("when completions are answered, then x-usage-cost and usage.cost are the billed cost to the digit, for JSON and for streams read by the SDK", async () => {
     const key = await system.createKey({ tier: "metered", tenant_id: "tenant-cost" });
-    const { data, response } = await clientFor(key.secret).chat.completions.create({ model: MODEL, messages, max_tokens: 12 }).withResponse();
+    const { data, response } = await clientFor(key.secret)
+      .chat.completions.create({ model: MODEL, messages, max_tokens: 12 })
+      .withResponse();
     const header = response.headers.get("x-usage-cost");
     expect((data.usage as unknown as { cost: string }).cost).toBe(header);
 
-    const stream = await clientFor(key.secret, 1).chat.completions.create({ model: MODEL, messages, max_tokens: 7, stream: true, stream_options: { include_usage: true } });
+    const stream = await clientFor(key.secret, 1).chat.completions.create({
+      model: MODEL,
+      messages,
+      max_tokens: 7,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let streamCost: string | undefined;
     for await (const chunk of stream) if (chunk.usage) streamCost = (chunk.usage as unknown as { cost: string }).cost;
 
     await settled(key.id);
-    const rows = await system.db.query("SELECT completion_tokens, cost::text FROM usage_records WHERE key_id = $1 ORDER BY completion_tokens DESC", [key.id]);
+    const rows = await system.db.query(
+      "SELECT completion_tokens, cost::text FROM usage_records WHERE key_id = $1 ORDER BY completion_tokens DESC",
+      [key.id],
+    );
     expect(rows.rows.map((r: { cost: string }) => exact(r.cost))).toEqual([header, streamCost]);
   });
 
   it("when a tenant reads /v1/usage, then it gets its totals per day and model, exactly as billed; an admin may read any tenant", async () => {
     const key = await system.createKey({ tier: "metered", tenant_id: "tenant-usage" });
-    await Promise.all([5, 6, 7].map((n) => clientFor(key.secret, n % 2).chat.completions.create({ model: MODEL, messages, max_tokens: n })));
+    await Promise.all(
+      [5, 6, 7].map((n) => clientFor(key.secret, n % 2).chat.completions.create({ model: MODEL, messages, max_tokens: n })),
+    );
     await settled(key.id);
     const billed = await system.db.query(
       "SELECT count(*)::int AS requests, sum(prompt_tokens)::int AS prompt, sum(completion_tokens)::int AS completion, sum(cost)::text AS cost FROM usage_records WHERE tenant_id = 'tenant-usage'",
     );
-    const expected = { requests: 3, prompt_tokens: billed.rows[0].prompt, completion_tokens: billed.rows[0].completion, total_tokens: billed.rows[0].prompt + billed.rows[0].completion, cost: exact(billed.rows[0].cost) };
+    const expected = {
+      requests: 3,
+      prompt_tokens: billed.rows[0].prompt,
+      completion_tokens: billed.rows[0].completion,
+      total_tokens: billed.rows[0].prompt + billed.rows[0].completion,
+      cost: exact(billed.rows[0].cost),
+    };
 
     const mine = await fetch(`${system.edgeUrl}/v1/usage`, { headers: { authorization: `Bearer ${key.secret}` } });
     expect(mine.status).toBe(200);
     const report = UsageReport.parse(await mine.json());
-    expect(report).toMatchObject({ tenant_id: "tenant-usage", to: today(), totals: expected, by_day: [{ date: today(), ...expected }], by_model: [{ model: MODEL, ...expected }] });
+    expect(report).toMatchObject({
+      tenant_id: "tenant-usage",
+      to: today(),
+      totals: expected,
+      by_day: [{ date: today(), ...expected }],
+      by_model: [{ model: MODEL, ...expected }],
+    });
 
-    const asAdmin = await fetch(`${system.edgeUrls[1]}/v1/usage?tenant_id=tenant-usage&from=${today()}&to=${today()}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const asAdmin = await fetch(`${system.edgeUrls[1]}/v1/usage?tenant_id=tenant-usage&from=${today()}&to=${today()}`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
     expect(UsageReport.parse(await asAdmin.json()).totals).toEqual(expected);
     const adminWithoutTenant = await fetch(`${system.edgeUrl}/v1/usage`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
     expect(ErrorEnvelope.parse(await adminWithoutTenant.json()).error.param).toBe("tenant_id");
-    const someoneElse = await fetch(`${system.edgeUrl}/v1/usage?tenant_id=tenant-usage`, { headers: { authorization: `Bearer ${system.apiKey}` } });
+    const someoneElse = await fetch(`${system.edgeUrl}/v1/usage?tenant_id=tenant-usage`, {
+      headers: { authorization: `Bearer ${system.apiKey}` },
+    });
     expect(someoneElse.status).toBe(404);
   });
 
@@ -216,7 +266,16 @@ describe("when an edge process dies with a request in flight", () => {
     });
     expect(refused.status).toBe(429);
     const client = clientFor(key.secret, 0);
-    await expect.poll(() => client.chat.completions.create({ model: MODEL, messages, max_tokens: 4 }).then(() => "ok", () => "refused"), { timeout: 6_000, interval: 200 }).toBe("ok");
+    await expect
+      .poll(
+        () =>
+          client.chat.completions.create({ model: MODEL, messages, max_tokens: 4 }).then(
+            () => "ok",
+            () => "refused",
+          ),
+        { timeout: 6_000, interval: 200 },
+      )
+      .toBe("ok");
     // The lease is 2 s, renewed every ~0.7 s: free within about one lease of the death.
     expect(Date.now() - died).toBeLessThan(4_000);
   });

@@ -6,7 +6,10 @@ import { MODEL, startSystem, type System } from "./start-system.ts";
 let system: System;
 
 beforeAll(async () => {
-  system = await startSystem({ sim: { interTokenMs: 15, naturalTokens: 500, slots: 1 }, edgeEnv: { SSE_KEEPALIVE_MS: "100", STREAM_RESUME_GRACE_MS: "1500" } });
+  system = await startSystem({
+    sim: { interTokenMs: 15, naturalTokens: 500, slots: 1 },
+    edgeEnv: { SSE_KEEPALIVE_MS: "100", STREAM_RESUME_GRACE_MS: "1500" },
+  });
 });
 afterAll(() => system?.stop());
 
@@ -17,8 +20,10 @@ const post = (body: Record<string, unknown>, signal?: AbortSignal, key = system.
     body: JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "Tell me a story." }], stream: true, ...body }),
     ...(signal && { signal }),
   });
-const get = (path: string, headers: Record<string, string> = {}, key = system.apiKey) => fetch(`${system.edgeUrl}${path}`, { headers: { authorization: `Bearer ${key}`, ...headers } });
-const contentOf = (events: SseEvent[]) => chunkText(events.filter((e) => e.data !== "[DONE]" && !e.data.includes('"error"')).map((e) => e.data));
+const get = (path: string, headers: Record<string, string> = {}, key = system.apiKey) =>
+  fetch(`${system.edgeUrl}${path}`, { headers: { authorization: `Bearer ${key}`, ...headers } });
+const contentOf = (events: SseEvent[]) =>
+  chunkText(events.filter((e) => e.data !== "[DONE]" && !e.data.includes('"error"')).map((e) => e.data));
 
 describe("when a stream's client is cut off and reconnects to its resume URL with Last-Event-ID", () => {
   it("then it gets exactly the events it missed and the rest, so the full text arrives once, and the request is billed once", async () => {
@@ -86,7 +91,11 @@ describe("when a stream waits in the queue behind another request", () => {
     const waiting = await post({ max_tokens: 2 });
     expect(waiting.status).toBe(200);
     const events: SseEvent[] = [];
-    await readSse(waiting, (e) => void events.push(e), () => comments++);
+    await readSse(
+      waiting,
+      (e) => void events.push(e),
+      () => comments++,
+    );
     expect(comments).toBeGreaterThan(0);
     expect(events.at(-1)!.data).toBe("[DONE]");
     await reader.cancel();

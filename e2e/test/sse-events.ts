@@ -45,6 +45,4 @@ export async function readSse(res: Response, onEvent: (event: SseEvent) => boole
 
 /** The text a list of OpenAI chunk payloads adds up to. */
 export const chunkText = (payloads: string[]) =>
-  payloads
-    .map((d) => (JSON.parse(d) as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content ?? "")
-    .join("");
+  payloads.map((d) => (JSON.parse(d) as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content ?? "").join("");

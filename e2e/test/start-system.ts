@@ -17,7 +17,13 @@ export const TENANT = "tenant-e2e";
 export const ADMIN_KEY = "e2e-admin-key-0123456789abcdef0123456789";
 /** The default key's tier: far above any test's load, so only the tests about limits meet limits. */
 export const UNLIMITED_TIER = "e2e-unlimited";
-const UNLIMITED: TierConfig = { requests_per_minute: 10_000_000, tokens_per_day: 1_000_000_000_000, max_tokens: 100_000, max_concurrent: 100_000, priority: 10 };
+const UNLIMITED: TierConfig = {
+  requests_per_minute: 10_000_000,
+  tokens_per_day: 1_000_000_000_000,
+  max_tokens: 100_000,
+  max_concurrent: 100_000,
+  priority: 10,
+};
 
 export interface System {
   prefix: string;
@@ -101,7 +107,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
         startService({
           name: `billing-${billings.length}`,
           cwd: APPS.billing,
-          env: { ...common, PORT: String(billingPort), BILLING_DATABASE_URL: billingDb.url, BILLING_INTERNAL_TOKEN: internalToken, ...options.billingEnv },
+          env: {
+            ...common,
+            PORT: String(billingPort),
+            BILLING_DATABASE_URL: billingDb.url,
+            BILLING_INTERNAL_TOKEN: internalToken,
+            ...options.billingEnv,
+          },
           readyUrl: `http://127.0.0.1:${billingPort}/readyz`,
         }),
       );

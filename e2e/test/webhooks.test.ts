@@ -33,12 +33,20 @@ afterAll(async () => {
 });
 
 const createJob = (body: Record<string, unknown>) =>
-  fetch(`${system.edgeUrl}/v1/jobs`, { method: "POST", headers: { authorization: `Bearer ${system.apiKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  fetch(`${system.edgeUrl}/v1/jobs`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${system.apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 
 describe("when an async job with a webhook_url ends", () => {
   it("then the receiver gets the job, signed Standard Webhooks style, retried with the same webhook-id after it failed once", async () => {
     failNext = 1;
-    const res = await createJob({ type: "chat.completion", request: { model: MODEL, messages: [{ role: "user", content: "hi" }], max_tokens: 5 }, webhook_url: receiverUrl });
+    const res = await createJob({
+      type: "chat.completion",
+      request: { model: MODEL, messages: [{ role: "user", content: "hi" }], max_tokens: 5 },
+      webhook_url: receiverUrl,
+    });
     const { id } = (await res.json()) as { id: string };
     await expect.poll(() => received.filter((r) => r.headers["webhook-id"] === id).length, { timeout: 15_000 }).toBe(2);
     const [first, second] = received.filter((r) => r.headers["webhook-id"] === id);
@@ -50,13 +58,22 @@ describe("when an async job with a webhook_url ends", () => {
       expect(delivery.headers["webhook-signature"]).toBe(expected);
       expect(Math.abs(Date.now() / 1000 - Number(timestamp))).toBeLessThan(60);
     }
-    const job = JSON.parse(second!.body) as { id: string; status: string; usage: { completion_tokens: number }; result: { choices: unknown[] } };
+    const job = JSON.parse(second!.body) as {
+      id: string;
+      status: string;
+      usage: { completion_tokens: number };
+      result: { choices: unknown[] };
+    };
     expect(job).toMatchObject({ id, status: "succeeded", usage: { completion_tokens: 5 } });
     expect(job.result.choices).toHaveLength(1);
   });
 
   it("then a webhook_url that is not http(s) is refused with 400 and nothing runs", async () => {
-    const res = await createJob({ type: "chat.completion", request: { model: MODEL, messages: [{ role: "user", content: "hi" }], max_tokens: 5 }, webhook_url: "file:///etc/passwd" });
+    const res = await createJob({
+      type: "chat.completion",
+      request: { model: MODEL, messages: [{ role: "user", content: "hi" }], max_tokens: 5 },
+      webhook_url: "file:///etc/passwd",
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { param: string } }).error.param).toBe("webhook_url");
   });

@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { usageRows } from "./billing-rows.ts";
 import { MODEL, startSystem, type System } from "./start-system.ts";
 
-type Msg = { type: string; id?: string | null; chunk?: { choices: { delta: { content?: string } }[] }; response?: { id: string; choices: { message: { content: string } }[]; usage: { completion_tokens: number } }; error?: { code: string; request_id?: string | null }; tenant_id?: string };
+type Msg = {
+  type: string;
+  id?: string | null;
+  chunk?: { choices: { delta: { content?: string } }[] };
+  response?: { id: string; choices: { message: { content: string } }[]; usage: { completion_tokens: number } };
+  error?: { code: string; request_id?: string | null };
+  tenant_id?: string;
+};
 
 let system: System;
 beforeAll(async () => {
@@ -11,7 +18,9 @@ beforeAll(async () => {
 });
 afterAll(() => system?.stop());
 
-async function connect(headers?: Record<string, string>): Promise<{ ws: WebSocket; messages: Msg[]; next: (pred: (m: Msg) => boolean) => Promise<Msg> }> {
+async function connect(
+  headers?: Record<string, string>,
+): Promise<{ ws: WebSocket; messages: Msg[]; next: (pred: (m: Msg) => boolean) => Promise<Msg> }> {
   const ws = new WebSocket(`${system.edgeUrl.replace("http", "ws")}/v1/ws`, headers ? { headers } : {});
   const messages: Msg[] = [];
   const waiters: { pred: (m: Msg) => boolean; resolve: (m: Msg) => void }[] = [];
@@ -25,15 +34,21 @@ async function connect(headers?: Record<string, string>): Promise<{ ws: WebSocke
     }
   });
   await new Promise<void>((resolve) => ws.on("open", resolve));
-  const next = (pred: (m: Msg) => boolean) => new Promise<Msg>((resolve) => {
-    const seen = messages.find(pred);
-    if (seen) resolve(seen);
-    else waiters.push({ pred, resolve });
-  });
+  const next = (pred: (m: Msg) => boolean) =>
+    new Promise<Msg>((resolve) => {
+      const seen = messages.find(pred);
+      if (seen) resolve(seen);
+      else waiters.push({ pred, resolve });
+    });
   return { ws, messages, next };
 }
 
-const chat = (id: string, max_tokens: number) => JSON.stringify({ type: "chat.completion", id, request: { model: MODEL, messages: [{ role: "user", content: `story ${id}` }], max_tokens } });
+const chat = (id: string, max_tokens: number) =>
+  JSON.stringify({
+    type: "chat.completion",
+    id,
+    request: { model: MODEL, messages: [{ role: "user", content: `story ${id}` }], max_tokens },
+  });
 
 describe("when a client sends two chat requests on one WebSocket", () => {
   it("then their chunks arrive interleaved, tagged by id, each ends with done, and each text matches its own chunks", async () => {
@@ -45,8 +60,14 @@ describe("when a client sends two chat requests on one WebSocket", () => {
     const chunkIds = messages.filter((m) => m.type === "chunk").map((m) => m.id);
     // Interleaved: b's chunks begin before a's end.
     expect(chunkIds.indexOf("b")).toBeLessThan(chunkIds.lastIndexOf("a"));
-    for (const [id, done] of [["a", a], ["b", b]] as const) {
-      const text = messages.filter((m) => m.type === "chunk" && m.id === id).map((m) => m.chunk!.choices[0]?.delta.content ?? "").join("");
+    for (const [id, done] of [
+      ["a", a],
+      ["b", b],
+    ] as const) {
+      const text = messages
+        .filter((m) => m.type === "chunk" && m.id === id)
+        .map((m) => m.chunk!.choices[0]?.delta.content ?? "")
+        .join("");
       expect(text).toBe(done.response!.choices[0]!.message.content);
       expect(done.response!.usage.completion_tokens).toBe(30);
     }
@@ -56,7 +77,8 @@ describe("when a client sends two chat requests on one WebSocket", () => {
   it("then each streamed request feeds the edge's time-to-first-token and inter-token metrics and the active streams gauge", async () => {
     const counts = async () => {
       const text = await (await fetch(`${system.edgeUrl}/metrics`)).text();
-      const count = (name: string) => Number(new RegExp(`^${name}_count\\{[^}]*model="${MODEL}"[^}]*\\} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
+      const count = (name: string) =>
+        Number(new RegExp(`^${name}_count\\{[^}]*model="${MODEL}"[^}]*\\} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
       const active = Number(/^gateway_edge_active_streams(?:\{[^}]*\})? (\d+)$/m.exec(text)?.[1] ?? NaN);
       return { ttft: count("gateway_edge_time_to_first_token_seconds"), gaps: count("gateway_edge_inter_token_seconds"), active };
     };

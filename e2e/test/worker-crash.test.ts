@@ -36,7 +36,9 @@ describe("when a worker is killed with SIGKILL mid-job", () => {
   });
 
   it("then a stream that already sent tokens ends with an error event, never duplicated text, and is billed exactly once", async () => {
-    const { data: stream, response } = await system.openai.chat.completions.create({ model: MODEL, messages, max_tokens: 200, stream: true }).withResponse();
+    const { data: stream, response } = await system.openai.chat.completions
+      .create({ model: MODEL, messages, max_tokens: 200, stream: true })
+      .withResponse();
     const requestId = response.headers.get("x-request-id")!;
     let text = "";
     let killed: Promise<void> | undefined;

@@ -10,10 +10,7 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
-      "no-restricted-properties": [
-        "error",
-        { object: "process", property: "env", message: "Read configuration in src/env.ts only." },
-      ],
+      "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration in src/env.ts only." }],
     },
   },
   {

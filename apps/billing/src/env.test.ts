@@ -21,7 +21,9 @@ describe("parseBillingEnv", () => {
   });
 
   it("when the internal token is short or the database URL missing, then one error names both", () => {
-    expect(() => parseBillingEnv({ BILLING_INTERNAL_TOKEN: "short" })).toThrow(/BILLING_DATABASE_URL[\s\S]*BILLING_INTERNAL_TOKEN|BILLING_INTERNAL_TOKEN[\s\S]*BILLING_DATABASE_URL/);
+    expect(() => parseBillingEnv({ BILLING_INTERNAL_TOKEN: "short" })).toThrow(
+      /BILLING_DATABASE_URL[\s\S]*BILLING_INTERNAL_TOKEN|BILLING_INTERNAL_TOKEN[\s\S]*BILLING_DATABASE_URL/,
+    );
   });
 
   it("when numbers come as strings, then they are parsed and bounded", () => {

@@ -133,8 +133,6 @@ export async function metricValue(registry: Registry, name: string, labels: Reco
   if (!metric) return 0;
   // Histograms name each value's series (`_bucket`, `_sum`, `_count`); counters do not.
   const values: { value: number; labels: Record<string, unknown>; metricName?: string }[] = (await metric.get()).values;
-  const match = values.find(
-    (v) => (v.metricName ?? name) === name && Object.entries(labels).every(([k, l]) => v.labels[k] === l),
-  );
+  const match = values.find((v) => (v.metricName ?? name) === name && Object.entries(labels).every(([k, l]) => v.labels[k] === l));
   return match?.value ?? 0;
 }

@@ -111,7 +111,10 @@ describe("GET /internal/v1/usage", () => {
 
 describe("GET /internal/v1/usage/keys", () => {
   it("when asked for some keys on a day, then each key with usage that UTC day has its total tokens", async () => {
-    const key = (id: string, finished_at: string, tokens: number) => ({ ...at(finished_at, { prompt_tokens: tokens, completion_tokens: 1 }), caller: { tenant_id: "t", key_id: id, tier: "free" } });
+    const key = (id: string, finished_at: string, tokens: number) => ({
+      ...at(finished_at, { prompt_tokens: tokens, completion_tokens: 1 }),
+      caller: { tenant_id: "t", key_id: id, tier: "free" },
+    });
     await bill([
       key("key-a", "2025-03-10T00:00:00.000Z", 9),
       key("key-a", "2025-03-10T23:59:59.999Z", 19),

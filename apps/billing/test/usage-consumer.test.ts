@@ -76,7 +76,11 @@ describe("usage consumer", () => {
 
     const rows = await h.prisma.usageRecord.findMany({ where: { requestId: { in: events.map((e) => e.request_id) } } });
     expect(rows).toHaveLength(40);
-    for (const e of events) expect(rows.find((r) => r.requestId === e.request_id)).toMatchObject({ promptTokens: e.prompt_tokens, completionTokens: e.completion_tokens });
+    for (const e of events)
+      expect(rows.find((r) => r.requestId === e.request_id)).toMatchObject({
+        promptTokens: e.prompt_tokens,
+        completionTokens: e.completion_tokens,
+      });
     expect(await metricValue(h.registry, "gateway_billing_usage_events_total", { outcome: "succeeded" })).toBe(40);
     expect(await metricValue(h.registry, "gateway_billing_duplicate_events_total")).toBe(0);
   });

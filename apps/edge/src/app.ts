@@ -19,7 +19,16 @@ import { chatResumeRoute } from "./resume/chat-resume-route.ts";
 import { usageRoutes, type UsageRouteDeps } from "./usage/usage-routes.ts";
 import { wsRoute } from "./ws/ws-route.ts";
 
-export interface AppDeps extends ChatRouteDeps, HealthDeps, UsageRouteDeps, AdminRouteDeps, EmbeddingsRouteDeps, ModelRouteDeps, JobRouteDeps, ConversationRouteDeps {
+export interface AppDeps
+  extends
+    ChatRouteDeps,
+    HealthDeps,
+    UsageRouteDeps,
+    AdminRouteDeps,
+    EmbeddingsRouteDeps,
+    ModelRouteDeps,
+    JobRouteDeps,
+    ConversationRouteDeps {
   logger: Logger;
   registry: Registry;
   /** False once the listener closes on shutdown: a request on a kept-alive connection gets 503. */

@@ -5,16 +5,25 @@ const minimal = { EDGE_DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/gatew
 
 describe("parseEdgeEnv", () => {
   it("when only the key store and a backend are set, then limits, cache and billing take their defaults", () => {
-    expect(parseEdgeEnv(minimal)).toMatchObject({ KEY_CACHE_TTL_MS: 5_000, LIMIT_LEASE_MS: 30_000, SETTLE_GRACE_MS: 10_000, CONTENT_BLOCKED_PATTERNS: [] });
+    expect(parseEdgeEnv(minimal)).toMatchObject({
+      KEY_CACHE_TTL_MS: 5_000,
+      LIMIT_LEASE_MS: 30_000,
+      SETTLE_GRACE_MS: 10_000,
+      CONTENT_BLOCKED_PATTERNS: [],
+    });
     expect(parseEdgeEnv(minimal).BILLING_URL).toBeUndefined();
   });
 
   it("when the old GATEWAY_API_KEYS is still set, then start-up fails and says how to move the keys", () => {
-    expect(() => parseEdgeEnv({ ...minimal, GATEWAY_API_KEYS: "sk-0123456789abcdef:t:free" })).toThrow(/GATEWAY_API_KEYS[\s\S]*keys import|keys import[\s\S]*GATEWAY_API_KEYS/);
+    expect(() => parseEdgeEnv({ ...minimal, GATEWAY_API_KEYS: "sk-0123456789abcdef:t:free" })).toThrow(
+      /GATEWAY_API_KEYS[\s\S]*keys import|keys import[\s\S]*GATEWAY_API_KEYS/,
+    );
   });
 
   it("when optional secrets are blank (as compose passes unset variables), then they are unset", () => {
-    expect(parseEdgeEnv({ ...minimal, ADMIN_API_KEY: "", JWT_HS256_SECRET: "", BILLING_URL: "", BILLING_INTERNAL_TOKEN: "" }).ADMIN_API_KEY).toBeUndefined();
+    expect(
+      parseEdgeEnv({ ...minimal, ADMIN_API_KEY: "", JWT_HS256_SECRET: "", BILLING_URL: "", BILLING_INTERNAL_TOKEN: "" }).ADMIN_API_KEY,
+    ).toBeUndefined();
   });
 
   it.each([

@@ -49,7 +49,10 @@ const EnvSchema = KeyStoreEnv.extend({
   REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
   QUEUE_PREFIX: z.string().min(1).default("gw"),
   /** Names this process's relay channel; unique per replica. */
-  EDGE_ID: z.string().regex(/^[A-Za-z0-9._-]+$/).default(`${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`),
+  EDGE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .default(`${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`),
   /** Replaced by stored keys: refusing it beats silently ignoring keys an operator relies on. */
   GATEWAY_API_KEYS: z
     .undefined({ error: "is no longer read: keys live in EDGE_DATABASE_URL; move them with `pnpm gateway keys import`" })
@@ -110,7 +113,10 @@ const EnvSchema = KeyStoreEnv.extend({
   /** Debugging only: keep prompts and completions in log lines that carry them (redacted otherwise). */
   LOG_CONTENT: envBoolean.default(false),
 })
-  .refine((e) => !(e.JWT_HS256_SECRET && e.JWT_JWKS_URL), { path: ["JWT_JWKS_URL"], message: "set JWT_HS256_SECRET or JWT_JWKS_URL, not both" })
+  .refine((e) => !(e.JWT_HS256_SECRET && e.JWT_JWKS_URL), {
+    path: ["JWT_JWKS_URL"],
+    message: "set JWT_HS256_SECRET or JWT_JWKS_URL, not both",
+  })
   .refine((e) => !e.BILLING_URL === !e.BILLING_INTERNAL_TOKEN, {
     path: ["BILLING_INTERNAL_TOKEN"],
     message: "BILLING_URL and BILLING_INTERNAL_TOKEN go together",

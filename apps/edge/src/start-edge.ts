@@ -32,7 +32,10 @@ export interface RunningEdge {
   close(): Promise<void>;
 }
 
-export async function startEdge(env: EdgeEnv, logger = createLogger({ service: "edge", level: env.LOG_LEVEL, logContent: env.LOG_CONTENT })): Promise<RunningEdge> {
+export async function startEdge(
+  env: EdgeEnv,
+  logger = createLogger({ service: "edge", level: env.LOG_LEVEL, logContent: env.LOG_CONTENT }),
+): Promise<RunningEdge> {
   const registry = createRegistry("edge");
   const metrics = edgeMetrics(registry);
   const redis = createRedis(env.REDIS_URL, "commands");
@@ -142,7 +145,15 @@ export async function startEdge(env: EdgeEnv, logger = createLogger({ service: "
       await events.stop();
       await replies.close();
       await producer.close();
-      await Promise.all([subscriber.quit(), redis.quit(), queueConnection.quit(), limitsRedis.quit(), eventReader.quit(), repliesConnection.quit(), prisma.$disconnect()]);
+      await Promise.all([
+        subscriber.quit(),
+        redis.quit(),
+        queueConnection.quit(),
+        limitsRedis.quit(),
+        eventReader.quit(),
+        repliesConnection.quit(),
+        prisma.$disconnect(),
+      ]);
     },
   };
 }

@@ -23,9 +23,18 @@ describe("admin API", () => {
   it("when a key is created, then the secret is returned once, stored only as a hash with a visible prefix, and works", async () => {
     const key = await admin.create({ tenant_id: "tenant-new", name: "ci", tier: "premium", allowed_models: ["test-model"] });
     expect(key.secret).toMatch(/^sk-gw-[0-9A-Za-z]{40}$/);
-    expect(key).toMatchObject({ object: "api_key", tenant_id: "tenant-new", name: "ci", tier: "premium", prefix: key.secret.slice(0, 12), allowed_models: ["test-model"] });
+    expect(key).toMatchObject({
+      object: "api_key",
+      tenant_id: "tenant-new",
+      name: "ci",
+      tier: "premium",
+      prefix: key.secret.slice(0, 12),
+      allowed_models: ["test-model"],
+    });
 
-    const stored = JSON.stringify((await db.query("SELECT * FROM api_keys k JOIN api_key_secrets s ON s.key_id = k.id WHERE k.id = $1", [key.id])).rows);
+    const stored = JSON.stringify(
+      (await db.query("SELECT * FROM api_keys k JOIN api_key_secrets s ON s.key_id = k.id WHERE k.id = $1", [key.id])).rows,
+    );
     expect(stored).not.toContain(key.secret);
     expect(stored).toContain(createHash("sha256").update(key.secret).digest("hex"));
 
@@ -56,13 +65,21 @@ describe("admin API", () => {
   it("when a key's tier, models and expiry are updated, then the change is returned and audited with from/to", async () => {
     const key = await admin.create({ tenant_id: "tenant-upd" });
     const expires = new Date(Date.now() + 86_400_000).toISOString();
-    const res = await admin.call("PATCH", `/v1/admin/keys/${key.id}`, { tier: "enterprise", allowed_models: ["test-model"], expires_at: expires });
+    const res = await admin.call("PATCH", `/v1/admin/keys/${key.id}`, {
+      tier: "enterprise",
+      allowed_models: ["test-model"],
+      expires_at: expires,
+    });
     expect(res.status).toBe(200);
     expect(ApiKey.parse(await res.json())).toMatchObject({ tier: "enterprise", allowed_models: ["test-model"], expires_at: expires });
 
     const audit = AuditList.parse(await (await admin.call("GET", `/v1/admin/audit?key_id=${key.id}`)).json());
     expect(audit.data.map((e) => e.action)).toEqual(["key.update", "key.create"]);
-    expect(audit.data[0]).toMatchObject({ actor: "admin-api", tenant_id: "tenant-upd", details: { tier: { from: "free", to: "enterprise" } } });
+    expect(audit.data[0]).toMatchObject({
+      actor: "admin-api",
+      tenant_id: "tenant-upd",
+      details: { tier: { from: "free", to: "enterprise" } },
+    });
     expect(audit.data[0]?.request_id).toMatch(/^req_/);
     expect(JSON.stringify(audit)).not.toContain(key.secret);
   });

@@ -32,7 +32,11 @@ async function keyIdOf(e: TestEdge): Promise<string> {
 
 async function limitState(e: TestEdge) {
   const keys = limitKeys(e.prefix, await keyIdOf(e));
-  const [leases, reserved, used] = await Promise.all([redis.zcard(keys.leases), redis.hgetall(keys.reserved), redis.get(keys.used(utcDay(Date.now())))]);
+  const [leases, reserved, used] = await Promise.all([
+    redis.zcard(keys.leases),
+    redis.hgetall(keys.reserved),
+    redis.get(keys.used(utcDay(Date.now()))),
+  ]);
   return { leases, reserved, used: Number(used ?? 0) };
 }
 
@@ -40,7 +44,10 @@ const url = () => `${edge!.url}/v1/chat/completions`;
 
 describe("when a request is admitted", () => {
   it("then the job carries the tier's priority, the answer the six rate limit headers and its cost, and the real usage is settled", async () => {
-    edge = await startTestEdge({ GATEWAY_CONFIG_FILE: gatewayConfigFile({ gold: tier({ priority: 3, requests_per_minute: 50, tokens_per_day: 5_000 }) }) }, { tier: "gold" });
+    edge = await startTestEdge(
+      { GATEWAY_CONFIG_FILE: gatewayConfigFile({ gold: tier({ priority: 3, requests_per_minute: 50, tokens_per_day: 5_000 }) }) },
+      { tier: "gold" },
+    );
     const jobs: InferenceJob[] = [];
     worker = await startFakeWorker(edge.prefix, async (job) => {
       jobs.push(job);
@@ -102,7 +109,15 @@ describe("when a request ends without a result", () => {
     worker = await startFakeWorker(edge.prefix, async (job, { cancelled }) => {
       await until(cancelled, 5_000);
       // What the real worker sends when a cancel aborts a generation: the usage it bills.
-      return [{ type: "error", request_id: job.request_id, code: "client_closed_request", message: "request cancelled", usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 } }];
+      return [
+        {
+          type: "error",
+          request_id: job.request_id,
+          code: "client_closed_request",
+          message: "request cancelled",
+          usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 },
+        },
+      ];
     });
     await fetch(`${edge.url}/readyz`);
     const controller = new AbortController();
@@ -130,12 +145,25 @@ describe("when a request ends without a result", () => {
   });
 
   it("when an edge dies holding a slot, then the slot is free again once its lease runs out", async () => {
-    edge = await startTestEdge({ GATEWAY_CONFIG_FILE: gatewayConfigFile({ one: tier({ max_concurrent: 1 }) }), LIMIT_LEASE_MS: "1000" }, { tier: "one" });
+    edge = await startTestEdge(
+      { GATEWAY_CONFIG_FILE: gatewayConfigFile({ one: tier({ max_concurrent: 1 }) }), LIMIT_LEASE_MS: "1000" },
+      { tier: "one" },
+    );
     worker = await startFakeWorker(edge.prefix, async (job) => [resultOf(job, 1, 1)]);
     await fetch(`${edge.url}/readyz`);
     // A replica that admitted a request and then died: it never renews nor releases.
     const keys = limitKeys(edge.prefix, await keyIdOf(edge));
-    await redis.gwAdmit(keys.leases, keys.reserved, keys.used(utcDay(Date.now())), Date.now(), 1_000, "req-of-a-dead-edge", 1, 10_000_000, 50);
+    await redis.gwAdmit(
+      keys.leases,
+      keys.reserved,
+      keys.used(utcDay(Date.now())),
+      Date.now(),
+      1_000,
+      "req-of-a-dead-edge",
+      1,
+      10_000_000,
+      50,
+    );
 
     const blocked = await post(url(), chatBody());
     expect(blocked.status).toBe(429);
@@ -152,7 +180,10 @@ describe("when the token budget is nearly spent", () => {
     sim = await startLlamaSim();
     // 200 words: the byte bound is 1,016 + 10; the simulator counts 200 tokens (+ template allowance).
     const content = Array.from({ length: 200 }, () => "word").join(" ");
-    edge = await startTestEdge({ GATEWAY_CONFIG_FILE: gatewayConfigFile({ tight: tier({ tokens_per_day: 500 }) }, [sim.url]) }, { tier: "tight" });
+    edge = await startTestEdge(
+      { GATEWAY_CONFIG_FILE: gatewayConfigFile({ tight: tier({ tokens_per_day: 500 }) }, [sim.url]) },
+      { tier: "tight" },
+    );
     worker = await startFakeWorker(edge.prefix, async (job) => {
       await new Promise((r) => setTimeout(r, 200));
       return [resultOf(job, 204, 10)];
@@ -162,7 +193,9 @@ describe("when the token budget is nearly spent", () => {
     await until(async () => Object.keys((await limitState(edge!)).reserved).length === 1);
     expect(Object.values((await limitState(edge)).reserved)).toEqual([String(200 + 16 + 10)]);
     expect((await pending).status).toBe(200);
-    expect(await (await fetch(`${edge.url}/metrics`)).text()).toMatch(/gateway_edge_tokenize_requests_total\{[^}]*outcome="counted"[^}]*\} 1/);
+    expect(await (await fetch(`${edge.url}/metrics`)).text()).toMatch(
+      /gateway_edge_tokenize_requests_total\{[^}]*outcome="counted"[^}]*\} 1/,
+    );
   });
 
   it("when even the rest of the day cannot hold the request, then 429 token_quota_exceeded says to wait until midnight UTC", async () => {

@@ -15,7 +15,12 @@ let worker: FakeWorker;
 let admin: ReturnType<typeof adminApi>;
 const jobs: InferenceJob[] = [];
 beforeAll(async () => {
-  edge = await startTestEdge({ GATEWAY_CONFIG_FILE: gatewayConfigFile({}), JWT_HS256_SECRET: JWT_SECRET, JWT_ISSUER: "https://auth.example", LAST_USED_FLUSH_MS: "60000" });
+  edge = await startTestEdge({
+    GATEWAY_CONFIG_FILE: gatewayConfigFile({}),
+    JWT_HS256_SECRET: JWT_SECRET,
+    JWT_ISSUER: "https://auth.example",
+    LAST_USED_FLUSH_MS: "60000",
+  });
   admin = adminApi(edge.url);
   worker = await startFakeWorker(edge.prefix, async (job) => (jobs.push(job), [resultOf(job, 1, 1)]));
   await fetch(`${edge.url}/readyz`);
@@ -25,7 +30,8 @@ afterAll(async () => {
   await edge.close();
 });
 
-const chat = (secret: string, extra: Record<string, unknown> = {}) => post(`${edge.url}/v1/chat/completions`, chatBody(extra), { authorization: `Bearer ${secret}` });
+const chat = (secret: string, extra: Record<string, unknown> = {}) =>
+  post(`${edge.url}/v1/chat/completions`, chatBody(extra), { authorization: `Bearer ${secret}` });
 
 async function expect401(res: Response) {
   expect(res.status).toBe(401);

@@ -25,10 +25,14 @@ afterAll(async () => {
 /** Runs the CLI as operators do (`pnpm gateway …` runs exactly this), against the test's own database. */
 async function cli(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, ["--conditions=development", "--import", "tsx", "src/cli/main.ts", ...args], {
-      cwd: appDir,
-      env: { ...process.env, EDGE_DATABASE_URL: db.url, GATEWAY_CONFIG_FILE: "", LLAMA_SERVER_URLS: "", ...env },
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--conditions=development", "--import", "tsx", "src/cli/main.ts", ...args],
+      {
+        cwd: appDir,
+        env: { ...process.env, EDGE_DATABASE_URL: db.url, GATEWAY_CONFIG_FILE: "", LLAMA_SERVER_URLS: "", ...env },
+      },
+    );
     return { code: 0, stdout, stderr: "" };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -42,11 +46,16 @@ describe("pnpm gateway keys", () => {
     expect(created.code).toBe(0);
     const key = ApiKeyWithSecret.parse(JSON.parse(created.stdout));
     expect(key).toMatchObject({ tier: "premium", name: "ci", tenant_id: "acme" });
-    expect((await client.query("SELECT key_id FROM api_key_secrets WHERE hash = $1", [hashSecret(key.secret)])).rows).toEqual([{ key_id: key.id }]);
+    expect((await client.query("SELECT key_id FROM api_key_secrets WHERE hash = $1", [hashSecret(key.secret)])).rows).toEqual([
+      { key_id: key.id },
+    ]);
 
     const rotated = ApiKeyWithSecret.parse(JSON.parse((await cli(["keys", "rotate", key.id, "--grace", "60", "--json"])).stdout));
     expect(rotated.secret).not.toBe(key.secret);
-    const listed = (await cli(["keys", "list", "--tenant", "acme", "--json"])).stdout.trim().split("\n").map((l) => ApiKey.parse(JSON.parse(l)));
+    const listed = (await cli(["keys", "list", "--tenant", "acme", "--json"])).stdout
+      .trim()
+      .split("\n")
+      .map((l) => ApiKey.parse(JSON.parse(l)));
     expect(listed.map((k) => k.id)).toEqual([key.id]);
     expect(ApiKey.parse(JSON.parse((await cli(["keys", "revoke", key.id, "--json"])).stdout)).revoked_at).not.toBeNull();
 
@@ -76,7 +85,10 @@ describe("pnpm gateway keys", () => {
   it("when keys from the old GATEWAY_API_KEYS are imported, then they keep working with their old secrets", async () => {
     const { code } = await cli(["keys", "import"], { GATEWAY_API_KEYS: "sk-old-key-0123456789:old-tenant:free" });
     expect(code).toBe(0);
-    const rows = await client.query("SELECT k.tenant_id, k.tier, k.prefix FROM api_key_secrets s JOIN api_keys k ON k.id = s.key_id WHERE s.hash = $1", [hashSecret("sk-old-key-0123456789")]);
+    const rows = await client.query(
+      "SELECT k.tenant_id, k.tier, k.prefix FROM api_key_secrets s JOIN api_keys k ON k.id = s.key_id WHERE s.hash = $1",
+      [hashSecret("sk-old-key-0123456789")],
+    );
     expect(rows.rows).toEqual([{ tenant_id: "old-tenant", tier: "free", prefix: "sk-o" }]);
   });
 

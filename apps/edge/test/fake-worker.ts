@@ -28,7 +28,13 @@ export async function startFakeWorker(prefix: string, behaviour: Behaviour): Pro
       const cancelled = async () => (await redis.get(cancelledKey(prefix, payload.request_id))) !== null;
       for (const message of await behaviour(payload, { cancelled })) await redis.publish(payload.reply_to, JSON.stringify(message));
     },
-    { connection: blocking, prefix, concurrency: 256, registry: createRegistry("fake-worker"), logger: createLogger({ service: "fake-worker", level: "silent", sync: true }) },
+    {
+      connection: blocking,
+      prefix,
+      concurrency: 256,
+      registry: createRegistry("fake-worker"),
+      logger: createLogger({ service: "fake-worker", level: "silent", sync: true }),
+    },
   );
   await consumer.waitUntilReady();
   return {
@@ -55,4 +61,3 @@ export function resultOf(job: InferenceJob, promptTokens: number, completionToke
     },
   };
 }
-

@@ -87,7 +87,18 @@ describe("when a field is invalid, then 400 names the field", () => {
     ["no messages", { messages: [] }, 400, "invalid_request", "messages"],
     ["a bad role", { messages: [{ role: "tool", content: "x" }] }, 400, "invalid_request", "messages.0.role"],
     ["empty content", { messages: [{ role: "user", content: "" }] }, 400, "invalid_request", "messages.0.content"],
-    ["last message not from the user", { messages: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }] }, 400, "invalid_request", "messages"],
+    [
+      "last message not from the user",
+      {
+        messages: [
+          { role: "user", content: "a" },
+          { role: "assistant", content: "b" },
+        ],
+      },
+      400,
+      "invalid_request",
+      "messages",
+    ],
   ];
   it.each(cases)("when %s, then %i %s", async (_name, extra, status, code, param) => {
     const error = await expectError(await post(url, chatBody(extra)), status, code);
@@ -130,8 +141,11 @@ describe("x-request-id", () => {
     expect(((await res.json()) as ErrorEnvelope).error.request_id).toBe("client-id-12345678");
   });
 
-  it.each(["short", "has:colon:inside", "1234567890", "x".repeat(200)])("when the client sends '%s', then a new id is generated", async (given) => {
-    const res = await post(url, chatBody({ temperature: 9 }), { "x-request-id": given });
-    expect(res.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{32}$/);
-  });
+  it.each(["short", "has:colon:inside", "1234567890", "x".repeat(200)])(
+    "when the client sends '%s', then a new id is generated",
+    async (given) => {
+      const res = await post(url, chatBody({ temperature: 9 }), { "x-request-id": given });
+      expect(res.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{32}$/);
+    },
+  );
 });

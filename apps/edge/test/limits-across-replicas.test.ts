@@ -85,7 +85,11 @@ describe("when 200 requests race on two replicas", () => {
     const results = await Promise.all(
       Array.from({ length: 40 }, async (_, i) => {
         const res = await post(`${edges[i % 2]!.url}/v1/chat/completions`, chatBody({ max_tokens: 100 }));
-        return { status: res.status, body: res.status === 429 ? ErrorEnvelope.parse(await res.json()) : undefined, remaining: res.headers.get("x-ratelimit-remaining-tokens") };
+        return {
+          status: res.status,
+          body: res.status === 429 ? ErrorEnvelope.parse(await res.json()) : undefined,
+          remaining: res.headers.get("x-ratelimit-remaining-tokens"),
+        };
       }),
     );
     expect(results.filter((r) => r.status === 504)).toHaveLength(7);

@@ -1,7 +1,16 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ErrorEnvelope, ModelDetail, ModelList, pendingKey, registryKey, workersKey, type BackendSnapshot, type WorkerRegistry } from "@gateway/contracts";
+import {
+  ErrorEnvelope,
+  ModelDetail,
+  ModelList,
+  pendingKey,
+  registryKey,
+  workersKey,
+  type BackendSnapshot,
+  type WorkerRegistry,
+} from "@gateway/contracts";
 import { TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -16,7 +25,15 @@ const config = {
     { id: "org/gamma", backends: [U[4]] },
   ],
 };
-const meta = { n_ctx: 2048, n_ctx_train: 8192, n_params: 7_000_000_000, size: 4_100_000_000, model_path: "/m/Qwen2.5-7B-Instruct-Q4_K_M.gguf", architecture: "qwen2", quantization: "Q4_K_M" };
+const meta = {
+  n_ctx: 2048,
+  n_ctx_train: 8192,
+  n_params: 7_000_000_000,
+  size: 4_100_000_000,
+  model_path: "/m/Qwen2.5-7B-Instruct-Q4_K_M.gguf",
+  architecture: "qwen2",
+  quantization: "Q4_K_M",
+};
 const backend = (url: string, over: Partial<BackendSnapshot> = {}): BackendSnapshot => ({
   url,
   state: "ready",
@@ -46,7 +63,13 @@ beforeAll(async () => {
   // A worker heartbeat without a worker: jobs are accepted and nobody answers them.
   await redis.zadd(workersKey(edge.prefix), Date.now() + 600_000, "ghost");
   await publish("w1", {
-    backends: [backend(U[0]!), backend(U[1]!, { breaker: "open" }), backend(U[2]!, { meta: { n_ctx: 512 } }), backend(U[3]!, { slots: 1 }), backend(U[4]!, { state: "loading", meta: {} })],
+    backends: [
+      backend(U[0]!),
+      backend(U[1]!, { breaker: "open" }),
+      backend(U[2]!, { meta: { n_ctx: 512 } }),
+      backend(U[3]!, { slots: 1 }),
+      backend(U[4]!, { state: "loading", meta: {} }),
+    ],
     models: [{ id: "beta", chat: [U[3]!], embeddings: [], service_ms: 1_000 }],
   });
   // A second worker whose breaker for alpha's first backend is half-open, and a dead one that must be ignored.
@@ -54,7 +77,8 @@ beforeAll(async () => {
   await publish("dead", { at: Date.now() - 60 * 60_000, backends: [backend(U[4]!, { state: "down", breaker: "open" })] });
   await fetch(`${edge.url}/readyz`);
   // The directory refreshes in the background every 500 ms.
-  for (let i = 0; i < 50 && ((await (await get("/v1/models")).json()) as ModelList).data[0]?.status !== "degraded"; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && ((await (await get("/v1/models")).json()) as ModelList).data[0]?.status !== "degraded"; i++)
+    await new Promise((r) => setTimeout(r, 100));
 });
 afterAll(async () => {
   await edge.close();
@@ -103,7 +127,10 @@ describe("GET /v1/models", () => {
   });
 
   it("when a model id contains a slash, then it is found", async () => {
-    expect(((await (await get("/v1/models/org/gamma")).json()) as ModelDetail).backends[0]).toMatchObject({ state: "loading", breaker: "closed" });
+    expect(((await (await get("/v1/models/org/gamma")).json()) as ModelDetail).backends[0]).toMatchObject({
+      state: "loading",
+      breaker: "closed",
+    });
   });
 
   it("when the model does not exist, then 404 model_not_found in the envelope", async () => {
@@ -140,7 +167,9 @@ describe("aliases and load shedding", () => {
     // 1 ready slot, 1 s per job: 10 queued jobs mean about 10 s for the next one, over the 2 s bound.
     await redis.zadd(pendingKey(edge.prefix, "beta"), ...Array.from({ length: 10 }, (_, i) => [deadline, `queued-${i}`]).flat());
     await expect
-      .poll(async () => (await post(`${edge.url}/v1/chat/completions`, { model: "beta", messages: [{ role: "user", content: "hi" }] })).status)
+      .poll(
+        async () => (await post(`${edge.url}/v1/chat/completions`, { model: "beta", messages: [{ role: "user", content: "hi" }] })).status,
+      )
       .toBe(503);
     const res = await post(`${edge.url}/v1/chat/completions`, { model: "beta", messages: [{ role: "user", content: "hi" }] });
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
@@ -148,7 +177,9 @@ describe("aliases and load shedding", () => {
     const queue = new Queue("inference", { connection: redis, prefix: edge.prefix });
     expect(await queue.getJob(res.headers.get("x-request-id")!)).toBeUndefined();
     // Another model's queue is its own.
-    expect((await post(`${edge.url}/v1/chat/completions`, { model: "alpha", messages: [{ role: "user", content: "hi" }] })).status).toBe(504);
+    expect((await post(`${edge.url}/v1/chat/completions`, { model: "alpha", messages: [{ role: "user", content: "hi" }] })).status).toBe(
+      504,
+    );
   });
 });
 

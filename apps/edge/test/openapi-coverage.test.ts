@@ -4,7 +4,10 @@ import { ROUTES } from "../src/http/routes-table.ts";
 import { MODEL, startTestEdge, type TestEdge } from "./start-test-edge.ts";
 
 let edge: TestEdge;
-let document: { paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, { properties?: Record<string, { enum?: string[] }> }> } };
+let document: {
+  paths: Record<string, Record<string, unknown>>;
+  components: { schemas: Record<string, { properties?: Record<string, { enum?: string[] }> }> };
+};
 
 beforeAll(async () => {
   edge = await startTestEdge();
@@ -16,7 +19,8 @@ afterAll(() => edge?.close());
 const openApiPath = (path: string) => path.replace(/[:*](\w+)/g, "{$1}");
 /** HEAD is answered for every GET by Express and implied by GET in OpenAPI: compared without it. */
 const withoutHead = (methods: readonly string[]) => methods.map((m) => m.toUpperCase()).filter((m) => m !== "HEAD");
-const operations = (entries: Iterable<[string, readonly string[]]>) => [...entries].flatMap(([path, methods]) => withoutHead(methods).map((m) => `${m} ${path}`)).sort();
+const operations = (entries: Iterable<[string, readonly string[]]>) =>
+  [...entries].flatMap(([path, methods]) => withoutHead(methods).map((m) => `${m} ${path}`)).sort();
 
 interface Layer {
   route?: { path: string | string[]; methods: Record<string, boolean> };

@@ -3,8 +3,10 @@ import { BackendBreaker } from "./backend-breaker.ts";
 import { UpstreamError } from "./upstream-error.ts";
 
 const options = { resetMs: 50, consecutiveFailures: 3, errorPercentage: 50, windowMs: 10_000, minRequests: 100 };
-const fail = (kind: UpstreamError["kind"], extra: Partial<UpstreamError["details"]> = {}) => () =>
-  Promise.reject(new UpstreamError(kind, kind, { tokens: 0, ...extra }));
+const fail =
+  (kind: UpstreamError["kind"], extra: Partial<UpstreamError["details"]> = {}) =>
+  () =>
+    Promise.reject(new UpstreamError(kind, kind, { tokens: 0, ...extra }));
 const ok = () => Promise.resolve("ok");
 
 function breaker() {

@@ -49,8 +49,14 @@ export class BackendPool {
   ) {
     for (const model of config.models) {
       // One llama-server may serve several models or both capabilities: its slots are shared, so one record per URL.
-      this.pools.chat.set(model.id, model.backends.map((url) => this.backendFor(url, model.id)));
-      this.pools.embeddings.set(model.id, model.embedding_backends.map((url) => this.backendFor(url, model.id)));
+      this.pools.chat.set(
+        model.id,
+        model.backends.map((url) => this.backendFor(url, model.id)),
+      );
+      this.pools.embeddings.set(
+        model.id,
+        model.embedding_backends.map((url) => this.backendFor(url, model.id)),
+      );
       if (model.context_length) this.contextOverride.set(model.id, model.context_length);
     }
     this.waiters = new SlotWaiters(
@@ -193,7 +199,12 @@ export class BackendPool {
     return candidates.reduce((n, b) => n + Math.max(0, b.slots - b.inFlight), 0);
   }
 
-  private async tryTake(model: string, capability: Capability, exclude: ReadonlySet<string>, requestId: string | undefined): Promise<TakeResult> {
+  private async tryTake(
+    model: string,
+    capability: Capability,
+    exclude: ReadonlySet<string>,
+    requestId: string | undefined,
+  ): Promise<TakeResult> {
     const candidates = this.candidates(model, capability, exclude);
     if (candidates.length === 0) return null;
     // Our own leases count in Redis too: a backend we alone fill needs no round trip to say so.

@@ -43,7 +43,8 @@ export function createBackendProber(
     }
     pool.setState(url, state);
     backend.probedAt = Date.now();
-    if (before !== state) logger.info({ backend: url, from: before, to: state, slots: backend.slots, breaker: backend.breaker.state }, "backend state changed");
+    if (before !== state)
+      logger.info({ backend: url, from: before, to: state, slots: backend.slots, breaker: backend.breaker.state }, "backend state changed");
   };
 
   const probeAll = async () => {

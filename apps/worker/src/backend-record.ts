@@ -22,5 +22,17 @@ export interface Backend {
 }
 
 export function newBackend(url: string, breaker: BackendBreaker): Backend {
-  return { url, breaker, state: "unknown", slots: DEFAULT_SLOTS, slotsKnown: false, busy: null, leased: 0, inFlight: 0, meta: {}, metaKnown: false, probedAt: 0 };
+  return {
+    url,
+    breaker,
+    state: "unknown",
+    slots: DEFAULT_SLOTS,
+    slotsKnown: false,
+    busy: null,
+    leased: 0,
+    inFlight: 0,
+    meta: {},
+    metaKnown: false,
+    probedAt: 0,
+  };
 }

@@ -8,7 +8,13 @@ import type { RelayPublisher } from "./relay-publisher.ts";
  * storage: queued by the worker, so the reply is kept even if the edge that served the request
  * died or its client left. The queue job id is the request id: a second result is a no-op.
  */
-export function withConversationReply(publish: RelayPublisher, replies: Producer<"conversation-replies">, job: InferenceJob, conversationId: string, logger: Logger): RelayPublisher {
+export function withConversationReply(
+  publish: RelayPublisher,
+  replies: Producer<"conversation-replies">,
+  job: InferenceJob,
+  conversationId: string,
+  logger: Logger,
+): RelayPublisher {
   return (target, message) => {
     publish(target, message);
     if (message.type !== "result") return;
@@ -20,6 +26,8 @@ export function withConversationReply(publish: RelayPublisher, replies: Producer
       content: message.response.choices[0]?.message.content ?? "",
       usage: message.response.usage,
     };
-    replies.add(`reply-${job.request_id}`, reply).catch((err: unknown) => logger.error({ err, request_id: job.request_id }, "could not queue a conversation reply"));
+    replies
+      .add(`reply-${job.request_id}`, reply)
+      .catch((err: unknown) => logger.error({ err, request_id: job.request_id }, "could not queue a conversation reply"));
   };
 }

@@ -52,7 +52,10 @@ export function createWebhookHandler(deps: WebhookDeps): Handler<"webhooks"> {
     });
     await res.body?.cancel();
     if (res.status < 200 || res.status > 299) {
-      deps.logger.warn({ job_id: delivery.id, status: res.status, attempt: bullJob.attemptsStarted }, "webhook receiver refused the delivery; retrying");
+      deps.logger.warn(
+        { job_id: delivery.id, status: res.status, attempt: bullJob.attemptsStarted },
+        "webhook receiver refused the delivery; retrying",
+      );
       throw new Error(`webhook receiver answered ${res.status}`);
     }
     return { status: res.status };

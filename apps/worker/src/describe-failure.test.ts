@@ -6,7 +6,11 @@ const withBackend = (err: UpstreamError) => Object.assign(err, { backend: "http:
 
 describe("describeFailure", () => {
   it("when no backend was usable, then backend_unavailable with retry_after and no billing", () => {
-    expect(describeFailure(new NoBackendError(undefined))).toMatchObject({ code: "backend_unavailable", retryAfter: RETRY_AFTER_S, cancelled: false });
+    expect(describeFailure(new NoBackendError(undefined))).toMatchObject({
+      code: "backend_unavailable",
+      retryAfter: RETRY_AFTER_S,
+      cancelled: false,
+    });
     const refused = new UpstreamError("connect", "refused", { tokens: 0 });
     expect(describeFailure(new NoBackendError(refused)).code).toBe("backend_unavailable");
   });
@@ -29,7 +33,12 @@ describe("describeFailure", () => {
 
   it("when the edge cancelled during generation, then a completed cancel billed as cancelled", () => {
     const err = withBackend(new UpstreamError("cancelled", "x", { tokens: 4, reason: new CancelledAbort("client_disconnected") }));
-    expect(describeFailure(err)).toMatchObject({ code: "client_closed_request", cancelled: true, usageOutcome: "cancelled", stage: "generating" });
+    expect(describeFailure(err)).toMatchObject({
+      code: "client_closed_request",
+      cancelled: true,
+      usageOutcome: "cancelled",
+      stage: "generating",
+    });
   });
 
   it("when the edge cancelled while waiting for a slot, then nothing is billed", () => {

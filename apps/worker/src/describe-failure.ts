@@ -21,7 +21,8 @@ export function describeFailure(err: unknown): Failure {
   if (err instanceof NoBackendError) {
     const last = err.last;
     if (last?.kind === "timeout") return { code: "upstream_timeout", message: last.message, cancelled: false };
-    if (last && (last.kind === "status" || last.kind === "stream")) return { code: "upstream_error", message: last.message, cancelled: false };
+    if (last && (last.kind === "status" || last.kind === "stream"))
+      return { code: "upstream_error", message: last.message, cancelled: false };
     return { code: "backend_unavailable", message: err.message, retryAfter: RETRY_AFTER_S, cancelled: false };
   }
   if (!(err instanceof UpstreamError)) {

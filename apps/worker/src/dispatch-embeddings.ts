@@ -23,7 +23,8 @@ export function encodeEmbedding(vector: number[] | string, format: EmbeddingEnco
 }
 
 /** Tokens a batch used when the backend did not say: exact for token arrays, chars/4 for text. */
-const estimateTokens = (batch: readonly EmbeddingPrompt[]) => batch.reduce((n, p) => n + (typeof p === "string" ? Math.ceil(p.length / 4) : p.length), 0);
+const estimateTokens = (batch: readonly EmbeddingPrompt[]) =>
+  batch.reduce((n, p) => n + (typeof p === "string" ? Math.ceil(p.length / 4) : p.length), 0);
 
 /**
  * Embeds a job's prompts on the model's embeddings pool: split into batches that run at once,
@@ -45,7 +46,8 @@ export async function dispatchEmbeddings(
   limits.signal.addEventListener("abort", onAbort, { once: true });
   const batchLimits = { ...limits, signal: siblings.signal };
   const batches: { offset: number; prompts: EmbeddingPrompt[] }[] = [];
-  for (let offset = 0; offset < job.prompts.length; offset += batchSize) batches.push({ offset, prompts: job.prompts.slice(offset, offset + batchSize) });
+  for (let offset = 0; offset < job.prompts.length; offset += batchSize)
+    batches.push({ offset, prompts: job.prompts.slice(offset, offset + batchSize) });
   try {
     await Promise.all(
       batches.map(async ({ offset, prompts }) => {
@@ -79,7 +81,9 @@ async function embedBatch(
       call: async (backend) => {
         const answer = await deps.client.embeddings(backend, body, limits.signal);
         if (answer.embeddings.length !== prompts.length) {
-          throw new UpstreamError("stream", `backend answered ${answer.embeddings.length} embeddings for ${prompts.length} inputs`, { tokens: 0 });
+          throw new UpstreamError("stream", `backend answered ${answer.embeddings.length} embeddings for ${prompts.length} inputs`, {
+            tokens: 0,
+          });
         }
         progress.tokens += answer.promptTokens ?? estimateTokens(prompts);
         progress.backend ??= backend;

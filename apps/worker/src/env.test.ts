@@ -4,15 +4,30 @@ import { parseWorkerEnv } from "./env.ts";
 describe("parseWorkerEnv", () => {
   it("when only backends are given, then defaults fill the rest", () => {
     const env = parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1, http://b:2/", GATEWAY_MODEL: "stories" });
-    expect(env).toMatchObject({ redisUrl: "redis://127.0.0.1:6379", queuePrefix: "gw", port: 8083, concurrency: undefined, lockDurationMs: 30_000 });
+    expect(env).toMatchObject({
+      redisUrl: "redis://127.0.0.1:6379",
+      queuePrefix: "gw",
+      port: 8083,
+      concurrency: undefined,
+      lockDurationMs: 30_000,
+    });
     expect(env.config.models[0]).toMatchObject({ id: "stories", backends: ["http://a:1", "http://b:2"] });
     expect(env.workerId).toMatch(/-\d+-[0-9a-f]{6}$/);
   });
 
   it("when breaker, lease and batch settings are given, then they are used; defaults otherwise", () => {
     const defaults = parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1" });
-    expect(defaults).toMatchObject({ leaseTtlMs: 15_000, embeddingsBatchSize: 32, breaker: { resetMs: 5_000, consecutiveFailures: 3, errorPercentage: 50 } });
-    const env = parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", BREAKER_RESET_MS: "250", BACKEND_LEASE_TTL_MS: "900", EMBEDDINGS_BATCH_SIZE: "4" });
+    expect(defaults).toMatchObject({
+      leaseTtlMs: 15_000,
+      embeddingsBatchSize: 32,
+      breaker: { resetMs: 5_000, consecutiveFailures: 3, errorPercentage: 50 },
+    });
+    const env = parseWorkerEnv({
+      LLAMA_SERVER_URLS: "http://a:1",
+      BREAKER_RESET_MS: "250",
+      BACKEND_LEASE_TTL_MS: "900",
+      EMBEDDINGS_BATCH_SIZE: "4",
+    });
     expect(env).toMatchObject({ leaseTtlMs: 900, embeddingsBatchSize: 4, breaker: { resetMs: 250 } });
     expect(() => parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", BREAKER_ERROR_PERCENTAGE: "150" })).toThrow(/BREAKER_ERROR_PERCENTAGE/);
   });

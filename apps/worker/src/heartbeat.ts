@@ -13,7 +13,13 @@ export interface Heartbeat {
  * Keeps this worker's score in the namespace's workers set at "now", so the edge's /readyz can tell some worker
  * is alive; removes it on stop so a clean shutdown is visible at once.
  */
-export async function startHeartbeat(redis: Redis, namespace: string, workerId: string, intervalMs: number, logger: Logger): Promise<Heartbeat> {
+export async function startHeartbeat(
+  redis: Redis,
+  namespace: string,
+  workerId: string,
+  intervalMs: number,
+  logger: Logger,
+): Promise<Heartbeat> {
   const key = workersKey(namespace);
   const beat = async () => {
     const now = Date.now();

@@ -27,7 +27,6 @@ export interface EmbeddingsAnswer {
   promptTokens: number | undefined;
 }
 
-
 export interface ChatStreamOptions {
   signal: AbortSignal;
   onContent: (text: string) => void;
@@ -115,7 +114,8 @@ export class LlamaClient {
       const data = Array.isArray(json.data) ? [...json.data] : [];
       data.sort((a, b) => Number(a.index ?? 0) - Number(b.index ?? 0));
       const embeddings = data.map((d) => d.embedding);
-      if (embeddings.some((e) => typeof e !== "string" && !Array.isArray(e))) throw new UpstreamError("stream", "backend sent a malformed embeddings answer", { tokens: 0 });
+      if (embeddings.some((e) => typeof e !== "string" && !Array.isArray(e)))
+        throw new UpstreamError("stream", "backend sent a malformed embeddings answer", { tokens: 0 });
       const tokens = json.usage?.prompt_tokens;
       return { embeddings: embeddings as (number[] | string)[], promptTokens: typeof tokens === "number" ? tokens : undefined };
     } catch (err) {
@@ -193,7 +193,11 @@ export class LlamaClient {
   }
 
   /** Sends once more, on the same backend, when a pooled connection turns out closed before any response byte. */
-  private async send(backend: string, req: Omit<Dispatcher.RequestOptions, "origin">, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  private async send(
+    backend: string,
+    req: Omit<Dispatcher.RequestOptions, "origin">,
+    signal: AbortSignal,
+  ): Promise<Dispatcher.ResponseData> {
     const pool = this.pools.get(backend);
     if (!pool) throw new Error(`unknown backend ${backend}`);
     const options = {

@@ -18,8 +18,16 @@ describe("fileFacts", () => {
 
 describe("readBackendMeta", () => {
   it("when /props and /v1/models answer as build b4747 does, then context, size and parameters are known", () => {
-    const props = { default_generation_settings: { n_ctx: 1024 }, total_slots: 2, model_path: "/models/stories260K.gguf", chat_template: "" };
-    const models = { object: "list", data: [{ id: "/models/stories260K.gguf", meta: { n_ctx_train: 2048, n_params: 292800, size: 1171200, n_vocab: 512, n_embd: 64 } }] };
+    const props = {
+      default_generation_settings: { n_ctx: 1024 },
+      total_slots: 2,
+      model_path: "/models/stories260K.gguf",
+      chat_template: "",
+    };
+    const models = {
+      object: "list",
+      data: [{ id: "/models/stories260K.gguf", meta: { n_ctx_train: 2048, n_params: 292800, size: 1171200, n_vocab: 512, n_embd: 64 } }],
+    };
     expect(readBackendMeta(props, models)).toEqual({
       n_ctx: 1024,
       n_ctx_train: 2048,

@@ -1,12 +1,35 @@
 import type { BackendMeta } from "@gateway/contracts";
 
 const count = (x: unknown): number | undefined => (typeof x === "number" && Number.isInteger(x) && x >= 0 ? x : undefined);
-const record = (x: unknown): Record<string, unknown> => (typeof x === "object" && x !== null && !Array.isArray(x) ? (x as Record<string, unknown>) : {});
+const record = (x: unknown): Record<string, unknown> =>
+  typeof x === "object" && x !== null && !Array.isArray(x) ? (x as Record<string, unknown>) : {};
 
 /** GGUF quantization names as they appear in file names: Q4_K_M, Q8_0, IQ2_XS, F16, BF16, ... */
 const QUANTIZATION = /^(?:i?q\d(?:_[0-9a-z]+)*|f16|f32|bf16)$/;
 /** Architecture families model file names are named after; a more specific name comes first. */
-const FAMILIES = ["mixtral", "mistral", "llama", "qwen3", "qwen2", "qwen", "gemma3", "gemma2", "gemma", "phi3", "phi", "falcon", "starcoder2", "starcoder", "gpt2", "bert", "nomic", "deepseek2", "deepseek", "olmo", "granite"];
+const FAMILIES = [
+  "mixtral",
+  "mistral",
+  "llama",
+  "qwen3",
+  "qwen2",
+  "qwen",
+  "gemma3",
+  "gemma2",
+  "gemma",
+  "phi3",
+  "phi",
+  "falcon",
+  "starcoder2",
+  "starcoder",
+  "gpt2",
+  "bert",
+  "nomic",
+  "deepseek2",
+  "deepseek",
+  "olmo",
+  "granite",
+];
 
 /**
  * What a model file's name says about it. llama-server reports neither the architecture nor the

@@ -6,14 +6,17 @@ const enc = new TextEncoder();
 async function* body(...parts: string[]) {
   for (const p of parts) yield enc.encode(p);
 }
-const token = (t: string) => `data: ${JSON.stringify({ choices: [{ finish_reason: null, index: 0, delta: { content: t } }], object: "chat.completion.chunk" })}\n\n`;
+const token = (t: string) =>
+  `data: ${JSON.stringify({ choices: [{ finish_reason: null, index: 0, delta: { content: t } }], object: "chat.completion.chunk" })}\n\n`;
 const usage = { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 };
 
 describe("readChatStream", () => {
   it("when usage rides on the finish chunk (old builds), then tokens, finish_reason and usage are read", async () => {
     const got: string[] = [];
     const finish = `data: ${JSON.stringify({ choices: [{ finish_reason: "length", index: 0, delta: {} }], usage })}\n\n`;
-    const state = await readChatStream(body(token("Once"), token(" upon"), finish, "data: [DONE]\n\n"), newStreamState(), (t) => got.push(t));
+    const state = await readChatStream(body(token("Once"), token(" upon"), finish, "data: [DONE]\n\n"), newStreamState(), (t) =>
+      got.push(t),
+    );
     expect(got).toEqual(["Once", " upon"]);
     expect(state).toEqual({ tokens: 2, finishReason: "length", usage });
   });
@@ -28,7 +31,9 @@ describe("readChatStream", () => {
   it("when an error line follows some tokens, then it throws a stream error counting them", async () => {
     const state = newStreamState();
     const error = 'error: {"code":500,"message":"context shift is disabled","type":"server_error"}\n\n';
-    const failure = await readChatStream(body(token("A"), token("B"), token("C"), error, "data: [DONE]\n\n"), state, () => {}).catch((e: unknown) => e);
+    const failure = await readChatStream(body(token("A"), token("B"), token("C"), error, "data: [DONE]\n\n"), state, () => {}).catch(
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(UpstreamError);
     expect((failure as UpstreamError).kind).toBe("stream");
     expect((failure as UpstreamError).details.tokens).toBe(3);

@@ -18,7 +18,14 @@ export interface RegistryPublisher {
  * model facts, service time) under its id in the namespace's registry hash, every probe round:
  * the edge's /v1/models and its queue-wait estimate read it; `at` is its heartbeat.
  */
-export function createRegistryPublisher(redis: Redis, namespace: string, workerId: string, pool: BackendPool, gate: SlotGate, logger: Logger): RegistryPublisher {
+export function createRegistryPublisher(
+  redis: Redis,
+  namespace: string,
+  workerId: string,
+  pool: BackendPool,
+  gate: SlotGate,
+  logger: Logger,
+): RegistryPublisher {
   const key = registryKey(namespace);
   let rounds = 0;
 

@@ -35,7 +35,11 @@ export async function runChat(job: InferenceJob, run: JobRun, deps: InferenceDep
   const { log } = run;
   const model = deps.pool.hasModel(job.model) ? job.model : "unknown";
   if (model === "unknown") {
-    throw run.refuse({ code: "backend_unavailable", message: `no chat backends configured for model '${job.model}'`, retry_after: RETRY_AFTER_S });
+    throw run.refuse({
+      code: "backend_unavailable",
+      message: `no chat backends configured for model '${job.model}'`,
+      retry_after: RETRY_AFTER_S,
+    });
   }
   await checkContext(job, run, deps);
 
@@ -46,7 +50,13 @@ export async function runChat(job: InferenceJob, run: JobRun, deps: InferenceDep
     pieces.push(text);
     if (!job.stream) return;
     const seq = pieces.length - 1;
-    deps.publish(job, { type: "chunk", request_id: job.request_id, seq, attempt: run.attempt, chunk: contentChunk(identity, text, seq === 0) });
+    deps.publish(job, {
+      type: "chunk",
+      request_id: job.request_id,
+      seq,
+      attempt: run.attempt,
+      chunk: contentChunk(identity, text, seq === 0),
+    });
   };
   const target = {
     model: job.model,
@@ -93,11 +103,18 @@ export async function runChat(job: InferenceJob, run: JobRun, deps: InferenceDep
   const usage = await resolveUsage(state, job.params.messages, backend, deps.client);
   const finishReason = state.finishReason ?? "stop";
   if (job.stream) {
-    deps.publish(job, { type: "chunk", request_id: job.request_id, seq: pieces.length, attempt: run.attempt, chunk: finishChunk(identity, finishReason) });
+    deps.publish(job, {
+      type: "chunk",
+      request_id: job.request_id,
+      seq: pieces.length,
+      attempt: run.attempt,
+      chunk: finishChunk(identity, finishReason),
+    });
   }
   const response = chatCompletion(identity, pieces.join(""), finishReason, usage);
   // Redacted by the logger unless LOG_CONTENT is on: prompts and answers stay out of logs by default.
-  if (log.isLevelEnabled("debug")) log.debug({ messages: job.params.messages, completion: response.choices[0]?.message.content }, "inference content");
+  if (log.isLevelEnabled("debug"))
+    log.debug({ messages: job.params.messages, completion: response.choices[0]?.message.content }, "inference content");
   deps.publish(job, { type: "result", request_id: job.request_id, response, backend_ms: clock.ms() });
   metrics.results.inc({ model, outcome: "succeeded" });
   // The result's PUBLISH is queued on the autopipelined connection, flushed at the end of this
@@ -105,7 +122,14 @@ export async function runChat(job: InferenceJob, run: JobRun, deps: InferenceDep
   await new Promise(setImmediate);
   await deps.recordUsage(job, { outcome: "succeeded", usage, backend, startedAt });
   log.info(
-    { backend, prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, finish_reason: finishReason, ms: Date.now() - startedAt, attempt: run.attempt },
+    {
+      backend,
+      prompt_tokens: usage.prompt_tokens,
+      completion_tokens: usage.completion_tokens,
+      finish_reason: finishReason,
+      ms: Date.now() - startedAt,
+      attempt: run.attempt,
+    },
     "inference job completed",
   );
   return { finish_reason: finishReason, usage };

@@ -31,7 +31,11 @@ async function checkInputs(job: EmbeddingsJob, run: JobRun, deps: InferenceDeps)
 export async function runEmbeddings(job: EmbeddingsJob, run: JobRun, deps: InferenceDeps): Promise<InferenceOutcome> {
   const { metrics } = deps;
   if (!deps.pool.hasModel(job.model, "embeddings")) {
-    throw run.refuse({ code: "backend_unavailable", message: `no embeddings backends configured for model '${job.model}'`, retry_after: RETRY_AFTER_S });
+    throw run.refuse({
+      code: "backend_unavailable",
+      message: `no embeddings backends configured for model '${job.model}'`,
+      retry_after: RETRY_AFTER_S,
+    });
   }
   await checkInputs(job, run, deps);
   const startedAt = Date.now();
@@ -63,7 +67,12 @@ export async function runEmbeddings(job: EmbeddingsJob, run: JobRun, deps: Infer
   } catch (err) {
     run.leavePending();
     const failure = describeFailure(err);
-    run.sendError({ code: failure.code, message: failure.message, ...(failure.retryAfter ? { retry_after: failure.retryAfter } : {}), backend_ms: clock.ms() });
+    run.sendError({
+      code: failure.code,
+      message: failure.message,
+      ...(failure.retryAfter ? { retry_after: failure.retryAfter } : {}),
+      backend_ms: clock.ms(),
+    });
     metrics.results.inc({ model: job.model, outcome: failure.cancelled ? "cancelled" : failure.code });
     if (failure.cancelled) metrics.cancellations.inc({ model: job.model, stage: failure.stage ?? "waiting" });
     // Batches that were answered used the backends: they are billed even though the request failed.

@@ -56,7 +56,10 @@ export interface JobRun {
  */
 export function createInferenceHandler(shared: InferenceDeps): Handler<"inference"> {
   return async (job, bullJob) => {
-    let deps = job.webhook_url && shared.webhooks ? { ...shared, publish: withWebhook(shared.publish, shared.webhooks, job, job.webhook_url, shared.namespace, shared.logger) } : shared;
+    let deps =
+      job.webhook_url && shared.webhooks
+        ? { ...shared, publish: withWebhook(shared.publish, shared.webhooks, job, job.webhook_url, shared.namespace, shared.logger) }
+        : shared;
     if (job.kind === "chat" && job.conversation_id && shared.conversationReplies) {
       deps = { ...deps, publish: withConversationReply(deps.publish, shared.conversationReplies, job, job.conversation_id, shared.logger) };
     }
@@ -93,7 +96,8 @@ export function createInferenceHandler(shared: InferenceDeps): Handler<"inferenc
         log.info("skipping a job cancelled while queued");
         return { cancelled: true };
       }
-      if (Date.now() > job.deadline_at) throw run.refuse({ code: "upstream_timeout", message: "request expired in the queue before a worker took it" });
+      if (Date.now() > job.deadline_at)
+        throw run.refuse({ code: "upstream_timeout", message: "request expired in the queue before a worker took it" });
       return job.kind === "chat" ? await runChat(job, run, deps) : await runEmbeddings(job, run, deps);
     } finally {
       deps.cancels.unregister(job.request_id, controller);

@@ -102,7 +102,15 @@ export class SlotGate {
     const id = `${this.workerId}:${++this.seq}`;
     const keys = candidates.map((c) => slotLeasesKey(this.namespace, c.url));
     const index = Number(
-      await this.take$(keys.length + 1, ...keys, pendingKey(this.namespace, model), id, this.ttlMs, requestId ?? "", ...candidates.map((c) => c.slots)),
+      await this.take$(
+        keys.length + 1,
+        ...keys,
+        pendingKey(this.namespace, model),
+        id,
+        this.ttlMs,
+        requestId ?? "",
+        ...candidates.map((c) => c.slots),
+      ),
     );
     const chosen = candidates[index - 1];
     if (!chosen) return undefined;
@@ -112,7 +120,9 @@ export class SlotGate {
       url: chosen.url,
       release: () => {
         if (!this.held.delete(id)) return;
-        this.redis.zrem(key, id).catch((err: unknown) => this.logger.warn({ err, backend: chosen.url }, "could not release a slot lease; it expires by itself"));
+        this.redis
+          .zrem(key, id)
+          .catch((err: unknown) => this.logger.warn({ err, backend: chosen.url }, "could not release a slot lease; it expires by itself"));
       },
     };
   }

@@ -62,7 +62,9 @@ export class SlotWaiters {
    */
   wait(request: SlotRequest, signal: AbortSignal, deadlineAt: number, seen = this.changes): Promise<Lease | null> {
     return new Promise((resolve, reject) => {
-      const deadline = Number.isFinite(deadlineAt) ? setTimeout(() => waiter.settle(new SlotWaitExpired()), Math.max(0, deadlineAt - Date.now())) : undefined;
+      const deadline = Number.isFinite(deadlineAt)
+        ? setTimeout(() => waiter.settle(new SlotWaitExpired()), Math.max(0, deadlineAt - Date.now()))
+        : undefined;
       const onAbort = () => waiter.settle(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
       const waiter: Waiter = {
         ...request,

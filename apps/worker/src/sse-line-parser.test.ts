@@ -12,7 +12,9 @@ describe("SseLineParser", () => {
 
   it("when llama-server writes its non-standard error line, then it becomes an error event", () => {
     const parser = new SseLineParser();
-    const events = parser.push(bytes('error: {"code":500,"message":"context shift is disabled","type":"server_error"}\n\ndata: [DONE]\n\n'));
+    const events = parser.push(
+      bytes('error: {"code":500,"message":"context shift is disabled","type":"server_error"}\n\ndata: [DONE]\n\n'),
+    );
     expect(events).toEqual([{ kind: "error", message: "context shift is disabled" }, { kind: "done" }]);
   });
 

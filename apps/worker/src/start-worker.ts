@@ -93,7 +93,9 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
   const cancels = new CancelRegistry();
   await subscribeCancels(subscriber, env.queuePrefix, cancels, logger);
   const usage = createProducer("usage", usageConnection, env.queuePrefix);
-  const webhooks = createProducer("webhooks", usageConnection, env.queuePrefix, { backoff: { type: "exponential", delay: env.webhooks.retryDelayMs } });
+  const webhooks = createProducer("webhooks", usageConnection, env.queuePrefix, {
+    backoff: { type: "exponential", delay: env.webhooks.retryDelayMs },
+  });
   const conversationReplies = createProducer("conversation-replies", usageConnection, env.queuePrefix);
   const handler = createInferenceHandler({
     pool,
@@ -128,7 +130,11 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     logger,
   });
   // Every queue it touches; usage too, whose depth must stay visible while billing is down.
-  const depth = watchQueueDepth(["inference", "usage", "webhooks", "conversation-replies"], { connection: depthConnection, prefix: env.queuePrefix, registry });
+  const depth = watchQueueDepth(["inference", "usage", "webhooks", "conversation-replies"], {
+    connection: depthConnection,
+    prefix: env.queuePrefix,
+    registry,
+  });
   const heartbeat = await startHeartbeat(commands, env.queuePrefix, env.workerId, env.heartbeatIntervalMs, logger);
   logger.info({ worker_id: env.workerId, concurrency: worker.concurrency, backends: pool.all().length }, "worker started");
 

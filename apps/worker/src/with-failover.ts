@@ -52,7 +52,10 @@ const REPORTING = {
     logTokens: false,
     failedOver: "embeddings backend failed; trying another",
   },
-} as const satisfies Record<Capability, { requests: keyof WorkerMetrics; duration: keyof WorkerMetrics; logTokens: boolean; failedOver: string }>;
+} as const satisfies Record<
+  Capability,
+  { requests: keyof WorkerMetrics; duration: keyof WorkerMetrics; logTokens: boolean; failedOver: string }
+>;
 
 /** Waits for a lease on the model's pool; the wait's own failures become the errors dispatch throws. */
 async function leaseFor(
@@ -64,11 +67,14 @@ async function leaseFor(
   last: UpstreamError | undefined,
 ): Promise<Lease> {
   const waitStart = performance.now();
-  const lease = await deps.pool.acquire(model, capability, tried, limits.signal, limits.deadlineAt, limits.requestId).catch((reason: unknown) => {
-    if (reason instanceof SlotWaitExpired) throw new NoBackendError(last, reason.message);
-    if (limits.signal.aborted) throw new UpstreamError("cancelled", "cancelled while waiting for a backend slot", { tokens: 0, reason: limits.signal.reason });
-    throw new NoBackendError(last, `the slot registry did not answer: ${(reason as Error).message}`);
-  });
+  const lease = await deps.pool
+    .acquire(model, capability, tried, limits.signal, limits.deadlineAt, limits.requestId)
+    .catch((reason: unknown) => {
+      if (reason instanceof SlotWaitExpired) throw new NoBackendError(last, reason.message);
+      if (limits.signal.aborted)
+        throw new UpstreamError("cancelled", "cancelled while waiting for a backend slot", { tokens: 0, reason: limits.signal.reason });
+      throw new NoBackendError(last, `the slot registry did not answer: ${(reason as Error).message}`);
+    });
   deps.metrics.slotWait.observe({ model }, (performance.now() - waitStart) / 1000);
   if (!lease) throw new NoBackendError(last);
   return lease;

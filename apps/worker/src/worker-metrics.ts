@@ -30,7 +30,9 @@ export function workerMetrics(registry: Registry) {
       "From sending a chat request to a backend to the end of its stream, by outcome.",
       ["model", "backend", "outcome"],
     ),
-    inFlight: gauge("gateway_backend_in_flight_requests", "Requests (chat and embeddings) this worker has open on each backend.", ["backend"]),
+    inFlight: gauge("gateway_backend_in_flight_requests", "Requests (chat and embeddings) this worker has open on each backend.", [
+      "backend",
+    ]),
     slots: gauge("gateway_backend_slots", "Parallel generation slots each backend reports (4 until probed).", ["backend"]),
     state: gauge(
       "gateway_backend_state",
@@ -63,7 +65,11 @@ export function workerMetrics(registry: Registry) {
       "Inference jobs finished by this worker, by outcome (succeeded, cancelled, or an error code).",
       ["model", "outcome"],
     ),
-    tokens: counter("gateway_inference_tokens_total", "Tokens billed, by model, the backend that produced them and kind (prompt, completion).", ["model", "backend", "kind"]),
+    tokens: counter(
+      "gateway_inference_tokens_total",
+      "Tokens billed, by model, the backend that produced them and kind (prompt, completion).",
+      ["model", "backend", "kind"],
+    ),
     redeliveries: counter(
       "gateway_inference_redeliveries_total",
       "Jobs started again because the worker running them died (BullMQ re-delivered them after their lock expired).",
@@ -90,7 +96,11 @@ export function workerMetrics(registry: Registry) {
       ["outcome"],
       [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
     ),
-    leasedSlots: gauge("gateway_backend_leased_slots", "Slot leases every worker together holds on each backend, as of the last probe round.", ["backend"]),
+    leasedSlots: gauge(
+      "gateway_backend_leased_slots",
+      "Slot leases every worker together holds on each backend, as of the last probe round.",
+      ["backend"],
+    ),
     busySlots: gauge("gateway_backend_busy_slots", "Slots each backend's /slots showed processing at the last probe.", ["backend"]),
     uncancelled: counter(
       "gateway_inference_uncancelled_total",

@@ -27,8 +27,13 @@ describe("embeddings jobs", () => {
     await h.submit(job);
     const { final, response } = await body(h, job);
     expect(response.data.map((d) => d.index)).toEqual([0, 1, 2, 3, 4]);
-    for (const [i, text] of prompts.entries()) expect(Float32Array.from(response.data[i]!.embedding as number[])).toEqual(simTextEmbedding(text));
-    expect(response).toMatchObject({ object: "list", model: MODEL, usage: { prompt_tokens: inputTokens(prompts), total_tokens: inputTokens(prompts) } });
+    for (const [i, text] of prompts.entries())
+      expect(Float32Array.from(response.data[i]!.embedding as number[])).toEqual(simTextEmbedding(text));
+    expect(response).toMatchObject({
+      object: "list",
+      model: MODEL,
+      usage: { prompt_tokens: inputTokens(prompts), total_tokens: inputTokens(prompts) },
+    });
     expect(final.usage.prompt_tokens).toBe(inputTokens(prompts));
     expect(sims.every((s) => s.stats.generations > 0)).toBe(true);
     expect(sims[0]!.stats.generations + sims[1]!.stats.generations).toBe(3);
@@ -95,7 +100,11 @@ describe("embeddings jobs", () => {
 
   it("when an embeddings payload is invalid, then the job fails after exactly one attempt and counts as poison", async () => {
     const h = await setup(1);
-    await h.inference.add("inference", { v: 1, kind: "embeddings", model: MODEL, prompts: [] }, { jobId: "poison-embeddings", attempts: 3 });
+    await h.inference.add(
+      "inference",
+      { v: 1, kind: "embeddings", model: MODEL, prompts: [] },
+      { jobId: "poison-embeddings", attempts: 3 },
+    );
     await expect.poll(async () => (await h.inference.getJob("poison-embeddings"))?.getState()).toBe("failed");
     expect((await h.inference.getJob("poison-embeddings"))?.attemptsMade).toBe(1);
     expect(await h.metricValue("gateway_queue_poison_messages_total", { queue: "inference" })).toBe(1);

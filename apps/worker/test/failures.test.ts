@@ -18,7 +18,11 @@ describe("inference worker failures", () => {
     expect(chunks.map((c) => c.seq)).toEqual([0, 1, 2]);
     expect(chunks.every((c) => c.chunk.choices[0]?.finish_reason === null)).toBe(true);
     const prompt = promptTokensByTokenize(job.params.messages);
-    expect(final).toMatchObject({ type: "error", code: "upstream_error", usage: { prompt_tokens: prompt, completion_tokens: 3, total_tokens: prompt + 3 } });
+    expect(final).toMatchObject({
+      type: "error",
+      code: "upstream_error",
+      usage: { prompt_tokens: prompt, completion_tokens: 3, total_tokens: prompt + 3 },
+    });
     const usage = await h.usageEvents();
     expect(usage).toHaveLength(1);
     expect(usage[0]?.data).toMatchObject({ outcome: "failed", completion_tokens: 3, prompt_tokens: prompt });

@@ -20,7 +20,11 @@ describe("inference worker", () => {
     expect(response).toMatchObject({ id: `chatcmpl-${job.request_id}`, model: MODEL, object: "chat.completion" });
     expect(response.choices[0]?.message.content).toBe(expected.text);
     expect(response.choices[0]?.finish_reason).toBe(expected.finishReason);
-    expect(response.usage).toEqual({ prompt_tokens: prompt, completion_tokens: expected.tokens.length, total_tokens: prompt + expected.tokens.length });
+    expect(response.usage).toEqual({
+      prompt_tokens: prompt,
+      completion_tokens: expected.tokens.length,
+      total_tokens: prompt + expected.tokens.length,
+    });
 
     const usage = await h.usageEvents();
     expect(usage).toHaveLength(1);

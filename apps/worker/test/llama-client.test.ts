@@ -51,7 +51,13 @@ describe("LlamaClient", () => {
   it("when a pooled connection turns out closed before any response byte, then the request is re-sent once, transparently", async () => {
     const server = await startFlakyKeepAliveServer();
     const stale: string[] = [];
-    client = new LlamaClient({ backends: [server.url], timeouts, probeTimeoutMs: 500, tokenizeTimeoutMs: 200, onStaleRetry: (b) => stale.push(b) });
+    client = new LlamaClient({
+      backends: [server.url],
+      timeouts,
+      probeTimeoutMs: 500,
+      tokenizeTimeoutMs: 200,
+      onStaleRetry: (b) => stale.push(b),
+    });
     const signal = new AbortController().signal;
     for (let i = 0; i < 2; i++) {
       const text: string[] = [];

@@ -28,7 +28,9 @@ describe("backend pools", () => {
     expect(sims[0]!.stats.maxProcessing).toBe(2);
     expect(sims[0]!.stats.deferred).toBe(0);
     // Both workers took part.
-    expect((await one.metricValue("gateway_inference_results_total")) + (await two.metricValue("gateway_inference_results_total"))).toBe(12);
+    expect((await one.metricValue("gateway_inference_results_total")) + (await two.metricValue("gateway_inference_results_total"))).toBe(
+      12,
+    );
     expect(await two.metricValue("gateway_inference_results_total")).toBeGreaterThan(0);
   });
 

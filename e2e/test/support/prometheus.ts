@@ -42,7 +42,10 @@ export async function startPrometheus(targets: Record<string, string[]>, ruleFil
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`prometheus exited:\n${output}`);
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`prometheus not ready:\n${output}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -61,7 +64,9 @@ export async function startPrometheus(targets: Record<string, string[]>, ruleFil
       return new Set(body.data);
     },
     async rules() {
-      const body = (await (await fetch(`${url}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
+      const body = (await (await fetch(`${url}/api/v1/rules`)).json()) as {
+        data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] };
+      };
       return body.data.groups.flatMap((g) => g.rules.map(({ name, health, lastError }) => ({ name, health, lastError })));
     },
     async targets() {

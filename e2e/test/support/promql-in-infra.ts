@@ -26,23 +26,85 @@ export function promqlInInfra(): SourcedExpr[] {
       if (Array.isArray(node)) return node.forEach((v, i) => visit(v, `${path}[${i}]`));
       if (!node || typeof node !== "object") return;
       const record = node as Record<string, unknown>;
-      if (typeof record.expr === "string" && record.expr.trim()) found.push({ source: `${file} ${path}`, expr: resolveGrafanaVariables(record.expr) });
-      if (typeof record.query === "string" && path.includes("templating")) found.push({ source: `${file} ${path}`, expr: resolveGrafanaVariables(record.query.replace(/^label_values\((.*?)(,\s*\w+)?\)$/, "$1")) });
+      if (typeof record.expr === "string" && record.expr.trim())
+        found.push({ source: `${file} ${path}`, expr: resolveGrafanaVariables(record.expr) });
+      if (typeof record.query === "string" && path.includes("templating"))
+        found.push({
+          source: `${file} ${path}`,
+          expr: resolveGrafanaVariables(record.query.replace(/^label_values\((.*?)(,\s*\w+)?\)$/, "$1")),
+        });
       for (const [k, v] of Object.entries(record)) visit(v, `${path}.${k}`);
     };
     visit(JSON.parse(readFileSync(dashboards + file, "utf8")), "");
   }
-  const rules = parse(readFileSync(`${infra}prometheus/alerts.yml`, "utf8")) as { groups: { rules: { alert?: string; record?: string; expr: string }[] }[] };
-  for (const group of rules.groups) for (const rule of group.rules) found.push({ source: `alerts.yml ${rule.alert ?? rule.record}`, expr: String(rule.expr) });
+  const rules = parse(readFileSync(`${infra}prometheus/alerts.yml`, "utf8")) as {
+    groups: { rules: { alert?: string; record?: string; expr: string }[] }[];
+  };
+  for (const group of rules.groups)
+    for (const rule of group.rules) found.push({ source: `alerts.yml ${rule.alert ?? rule.record}`, expr: String(rule.expr) });
   return found;
 }
 
 const PROMQL_WORDS = new Set([
-  "sum", "avg", "min", "max", "count", "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset",
-  "rate", "irate", "increase", "delta", "idelta", "deriv", "histogram_quantile", "clamp_min", "clamp_max", "abs", "absent", "absent_over_time",
-  "avg_over_time", "max_over_time", "min_over_time", "sum_over_time", "count_over_time", "last_over_time", "quantile_over_time", "topk", "bottomk",
-  "label_replace", "label_join", "time", "vector", "scalar", "round", "ceil", "floor", "changes", "resets", "sort", "sort_desc", "timestamp",
-  "count_values", "stddev", "stdvar", "quantile", "group", "inf", "nan", "le", "present_over_time",
+  "sum",
+  "avg",
+  "min",
+  "max",
+  "count",
+  "by",
+  "without",
+  "on",
+  "ignoring",
+  "group_left",
+  "group_right",
+  "and",
+  "or",
+  "unless",
+  "bool",
+  "offset",
+  "rate",
+  "irate",
+  "increase",
+  "delta",
+  "idelta",
+  "deriv",
+  "histogram_quantile",
+  "clamp_min",
+  "clamp_max",
+  "abs",
+  "absent",
+  "absent_over_time",
+  "avg_over_time",
+  "max_over_time",
+  "min_over_time",
+  "sum_over_time",
+  "count_over_time",
+  "last_over_time",
+  "quantile_over_time",
+  "topk",
+  "bottomk",
+  "label_replace",
+  "label_join",
+  "time",
+  "vector",
+  "scalar",
+  "round",
+  "ceil",
+  "floor",
+  "changes",
+  "resets",
+  "sort",
+  "sort_desc",
+  "timestamp",
+  "count_values",
+  "stddev",
+  "stdvar",
+  "quantile",
+  "group",
+  "inf",
+  "nan",
+  "le",
+  "present_over_time",
 ]);
 
 const GROUPING = new Set(["by", "without", "on", "ignoring", "group_left", "group_right"]);

@@ -3,7 +3,11 @@ import { describe, expect, it } from "vitest";
 import { addDecimals, fromUnits, pricesOf, toUnits } from "./exact-cost.ts";
 
 const config = (prompt: string, completion: string) =>
-  GatewayConfig.parse({ models: [{ id: "m", aliases: ["m-alias"], backends: ["http://127.0.0.1:1"], price: { prompt_per_1k: prompt, completion_per_1k: completion } }] });
+  GatewayConfig.parse({
+    models: [
+      { id: "m", aliases: ["m-alias"], backends: ["http://127.0.0.1:1"], price: { prompt_per_1k: prompt, completion_per_1k: completion } },
+    ],
+  });
 
 describe("pricesOf", () => {
   it("when prices have 12 fraction digits and token counts are huge, then costs keep every digit", () => {

@@ -42,7 +42,10 @@ export function pricesOf(config: GatewayConfig): Prices {
   // A price per 1k tokens with 12 fraction digits, read at scale 12, is the price per token at scale 15.
   const table = new Map<string, { prompt: bigint; completion: bigint }>();
   for (const m of config.models) {
-    const price = { prompt: toUnits(m.price.prompt_per_1k, PRICE_DIGITS) / 1000n, completion: toUnits(m.price.completion_per_1k, PRICE_DIGITS) / 1000n };
+    const price = {
+      prompt: toUnits(m.price.prompt_per_1k, PRICE_DIGITS) / 1000n,
+      completion: toUnits(m.price.completion_per_1k, PRICE_DIGITS) / 1000n,
+    };
     for (const name of [m.id, ...m.aliases]) table.set(name, price);
   }
   return {

@@ -32,7 +32,9 @@ export function loadGatewayConfig(source: ConfigSource): GatewayConfig {
       models: [
         {
           id: source.GATEWAY_MODEL ?? "default",
-          backends: source.LLAMA_SERVER_URLS.split(",").map((u) => u.trim()).filter(Boolean),
+          backends: source.LLAMA_SERVER_URLS.split(",")
+            .map((u) => u.trim())
+            .filter(Boolean),
         },
       ],
     };

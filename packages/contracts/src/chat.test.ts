@@ -15,7 +15,9 @@ describe("chatCompletionRequest", () => {
   });
 
   it("when content parts are not text, then it is rejected", () => {
-    expect(schema.safeParse({ ...valid, messages: [{ role: "user", content: [{ type: "image_url", image_url: {} }] }] }).success).toBe(false);
+    expect(schema.safeParse({ ...valid, messages: [{ role: "user", content: [{ type: "image_url", image_url: {} }] }] }).success).toBe(
+      false,
+    );
   });
 
   it.each([
@@ -47,7 +49,13 @@ describe("chatCompletionRequest", () => {
   });
 
   it("when the last message is not from the user, then it is rejected", () => {
-    const body = { ...valid, messages: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }] };
+    const body = {
+      ...valid,
+      messages: [
+        { role: "user", content: "a" },
+        { role: "assistant", content: "b" },
+      ],
+    };
     expect(issuesOf(body)[0]?.message).toContain("last message");
   });
 

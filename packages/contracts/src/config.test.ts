@@ -3,7 +3,9 @@ import { GatewayConfig } from "./config.ts";
 
 describe("GatewayConfig", () => {
   it("when prices are numbers, then they become exact decimal strings", () => {
-    const config = GatewayConfig.parse({ models: [{ id: "m", backends: ["http://a:1/"], price: { prompt_per_1k: 0.0001, completion_per_1k: "0.002" } }] });
+    const config = GatewayConfig.parse({
+      models: [{ id: "m", backends: ["http://a:1/"], price: { prompt_per_1k: 0.0001, completion_per_1k: "0.002" } }],
+    });
     expect(config.models[0]?.price).toEqual({ prompt_per_1k: "0.0001", completion_per_1k: "0.002" });
     expect(config.models[0]?.backends).toEqual(["http://a:1"]);
   });
@@ -18,6 +20,9 @@ describe("GatewayConfig", () => {
   });
 
   it("when a price is negative, then the config is rejected", () => {
-    expect(GatewayConfig.safeParse({ models: [{ id: "m", backends: ["http://a"], price: { prompt_per_1k: "-1", completion_per_1k: "0" } }] }).success).toBe(false);
+    expect(
+      GatewayConfig.safeParse({ models: [{ id: "m", backends: ["http://a"], price: { prompt_per_1k: "-1", completion_per_1k: "0" } }] })
+        .success,
+    ).toBe(false);
   });
 });

@@ -22,11 +22,12 @@ export const ModelConfig = z
     max_output_tokens: z.number().int().min(1).default(1024),
     /** Overrides the context length the backends report. */
     context_length: z.number().int().min(1).optional(),
-    price: z
-      .strictObject({ prompt_per_1k: Price, completion_per_1k: Price })
-      .default({ prompt_per_1k: "0", completion_per_1k: "0" }),
+    price: z.strictObject({ prompt_per_1k: Price, completion_per_1k: Price }).default({ prompt_per_1k: "0", completion_per_1k: "0" }),
   })
-  .refine((m) => m.backends.length + m.embedding_backends.length > 0, "a model needs at least one backend (backends or embedding_backends)");
+  .refine(
+    (m) => m.backends.length + m.embedding_backends.length > 0,
+    "a model needs at least one backend (backends or embedding_backends)",
+  );
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
 /** What a tier may do. Limits are per API key. */

@@ -3,7 +3,9 @@ import { Usage } from "./chat.ts";
 import { listPage } from "./pagination.ts";
 
 /** Small string metadata, like OpenAI's: at most 16 keys. */
-export const ConversationMetadata = z.record(z.string().max(64), z.string().max(512)).refine((m) => Object.keys(m).length <= 16, "at most 16 keys");
+export const ConversationMetadata = z
+  .record(z.string().max(64), z.string().max(512))
+  .refine((m) => Object.keys(m).length <= 16, "at most 16 keys");
 
 export const CreateConversationRequest = z.strictObject({
   model: z.string().min(1).max(200),

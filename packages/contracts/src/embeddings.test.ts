@@ -7,9 +7,15 @@ describe("embeddingsRequest", () => {
   it("when input is a string, strings, tokens or token arrays, then it parses and normalises to prompts", () => {
     for (const [input, prompts] of [
       ["hi", ["hi"]],
-      [["a", "b"], ["a", "b"]],
+      [
+        ["a", "b"],
+        ["a", "b"],
+      ],
       [[1, 2], [[1, 2]]],
-      [[[1], [2, 3]], [[1], [2, 3]]],
+      [
+        [[1], [2, 3]],
+        [[1], [2, 3]],
+      ],
     ] as const) {
       const req = schema.parse({ model: "e-alias", input });
       expect(embeddingPrompts(req.input)).toEqual(prompts);

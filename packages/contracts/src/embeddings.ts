@@ -45,7 +45,12 @@ export function embeddingsRequest(limits: EmbeddingsLimits) {
     })
     .superRefine((req, ctx) => {
       if (!limits.models.has(req.model)) {
-        ctx.addIssue({ code: "custom", path: ["model"], message: `unknown embeddings model '${req.model}'`, params: { kind: "model_not_found" } });
+        ctx.addIssue({
+          code: "custom",
+          path: ["model"],
+          message: `unknown embeddings model '${req.model}'`,
+          params: { kind: "model_not_found" },
+        });
       }
     });
 }

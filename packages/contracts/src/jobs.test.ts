@@ -9,9 +9,12 @@ describe("CreateJobRequest", () => {
     expect(CreateJobRequest.safeParse({ type: "chat.completion", request, webhook_url: "https://example.com/hook" }).success).toBe(true);
   });
 
-  it.each(["file:///etc/passwd", "gopher://example.com", "ftp://example.com/x", "not a url"])("when the webhook_url is %s, then it is refused", (url) => {
-    expect(CreateJobRequest.safeParse({ type: "chat.completion", request, webhook_url: url }).success).toBe(false);
-  });
+  it.each(["file:///etc/passwd", "gopher://example.com", "ftp://example.com/x", "not a url"])(
+    "when the webhook_url is %s, then it is refused",
+    (url) => {
+      expect(CreateJobRequest.safeParse({ type: "chat.completion", request, webhook_url: url }).success).toBe(false);
+    },
+  );
 
   it("when the type is unknown, then it is refused", () => {
     expect(CreateJobRequest.safeParse({ type: "images", request }).success).toBe(false);

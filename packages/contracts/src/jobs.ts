@@ -11,7 +11,6 @@ export type JobType = z.infer<typeof JobType>;
 export const JobStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled"]);
 export type JobStatus = z.infer<typeof JobStatus>;
 
-
 /**
  * `POST /v1/jobs`. `request` is the body the synchronous endpoint takes (chat completions or
  * embeddings), validated by the same parser; a chat request's `stream` is ignored (a job always

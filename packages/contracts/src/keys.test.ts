@@ -4,7 +4,11 @@ import { KeyTokensQuery, UsageReportQuery } from "./usage-api.ts";
 
 describe("key contracts", () => {
   it("when a key is created with only the required fields, then it is accepted", () => {
-    expect(CreateApiKeyRequest.parse({ tenant_id: "acme", name: " ci ", tier: "premium" })).toEqual({ tenant_id: "acme", name: "ci", tier: "premium" });
+    expect(CreateApiKeyRequest.parse({ tenant_id: "acme", name: " ci ", tier: "premium" })).toEqual({
+      tenant_id: "acme",
+      name: "ci",
+      tier: "premium",
+    });
   });
 
   it("when an update changes nothing, then it is refused; null clears models and expiry", () => {

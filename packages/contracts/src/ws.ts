@@ -8,7 +8,11 @@ export const WsRequestId = z.string().min(1).max(64);
 /** `/v1/ws`, client → server. Without an Authorization header on the upgrade, the first message must be `auth`. */
 export const WsAuthMessage = z.strictObject({ type: z.literal("auth"), api_key: z.string().min(1) });
 /** `request` is the body of `POST /v1/chat/completions`, validated the same way; it is always streamed. */
-export const WsChatMessage = z.strictObject({ type: z.literal("chat.completion"), id: WsRequestId, request: z.record(z.string(), z.unknown()) });
+export const WsChatMessage = z.strictObject({
+  type: z.literal("chat.completion"),
+  id: WsRequestId,
+  request: z.record(z.string(), z.unknown()),
+});
 export const WsCancelMessage = z.strictObject({ type: z.literal("cancel"), id: WsRequestId });
 export const WsClientMessage = z.discriminatedUnion("type", [WsAuthMessage, WsChatMessage, WsCancelMessage]);
 export type WsClientMessage = z.infer<typeof WsClientMessage>;

@@ -42,7 +42,10 @@ export function createConsumer<N extends QueueName>(name: N, handler: Handler<N>
       // Every payload names a configured model (producers validate it), so the label stays bounded.
       if (job.attemptsStarted <= 1) {
         const model = parsed.success ? parsed.data.model : "unknown";
-        metrics.wait.observe({ queue: name, model, priority: String(job.opts.priority ?? 0) }, Math.max(0, (job.processedOn ?? Date.now()) - job.timestamp) / 1000);
+        metrics.wait.observe(
+          { queue: name, model, priority: String(job.opts.priority ?? 0) },
+          Math.max(0, (job.processedOn ?? Date.now()) - job.timestamp) / 1000,
+        );
       }
       if (!parsed.success) {
         metrics.poison.inc({ queue: name });

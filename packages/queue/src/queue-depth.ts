@@ -39,7 +39,12 @@ export function watchQueueDepth(names: readonly QueueName[], options: QueueDepth
     (inFlight ??= Promise.all(
       queues.map(async (queue) => {
         const c = await queue.getJobCounts("waiting", "prioritized", "active", "delayed", "failed");
-        last.set(queue.name, { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 });
+        last.set(queue.name, {
+          waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+          active: c.active ?? 0,
+          delayed: c.delayed ?? 0,
+          failed: c.failed ?? 0,
+        });
       }),
     )
       .then(() => {

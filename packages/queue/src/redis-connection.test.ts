@@ -15,7 +15,9 @@ describe("BullMQ connections", () => {
     const registry = createRegistry("test");
     const logger = createLogger({ service: "test", level: "silent", sync: true });
     expect(() => createProducer("usage", autopipelined, "test")).toThrow(/enableAutoPipelining/);
-    expect(() => createConsumer("usage", async () => undefined, { connection: autopipelined, prefix: "test", concurrency: 1, registry, logger })).toThrow(/enableAutoPipelining/);
+    expect(() =>
+      createConsumer("usage", async () => undefined, { connection: autopipelined, prefix: "test", concurrency: 1, registry, logger }),
+    ).toThrow(/enableAutoPipelining/);
     expect(() => watchQueueDepth(["usage"], { connection: autopipelined, prefix: "test", registry })).toThrow(/enableAutoPipelining/);
   });
 

@@ -12,7 +12,9 @@ import { Redis, type RedisOptions } from "ioredis";
  */
 export function assertQueueConnection(connection: Redis): void {
   if (connection.options.enableAutoPipelining) {
-    throw new Error("a BullMQ queue or worker needs a connection without enableAutoPipelining: give it its own (createRedis(url, \"blocking\") or { enableAutoPipelining: false })");
+    throw new Error(
+      'a BullMQ queue or worker needs a connection without enableAutoPipelining: give it its own (createRedis(url, "blocking") or { enableAutoPipelining: false })',
+    );
   }
 }
 

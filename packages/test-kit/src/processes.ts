@@ -37,11 +37,15 @@ export async function freePort(): Promise<number> {
 
 /** Starts one of the gateway's services as a real process, the way production runs it. */
 export async function startService(options: StartOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--conditions=development", "--import", "tsx", options.entry ?? "src/main.ts", ...(options.args ?? [])], {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), "--conditions=development", "--import", "tsx", options.entry ?? "src/main.ts", ...(options.args ?? [])],
+    {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   const keep = (data: Buffer) => {
     output = (output + data.toString()).slice(-200_000);

@@ -8,7 +8,13 @@ export const notFound: RequestHandler = (req) => {
   throw new AppError("not_found", `no route for ${req.method} ${req.path}`);
 };
 
-function envelope(code: ErrorCode, message: string, requestId: string | null, param: string | null, details: FieldIssue[] | null): ErrorEnvelope {
+function envelope(
+  code: ErrorCode,
+  message: string,
+  requestId: string | null,
+  param: string | null,
+  details: FieldIssue[] | null,
+): ErrorEnvelope {
   return { error: { code, message, type: ERROR_CODES[code].type, param, details, request_id: requestId } };
 }
 

@@ -17,7 +17,10 @@ export interface BatchOptions {
  * Resolves true when this call's row was written, false for a repeat, including a repeat of a
  * request id earlier in the same batch (the first one is the one billed).
  */
-export function batchedInsert(insertMany: (records: readonly NewUsageRecord[]) => Promise<Set<string>>, options: BatchOptions): (record: NewUsageRecord) => Promise<boolean> {
+export function batchedInsert(
+  insertMany: (records: readonly NewUsageRecord[]) => Promise<Set<string>>,
+  options: BatchOptions,
+): (record: NewUsageRecord) => Promise<boolean> {
   type Waiter = { record: NewUsageRecord; resolve: (billed: boolean) => void; reject: (err: unknown) => void };
   let pending: Waiter[] = [];
   let timer: NodeJS.Timeout | undefined;

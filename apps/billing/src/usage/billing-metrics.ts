@@ -19,7 +19,11 @@ export function billingMetrics(registry: Registry) {
       "Usage rows written with cost 0 because the model has no price in the configuration.",
       ["model"],
     ),
-    tokens: counter("gateway_billing_tokens_total", "Tokens billed, by model, the key's tier and kind (prompt, completion).", ["model", "tier", "kind"]),
+    tokens: counter("gateway_billing_tokens_total", "Tokens billed, by model, the key's tier and kind (prompt, completion).", [
+      "model",
+      "tier",
+      "kind",
+    ]),
     cost: counter(
       "gateway_billing_cost_total",
       "Cost billed, by model and the key's tier, in the price table's currency. A float for dashboards: Postgres holds the exact amounts.",

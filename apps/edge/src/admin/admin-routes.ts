@@ -50,7 +50,10 @@ export function adminRoutes({ prisma, keyRepository, keyAdmin, requireAdmin, reg
   });
 
   router.patch("/v1/admin/keys/:id", ...body, async (req, res) => {
-    const updated = found(await keyAdmin.update(String(req.params.id), parseInput(UpdateApiKeyRequest, req.body), who(res)), String(req.params.id));
+    const updated = found(
+      await keyAdmin.update(String(req.params.id), parseInput(UpdateApiKeyRequest, req.body), who(res)),
+      String(req.params.id),
+    );
     actions.inc({ action: "key.update" });
     res.json(updated);
   });

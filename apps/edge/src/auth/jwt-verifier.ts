@@ -50,7 +50,9 @@ export function createJwtVerifier(options: JwtOptions, config: GatewayConfig): J
 
   return async (token) => {
     try {
-      const { payload } = await (typeof key.secret === "function" ? jwtVerify(token, key.secret, verifyOptions) : jwtVerify(token, key.secret, verifyOptions));
+      const { payload } = await (typeof key.secret === "function"
+        ? jwtVerify(token, key.secret, verifyOptions)
+        : jwtVerify(token, key.secret, verifyOptions));
       return principalOf(payload);
     } catch (err) {
       if (err instanceof errors.JOSEError) return undefined;

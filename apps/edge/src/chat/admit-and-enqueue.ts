@@ -23,7 +23,12 @@ export interface QueueDeps {
  * `res`. `beforeTicket` runs between the two: a check that must not run for a job refused anyway
  * and must not hold a ticket when it fails.
  */
-export async function admitJob(deps: QueueDeps, job: InferenceQueuePayload, res: Response, beforeTicket?: () => Promise<void>): Promise<Ticket> {
+export async function admitJob(
+  deps: QueueDeps,
+  job: InferenceQueuePayload,
+  res: Response,
+  beforeTicket?: () => Promise<void>,
+): Promise<Ticket> {
   if (deps.presence.workers === 0) {
     throw new AppError("backend_unavailable", "no worker is available to serve this request", { retryAfter: 5, rejection: "unavailable" });
   }

@@ -91,7 +91,12 @@ export async function callWorker<R extends Exclude<AnyTerminal, ErrorMessage> = 
         restarted = true;
         deps.metrics.cancellations.inc({ reason: "restarted" });
         deps.hub.cancel(id, "cancelled").catch(() => undefined);
-        settle({ type: "error", request_id: id, code: "upstream_error", message: "the worker serving this stream failed after sending part of the answer; the partial answer cannot be resumed" });
+        settle({
+          type: "error",
+          request_id: id,
+          code: "upstream_error",
+          message: "the worker serving this stream failed after sending part of the answer; the partial answer cannot be resumed",
+        });
         return;
       }
       attempt = message.attempt ?? 1;

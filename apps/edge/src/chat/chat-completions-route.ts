@@ -45,7 +45,8 @@ export function chatCompletionsRoute(deps: ChatRouteDeps): Router {
       maxTokensCap: tier?.max_tokens,
     });
     deps.contentPolicy(job.params.messages);
-    if (deps.idempotency.keyOf(req) !== undefined) return idempotentChat(deps, req, res, job, request.stream_options?.include_usage === true, startedAt);
+    if (deps.idempotency.keyOf(req) !== undefined)
+      return idempotentChat(deps, req, res, job, request.stream_options?.include_usage === true, startedAt);
     if (job.stream) await respondStream(deps, job, res, request.stream_options?.include_usage === true, startedAt);
     else await respondJson(deps, job, res);
   });

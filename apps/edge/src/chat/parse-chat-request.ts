@@ -10,7 +10,9 @@ export function chatRequestParser(config: GatewayConfig) {
   const schema = chatCompletionRequest({
     maxContentChars: config.max_content_chars,
     // Ids and aliases of models with a chat pool; the job carries the canonical id (toInferenceJob).
-    models: new Map([...modelIndex(config)].filter(([, m]) => m.backends.length > 0).map(([name, m]) => [name, { maxOutputTokens: m.max_output_tokens }])),
+    models: new Map(
+      [...modelIndex(config)].filter(([, m]) => m.backends.length > 0).map(([name, m]) => [name, { maxOutputTokens: m.max_output_tokens }]),
+    ),
   });
   return (body: unknown): ChatCompletionRequest => {
     if (typeof body !== "object" || body === null || Array.isArray(body)) {

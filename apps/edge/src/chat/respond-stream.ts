@@ -7,7 +7,6 @@ import { withCost } from "../usage/usage-cost.ts";
 import { callWorker, toAppError, type CallDeps, type ResumeOnClose } from "./call-worker.ts";
 import { tokenTiming } from "./token-timing.ts";
 
-
 /**
  * Relays a job as OpenAI-style SSE. The status is committed only when the first chunk arrives
  * (or the first keep-alive is due), so a job that fails before producing anything still gets a
@@ -47,12 +46,18 @@ export async function respondStream(
   const tokenWritten = tokenTiming(deps.metrics, job.model, startedAt);
 
   try {
-    const end = await callWorker(deps, job, res, (message) => {
-      if (!opened) open();
-      tokenWritten();
-      nextId = message.seq;
-      send(JSON.stringify(message.chunk));
-    }, resume);
+    const end = await callWorker(
+      deps,
+      job,
+      res,
+      (message) => {
+        if (!opened) open();
+        tokenWritten();
+        nextId = message.seq;
+        send(JSON.stringify(message.chunk));
+      },
+      resume,
+    );
     if (!end) return;
     if (end.type === "error") {
       if (!opened) throw toAppError(end);

@@ -21,7 +21,9 @@ export interface JobContext {
 export function toInferenceJob(req: ChatCompletionRequest, config: GatewayConfig, ctx: JobContext): InferenceJob {
   const model = modelIndex(config).get(req.model);
   const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? Math.min(model?.max_output_tokens ?? 1, ctx.maxTokensCap ?? Infinity);
-  const messages: ChatMessage[] = req.messages.map((m) => (m.name ? { role: m.role, content: text(m.content), name: m.name } : { role: m.role, content: text(m.content) }));
+  const messages: ChatMessage[] = req.messages.map((m) =>
+    m.name ? { role: m.role, content: text(m.content), name: m.name } : { role: m.role, content: text(m.content) },
+  );
   return {
     v: 1,
     kind: "chat",

@@ -19,12 +19,21 @@ export function expiryOf(value: string | undefined, now = Date.now()): string | 
   if (value === undefined) return undefined;
   if (value === "never") return null;
   const relative = /^(\d+)([dhm])$/.exec(value);
-  if (relative) return new Date(now + Number(relative[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[relative[2] as "d" | "h" | "m"]).toISOString();
+  if (relative)
+    return new Date(now + Number(relative[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[relative[2] as "d" | "h" | "m"]).toISOString();
   if (Number.isNaN(Date.parse(value))) throw new UsageError(`--expires must be like 30d, 12h or an ISO timestamp, not '${value}'`);
   return new Date(value).toISOString();
 }
 
-const modelsOf = (value: string | undefined) => (value === undefined ? undefined : value === "all" ? null : value.split(",").map((m) => m.trim()).filter(Boolean));
+const modelsOf = (value: string | undefined) =>
+  value === undefined
+    ? undefined
+    : value === "all"
+      ? null
+      : value
+          .split(",")
+          .map((m) => m.trim())
+          .filter(Boolean);
 
 function describe(key: ApiKey): string {
   const state = key.revoked_at ? `revoked ${key.revoked_at}` : key.expires_at ? `expires ${key.expires_at}` : "active";
@@ -55,7 +64,12 @@ export async function runKeysCommand(args: Args, env: CliEnv, prisma: PrismaClie
       const name = args.required("name");
       if (args.flag("if-missing")) {
         const existing = await prisma.apiKey.findFirst({ where: { tenantId: tenant, name, revokedAt: null } });
-        if (existing) return out.print(out.json ? JSON.stringify(toApiKey(existing)) : `exists: ${describe(toApiKey(existing))} (its secret was shown when it was created)`);
+        if (existing)
+          return out.print(
+            out.json
+              ? JSON.stringify(toApiKey(existing))
+              : `exists: ${describe(toApiKey(existing))} (its secret was shown when it was created)`,
+          );
       }
       const request = CreateApiKeyRequest.parse({
         tenant_id: tenant,
@@ -79,13 +93,22 @@ export async function runKeysCommand(args: Args, env: CliEnv, prisma: PrismaClie
     case "get":
       return print(toApiKey(found(await repository.get(args.target()), args.target())));
     case "update": {
-      const fields = { name: args.string("name"), tier: args.string("tier"), allowed_models: modelsOf(args.string("models")), expires_at: expiryOf(args.string("expires")) };
+      const fields = {
+        name: args.string("name"),
+        tier: args.string("tier"),
+        allowed_models: modelsOf(args.string("models")),
+        expires_at: expiryOf(args.string("expires")),
+      };
       const patch = UpdateApiKeyRequest.parse(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)));
       return print(found(await admin.update(args.target(), patch, actor()), args.target()));
     }
     case "rotate": {
       const grace = args.string("grace");
-      return showSecret(out, found(await admin.rotate(args.target(), grace === undefined ? undefined : Number(grace), actor()), args.target()), "rotated");
+      return showSecret(
+        out,
+        found(await admin.rotate(args.target(), grace === undefined ? undefined : Number(grace), actor()), args.target()),
+        "rotated",
+      );
     }
     case "revoke":
       return print(found(await admin.revoke(args.target(), actor()), args.target()));
@@ -101,7 +124,8 @@ async function importKeys(env: CliEnv, admin: ReturnType<typeof createKeyAdmin>,
   if (!env.GATEWAY_API_KEYS) throw new UsageError("set GATEWAY_API_KEYS to the `key:tenant:tier,…` list to import");
   for (const triple of env.GATEWAY_API_KEYS.split(",")) {
     const [secret, tenant, tier] = triple.trim().split(":");
-    if (!secret || secret.length < 16 || !tenant || !tier) throw new UsageError(`not a key:tenant:tier triple with a key of 16+ characters: '${triple.slice(0, 4)}…'`);
+    if (!secret || secret.length < 16 || !tenant || !tier)
+      throw new UsageError(`not a key:tenant:tier triple with a key of 16+ characters: '${triple.slice(0, 4)}…'`);
     const key = await admin.create(CreateApiKeyRequest.parse({ tenant_id: tenant, name: "imported", tier }), actor(), secret);
     out.print(out.json ? JSON.stringify({ ...key, secret: undefined }) : `imported ${describe(key)}`);
   }

@@ -40,8 +40,22 @@ const toConversation = (r: ConversationRow): Conversation => ({
 
 const toMessage = (r: MessageRow): StoredMessage => {
   const usage: Usage | null =
-    r.completion_tokens === null ? null : { prompt_tokens: r.prompt_tokens ?? 0, completion_tokens: r.completion_tokens, total_tokens: (r.prompt_tokens ?? 0) + r.completion_tokens };
-  return { id: r.id, object: "conversation.message", role: r.role, content: r.content, created: Math.floor(r.created_at.getTime() / 1000), usage, tokens: r.tokens };
+    r.completion_tokens === null
+      ? null
+      : {
+          prompt_tokens: r.prompt_tokens ?? 0,
+          completion_tokens: r.completion_tokens,
+          total_tokens: (r.prompt_tokens ?? 0) + r.completion_tokens,
+        };
+  return {
+    id: r.id,
+    object: "conversation.message",
+    role: r.role,
+    content: r.content,
+    created: Math.floor(r.created_at.getTime() / 1000),
+    usage,
+    tokens: r.tokens,
+  };
 };
 
 /**
@@ -52,7 +66,10 @@ const toMessage = (r: MessageRow): StoredMessage => {
 export class ConversationRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async create(tenantId: string, fields: { model: string; title: string | null; system_prompt: string | null; metadata: Record<string, string> }): Promise<Conversation> {
+  async create(
+    tenantId: string,
+    fields: { model: string; title: string | null; system_prompt: string | null; metadata: Record<string, string> },
+  ): Promise<Conversation> {
     const rows = await this.prisma.$queryRaw<ConversationRow[]>`
       INSERT INTO conversations (id, tenant_id, model, title, system_prompt, metadata)
       VALUES (${sortableId("conv")}, ${tenantId}, ${fields.model}, ${fields.title}, ${fields.system_prompt}, ${JSON.stringify(fields.metadata)}::jsonb)
@@ -68,12 +85,20 @@ export class ConversationRepository {
   /** Newest first; `after` is the last id of the previous page. One more row than asked says whether there are more. */
   async list(tenantId: string, limit: number, after: string | undefined): Promise<{ data: Conversation[]; hasMore: boolean }> {
     const rows = after
-      ? await this.prisma.$queryRaw<ConversationRow[]>`SELECT * FROM conversations WHERE tenant_id = ${tenantId} AND id < ${after} ORDER BY id DESC LIMIT ${limit + 1}`
-      : await this.prisma.$queryRaw<ConversationRow[]>`SELECT * FROM conversations WHERE tenant_id = ${tenantId} ORDER BY id DESC LIMIT ${limit + 1}`;
+      ? await this.prisma.$queryRaw<
+          ConversationRow[]
+        >`SELECT * FROM conversations WHERE tenant_id = ${tenantId} AND id < ${after} ORDER BY id DESC LIMIT ${limit + 1}`
+      : await this.prisma.$queryRaw<
+          ConversationRow[]
+        >`SELECT * FROM conversations WHERE tenant_id = ${tenantId} ORDER BY id DESC LIMIT ${limit + 1}`;
     return { data: rows.slice(0, limit).map(toConversation), hasMore: rows.length > limit };
   }
 
-  async update(tenantId: string, id: string, fields: { title?: string | null | undefined; system_prompt?: string | null | undefined; metadata?: Record<string, string> | undefined }): Promise<Conversation | undefined> {
+  async update(
+    tenantId: string,
+    id: string,
+    fields: { title?: string | null | undefined; system_prompt?: string | null | undefined; metadata?: Record<string, string> | undefined },
+  ): Promise<Conversation | undefined> {
     const rows = await this.prisma.$queryRaw<ConversationRow[]>`
       UPDATE conversations SET
         title = CASE WHEN ${fields.title !== undefined} THEN ${fields.title ?? null} ELSE title END,
@@ -99,7 +124,9 @@ export class ConversationRepository {
 
   /** The newest messages, newest first, as many as `limit`: enough history for any context. */
   async recent(conversationId: string, limit: number): Promise<StoredMessage[]> {
-    const rows = await this.prisma.$queryRaw<MessageRow[]>`SELECT * FROM conversation_messages WHERE conversation_id = ${conversationId} ORDER BY id DESC LIMIT ${limit}`;
+    const rows = await this.prisma.$queryRaw<
+      MessageRow[]
+    >`SELECT * FROM conversation_messages WHERE conversation_id = ${conversationId} ORDER BY id DESC LIMIT ${limit}`;
     return rows.map(toMessage);
   }
 

@@ -67,7 +67,8 @@ export function conversationsRoutes(deps: ConversationRouteDeps): Router {
     res.json(updated);
   });
   router.delete("/v1/conversations/:id", deps.authenticate, async (req, res) => {
-    if (!(await deps.conversations.delete(res.locals.caller.tenant_id, req.params.id as string))) throw new AppError("not_found", `no conversation '${req.params.id as string}'`);
+    if (!(await deps.conversations.delete(res.locals.caller.tenant_id, req.params.id as string)))
+      throw new AppError("not_found", `no conversation '${req.params.id as string}'`);
     res.status(204).end();
   });
   router.post("/v1/conversations/:id/messages", ...body, async (req, res) => {

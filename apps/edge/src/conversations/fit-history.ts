@@ -20,13 +20,19 @@ export function fitHistory(
   maxTokens: number,
 ): ChatMessage[] {
   const turns: ChatMessage[] = [];
-  let budget = contextLength === undefined ? Infinity : contextLength - maxTokens - PROMPT_OVERHEAD - (systemPrompt ? systemPrompt.tokens + MESSAGE_OVERHEAD : 0);
+  let budget =
+    contextLength === undefined
+      ? Infinity
+      : contextLength - maxTokens - PROMPT_OVERHEAD - (systemPrompt ? systemPrompt.tokens + MESSAGE_OVERHEAD : 0);
   for (const [i, message] of newestFirst.entries()) {
     const turn: ChatMessage = { role: message.role, content: message.content };
     const cost = (message.tokens ?? promptTokensUpperBound([turn])) + MESSAGE_OVERHEAD;
     if (cost > budget) {
       if (i === 0) {
-        throw new AppError("context_length_exceeded", `the new message with the system prompt and max_tokens ${maxTokens} does not fit this model's context of ${contextLength} tokens`);
+        throw new AppError(
+          "context_length_exceeded",
+          `the new message with the system prompt and max_tokens ${maxTokens} does not fit this model's context of ${contextLength} tokens`,
+        );
       }
       break;
     }

@@ -37,7 +37,13 @@ const KEEP_GENERATING: ResumeOnClose = { graceMs: 1, isAttached: () => Promise.r
  */
 export function messagePoster(deps: PostMessageDeps) {
   const parse = chatRequestParser(deps.config);
-  return async (conversation: Conversation, input: PostMessageRequest, res: Response, startedAt: bigint, eventsTtlS?: number): Promise<void> => {
+  return async (
+    conversation: Conversation,
+    input: PostMessageRequest,
+    res: Response,
+    startedAt: bigint,
+    eventsTtlS?: number,
+  ): Promise<void> => {
     const { caller } = res.locals;
     const params = {
       model: conversation.model,
@@ -54,33 +60,61 @@ export function messagePoster(deps: PostMessageDeps) {
     assertModelAllowed(res.locals.principal, request.model, deps.config);
     const tier = deps.config.tiers[caller.tier];
     assertTierMaxTokens(request, caller.tier, tier);
-    const ctx = { requestId: res.locals.requestId, caller, replyTo: deps.hub.channel, now: Date.now(), timeoutMs: deps.requestTimeoutMs, maxTokensCap: tier?.max_tokens };
+    const ctx = {
+      requestId: res.locals.requestId,
+      caller,
+      replyTo: deps.hub.channel,
+      now: Date.now(),
+      timeoutMs: deps.requestTimeoutMs,
+      maxTokensCap: tier?.max_tokens,
+    };
     const draft = toInferenceJob(request, deps.config, ctx);
     deps.contentPolicy(draft.params.messages);
 
     const [userTokens, systemTokens] = await Promise.all([
       deps.tokenized(draft.model, [userTurn]),
-      conversation.system_prompt ? deps.tokenized(draft.model, [{ role: "system", content: conversation.system_prompt }]) : Promise.resolve(0),
+      conversation.system_prompt
+        ? deps.tokenized(draft.model, [{ role: "system", content: conversation.system_prompt }])
+        : Promise.resolve(0),
     ]);
     await deps.conversations.addUserMessage(conversation.id, input.content, userTokens ?? null);
     const history = await deps.conversations.recent(conversation.id, HISTORY_WINDOW);
-    const system = conversation.system_prompt ? { content: conversation.system_prompt, tokens: systemTokens ?? Math.ceil(conversation.system_prompt.length / 2) } : null;
+    const system = conversation.system_prompt
+      ? { content: conversation.system_prompt, tokens: systemTokens ?? Math.ceil(conversation.system_prompt.length / 2) }
+      : null;
     const contextLength = deps.directory.detail(draft.model)?.context_length ?? undefined;
     const messages = fitHistory(system, history, contextLength, draft.params.max_tokens);
     // An idempotent turn logs its events, so a repeat of it can replay them instead of running again.
-    const job = { ...draft, params: { ...draft.params, messages }, conversation_id: conversation.id, ...(eventsTtlS && { events_ttl_s: eventsTtlS }) };
+    const job = {
+      ...draft,
+      params: { ...draft.params, messages },
+      conversation_id: conversation.id,
+      ...(eventsTtlS && { events_ttl_s: eventsTtlS }),
+    };
 
     if (job.stream) return respondStream(deps, job, res, false, startedAt, KEEP_GENERATING);
     const end = await callWorker(deps, job, res, undefined, KEEP_GENERATING);
     if (!end) return;
     if (end.type === "error") throw toAppError(end);
-    await deps.conversations.addReply({ v: 1, request_id: job.request_id, conversation_id: conversation.id, model: job.model, content: end.response.choices[0]?.message.content ?? "", usage: end.response.usage });
+    await deps.conversations.addReply({
+      v: 1,
+      request_id: job.request_id,
+      conversation_id: conversation.id,
+      model: job.model,
+      content: end.response.choices[0]?.message.content ?? "",
+      usage: end.response.usage,
+    });
     await answerStoredReply(deps, conversation, job.request_id, res);
   };
 }
 
 /** The stored reply of a request, as the API answers it (201, with usage and cost). */
-export async function answerStoredReply(deps: PostMessageDeps, conversation: Conversation, requestId: string, res: Response): Promise<void> {
+export async function answerStoredReply(
+  deps: PostMessageDeps,
+  conversation: Conversation,
+  requestId: string,
+  res: Response,
+): Promise<void> {
   let stored = await deps.conversations.replyTo(requestId);
   // A repeat may see the first request's end a moment before its reply row is written.
   for (let i = 0; !stored && i < 20; i++) {

@@ -33,4 +33,5 @@ export const DOCS_INIT_SCRIPT = `window.ui = SwaggerUIBundle({
 `;
 
 /** Swagger UI draws with inline styles and data: images; everything else comes from this origin. */
-export const DOCS_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+export const DOCS_CSP =
+  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";

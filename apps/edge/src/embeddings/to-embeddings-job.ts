@@ -34,6 +34,9 @@ const SPECIAL_TOKENS = 2;
  * byte, as for chat prompts; token arrays count exactly) and nothing to generate.
  */
 export function embeddingsAdmitRequest(job: EmbeddingsJob): AdmitRequest {
-  const upperBound = job.prompts.reduce((n, p) => n + (typeof p === "string" ? Buffer.byteLength(p, "utf8") + SPECIAL_TOKENS : p.length), 0);
+  const upperBound = job.prompts.reduce(
+    (n, p) => n + (typeof p === "string" ? Buffer.byteLength(p, "utf8") + SPECIAL_TOKENS : p.length),
+    0,
+  );
   return { requestId: job.request_id, caller: job.caller, prompt: { upperBound }, maxTokens: 0 };
 }

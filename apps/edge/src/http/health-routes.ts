@@ -20,7 +20,10 @@ export function healthRoutes({ registry, presence, isReady }: HealthDeps): Route
     const checks = { accepting: isReady(), redis: presence.redisReachable, workers: presence.workers };
     if (!checks.accepting || !checks.redis || checks.workers === 0) {
       const why = !checks.accepting ? "shutting down" : !checks.redis ? "Redis is unreachable" : "no worker seen recently";
-      throw new AppError("not_ready", `not ready: ${why}`, { retryAfter: 5, details: [{ path: "checks", message: JSON.stringify(checks) }] });
+      throw new AppError("not_ready", `not ready: ${why}`, {
+        retryAfter: 5,
+        details: [{ path: "checks", message: JSON.stringify(checks) }],
+      });
     }
     res.json({ status: "ready", checks });
   });

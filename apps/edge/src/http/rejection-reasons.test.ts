@@ -18,7 +18,9 @@ const NOT_REFUSALS: ErrorCode[] = [
 
 describe("rejectionReasonOf", () => {
   it("when a new error code is added, then it must be classified here: a refusal reason or deliberately none", () => {
-    const unclassified = (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => !rejectionReasonOf(code) && !NOT_REFUSALS.includes(code));
+    const unclassified = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
+      (code) => !rejectionReasonOf(code) && !NOT_REFUSALS.includes(code),
+    );
     expect(unclassified).toEqual([]);
   });
 

@@ -6,7 +6,8 @@ import { AppError } from "./app-error.ts";
 function fieldIssues(issues: readonly z.core.$ZodIssue[]): FieldIssue[] {
   return issues.flatMap((issue) => {
     const base = issue.path.map(String);
-    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: [...base, key].join("."), message: "unrecognized field" }));
+    if (issue.code === "unrecognized_keys")
+      return issue.keys.map((key) => ({ path: [...base, key].join("."), message: "unrecognized field" }));
     return [{ path: base.join("."), message: issue.message }];
   });
 }

@@ -24,7 +24,8 @@ export class IdempotencyStore {
   keyOf(req: Request): string | undefined {
     const key = req.get("idempotency-key");
     if (key === undefined) return undefined;
-    if (key.length < 1 || key.length > 255) throw new AppError("invalid_request", "Idempotency-Key must be 1 to 255 characters", { param: "Idempotency-Key" });
+    if (key.length < 1 || key.length > 255)
+      throw new AppError("invalid_request", "Idempotency-Key must be 1 to 255 characters", { param: "Idempotency-Key" });
     return key;
   }
 
@@ -33,18 +34,28 @@ export class IdempotencyStore {
     const redisKey = `${this.namespace}:idem:${tenantId}:${sha256(key)}`;
     const fingerprint = sha256(`${req.method} ${req.path} ${JSON.stringify(req.body)}`);
     const mine = JSON.stringify({ fingerprint, request_id: requestId });
-    const [[, set] = [], [, current] = []] = (await this.redis.multi().set(redisKey, mine, "EX", this.ttlS, "NX").get(redisKey).exec()) ?? [];
+    const [[, set] = [], [, current] = []] =
+      (await this.redis.multi().set(redisKey, mine, "EX", this.ttlS, "NX").get(redisKey).exec()) ?? [];
     if (set === "OK") return { repeat: false, release: async () => void (await this.redis.del(redisKey)) };
     const stored = JSON.parse(String(current)) as { fingerprint: string; request_id: string };
     if (stored.fingerprint !== fingerprint) {
-      throw new AppError("idempotency_conflict", "this Idempotency-Key was already used with a different request body; use a new key for a new request", { param: "Idempotency-Key" });
+      throw new AppError(
+        "idempotency_conflict",
+        "this Idempotency-Key was already used with a different request body; use a new key for a new request",
+        { param: "Idempotency-Key" },
+      );
     }
     return { repeat: true, requestId: stored.request_id };
   }
 }
 
 /** The request's claim on its Idempotency-Key, or undefined when it sent none. */
-export async function claimIdempotency(store: IdempotencyStore, req: Request, tenantId: string, requestId: string): Promise<Claim | undefined> {
+export async function claimIdempotency(
+  store: IdempotencyStore,
+  req: Request,
+  tenantId: string,
+  requestId: string,
+): Promise<Claim | undefined> {
   const key = store.keyOf(req);
   return key === undefined ? undefined : store.claim(tenantId, key, req, requestId);
 }

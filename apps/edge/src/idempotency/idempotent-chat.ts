@@ -12,13 +12,21 @@ import { replayChat } from "./replay-chat.ts";
  * a cancel); a repeat replays that outcome instead of running again. A first request that fails
  * with an error gives the key back, so retrying it runs it again.
  */
-export async function idempotentChat(deps: ChatRouteDeps, req: Request, res: Response, job: InferenceJob, includeUsage: boolean, startedAt: bigint): Promise<void> {
+export async function idempotentChat(
+  deps: ChatRouteDeps,
+  req: Request,
+  res: Response,
+  job: InferenceJob,
+  includeUsage: boolean,
+  startedAt: bigint,
+): Promise<void> {
   const claim = await claimIdempotency(deps.idempotency, req, job.caller.tenant_id, job.request_id);
   if (claim?.repeat) return replayChat(deps, claim.requestId, job.stream ? { includeUsage } : undefined, res);
   const logged: InferenceJob = { ...job, events_ttl_s: deps.idempotency.ttlS };
   try {
     if (job.stream) await respondStream(deps, logged, res, includeUsage, startedAt);
-    else await respondJson(deps, logged, res, { graceMs: deps.resumeGraceMs, isAttached: () => deps.attachments.isAttached(job.request_id) });
+    else
+      await respondJson(deps, logged, res, { graceMs: deps.resumeGraceMs, isAttached: () => deps.attachments.isAttached(job.request_id) });
   } catch (err) {
     await claim?.release();
     throw err;

@@ -8,7 +8,11 @@ import { attachToLog, type EventLog } from "../resume/event-log.ts";
 import { withCost } from "../usage/usage-cost.ts";
 
 /** The terminal message of a request, from its event log, once it lands (or undefined at the deadline). */
-export async function waitForEnd(events: EventLog, requestId: string, timeoutMs: number): Promise<Exclude<RelayMessage, { type: "chunk" }> | undefined> {
+export async function waitForEnd(
+  events: EventLog,
+  requestId: string,
+  timeoutMs: number,
+): Promise<Exclude<RelayMessage, { type: "chunk" }> | undefined> {
   let stop: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -43,7 +47,8 @@ export async function replayChat(
   const end = await waitForEnd(deps.events, requestId, deps.requestTimeoutMs).finally(() => void detach());
   if (!end) throw new AppError("upstream_timeout", "the original request with this Idempotency-Key has not finished");
   if (end.type === "error") throw toAppError(end);
-  if (end.type !== "result") throw new AppError("internal_error", "the original request with this Idempotency-Key was not a chat completion");
+  if (end.type !== "result")
+    throw new AppError("internal_error", "the original request with this Idempotency-Key was not a chat completion");
   const usage = withCost(deps.prices, end.response.model, end.response.usage);
   res.setHeader("x-usage-cost", usage.cost);
   res.json({ ...end.response, usage });

@@ -29,7 +29,10 @@ export class JobStore {
 
   /** The tenant's job, "expired" if it existed but is past its retention, undefined if it never was the tenant's. */
   async get(tenantId: string, id: string): Promise<JobRecord | "expired" | undefined> {
-    const [raw, score] = await Promise.all([this.redis.get(jobRecordKey(this.namespace, id)), this.redis.zscore(tenantJobsKey(this.namespace, tenantId), id)]);
+    const [raw, score] = await Promise.all([
+      this.redis.get(jobRecordKey(this.namespace, id)),
+      this.redis.zscore(tenantJobsKey(this.namespace, tenantId), id),
+    ]);
     if (score === null) return undefined;
     if (raw === null) return "expired";
     const record = JobRecord.parse(JSON.parse(raw));

@@ -52,7 +52,8 @@ export async function viewJob(deps: JobViewDeps, record: JobRecord): Promise<Job
 }
 
 async function resultOf(deps: JobViewDeps, terminal: Terminal | undefined): Promise<unknown> {
-  if (terminal?.type === "result") return { ...terminal.response, usage: withCost(deps.prices, terminal.response.model, terminal.response.usage) };
+  if (terminal?.type === "result")
+    return { ...terminal.response, usage: withCost(deps.prices, terminal.response.model, terminal.response.usage) };
   if (terminal?.type === "embeddings") {
     const body = await deps.redis.get(terminal.key);
     return body === null ? null : (JSON.parse(body) as unknown);

@@ -24,7 +24,8 @@ export interface JobRouteDeps extends SubmitJobDeps {
 
 async function findJob(jobs: JobStore, res: Response, id: string): Promise<JobRecord> {
   const found = await jobs.get(res.locals.caller.tenant_id, id);
-  if (found === "expired") throw new AppError("job_expired", `job '${id}' finished more than ${jobs.retentionS} s ago and its result is no longer kept`);
+  if (found === "expired")
+    throw new AppError("job_expired", `job '${id}' finished more than ${jobs.retentionS} s ago and its result is no longer kept`);
   if (!found) throw new AppError("not_found", `no job '${id}'`);
   return found;
 }
@@ -48,7 +49,10 @@ export function jobsRoutes(deps: JobRouteDeps): Router {
         throw err;
       });
     }
-    res.status(202).location(`/v1/jobs/${record.id}`).json({ id: record.id, object: "job", status: "queued", created: Math.floor(record.created_ms / 1000), links: jobLinks(record.id) });
+    res
+      .status(202)
+      .location(`/v1/jobs/${record.id}`)
+      .json({ id: record.id, object: "job", status: "queued", created: Math.floor(record.created_ms / 1000), links: jobLinks(record.id) });
   });
   router.get("/v1/jobs", deps.authenticate, async (req, res) => {
     const query = parseInput(ListQuery, req.query);
@@ -69,7 +73,12 @@ export function jobsRoutes(deps: JobRouteDeps): Router {
       // A queued job is only skipped when a worker reaches it: its end is written now, so
       // pollers and /events see it cancelled at once (the worker's own word later is ignored).
       if (before.status === "queued") {
-        const end: ErrorMessage = { type: "error", request_id: record.id, code: "client_closed_request", message: "job cancelled before it started" };
+        const end: ErrorMessage = {
+          type: "error",
+          request_id: record.id,
+          code: "client_closed_request",
+          message: "job cancelled before it started",
+        };
         const key = eventsKey(deps.namespace, record.id);
         await deps.redis.multi().xadd(key, "*", "m", JSON.stringify(end)).expire(key, deps.jobs.retentionS).exec();
       }

@@ -56,7 +56,12 @@ export function jobPayloadBuilder(deps: SubmitJobDeps) {
  * job's event log when the terminal message lands (on this process: if it dies first, the
  * ticket's leases expire by themselves).
  */
-export async function submitJob(deps: SubmitJobDeps, input: CreateJobRequest, job: InferenceQueuePayload, res: Response): Promise<JobRecord> {
+export async function submitJob(
+  deps: SubmitJobDeps,
+  input: CreateJobRequest,
+  job: InferenceQueuePayload,
+  res: Response,
+): Promise<JobRecord> {
   const ticket = await admitJob(deps, job, res);
   const record: JobRecord = {
     id: job.request_id,
@@ -77,7 +82,11 @@ export async function submitJob(deps: SubmitJobDeps, input: CreateJobRequest, jo
   return record;
 }
 
-function settleWhenDone(deps: SubmitJobDeps, job: InferenceQueuePayload, release: (usage: { prompt_tokens: number; completion_tokens?: number } | undefined) => void): void {
+function settleWhenDone(
+  deps: SubmitJobDeps,
+  job: InferenceQueuePayload,
+  release: (usage: { prompt_tokens: number; completion_tokens?: number } | undefined) => void,
+): void {
   let stop: (() => void) | undefined;
   let settled = false;
   const settle = (usage: Parameters<typeof release>[0]) => {

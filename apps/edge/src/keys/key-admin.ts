@@ -36,9 +36,15 @@ export function createKeyAdmin(prisma: PrismaClient, { config, rotationGraceS, n
   const tiers = config?.tiers ?? DEFAULT_TIERS;
   const modelNames = config ? modelIndex(config) : undefined;
 
-  function check(fields: { tier?: string | undefined; allowed_models?: string[] | null | undefined; expires_at?: string | null | undefined }): void {
+  function check(fields: {
+    tier?: string | undefined;
+    allowed_models?: string[] | null | undefined;
+    expires_at?: string | null | undefined;
+  }): void {
     if (fields.tier !== undefined && !tiers[fields.tier]) {
-      throw new AppError("invalid_request", `tier '${fields.tier}' is not configured (configured: ${Object.keys(tiers).join(", ")})`, { param: "tier" });
+      throw new AppError("invalid_request", `tier '${fields.tier}' is not configured (configured: ${Object.keys(tiers).join(", ")})`, {
+        param: "tier",
+      });
     }
     const unknown = modelNames && fields.allowed_models?.filter((m) => !modelNames.has(m));
     if (unknown?.length) throw new AppError("invalid_request", `unknown model(s): ${unknown.join(", ")}`, { param: "allowed_models" });
@@ -49,7 +55,14 @@ export function createKeyAdmin(prisma: PrismaClient, { config, rotationGraceS, n
 
   const audit = (tx: Tx, who: Actor, action: AuditAction, key: KeyRecord, details: Record<string, unknown>) =>
     tx.auditLog.create({
-      data: { actor: who.actor, action, keyId: key.id, tenantId: key.tenantId, requestId: who.requestId ?? null, details: details as Prisma.InputJsonObject },
+      data: {
+        actor: who.actor,
+        action,
+        keyId: key.id,
+        tenantId: key.tenantId,
+        requestId: who.requestId ?? null,
+        details: details as Prisma.InputJsonObject,
+      },
     });
 
   /** Runs `change` on a live key in a transaction; undefined when there is no such key. */
@@ -86,11 +99,17 @@ export function createKeyAdmin(prisma: PrismaClient, { config, rotationGraceS, n
               secrets: { create: { hash: hashSecret(secret), prefix } },
             },
           });
-          await audit(tx, who, "key.create", row, { name: row.name, tier: row.tier, allowed_models: input.allowed_models ?? null, expires_at: input.expires_at ?? null });
+          await audit(tx, who, "key.create", row, {
+            name: row.name,
+            tier: row.tier,
+            allowed_models: input.allowed_models ?? null,
+            expires_at: input.expires_at ?? null,
+          });
           return row;
         })
         .catch((err: unknown) => {
-          if ((err as { code?: string }).code === "P2002") throw new AppError("invalid_request", "this secret is already stored for another key");
+          if ((err as { code?: string }).code === "P2002")
+            throw new AppError("invalid_request", "this secret is already stored for another key");
           throw err;
         });
       return { ...toApiKey(key), secret };
@@ -112,7 +131,9 @@ export function createKeyAdmin(prisma: PrismaClient, { config, rotationGraceS, n
         const before = toApiKey(key);
         const after = toApiKey(row);
         const changed = Object.fromEntries(
-          (Object.keys(patch) as Array<keyof UpdateApiKeyRequest>).filter((f) => patch[f] !== undefined).map((f) => [f, { from: before[f], to: after[f] }]),
+          (Object.keys(patch) as Array<keyof UpdateApiKeyRequest>)
+            .filter((f) => patch[f] !== undefined)
+            .map((f) => [f, { from: before[f], to: after[f] }]),
         );
         await audit(tx, who, "key.update", row, changed);
         return after;
@@ -127,7 +148,10 @@ export function createKeyAdmin(prisma: PrismaClient, { config, rotationGraceS, n
       return change(id, async (tx, key) => {
         refuseRevoked(key);
         // A secret already on its way out keeps its earlier end: a rotation never extends one.
-        await tx.apiKeySecret.updateMany({ where: { keyId: id, OR: [{ expiresAt: null }, { expiresAt: { gt: until } }] }, data: { expiresAt: until } });
+        await tx.apiKeySecret.updateMany({
+          where: { keyId: id, OR: [{ expiresAt: null }, { expiresAt: { gt: until } }] },
+          data: { expiresAt: until },
+        });
         await tx.apiKeySecret.create({ data: { hash: hashSecret(secret), keyId: id, prefix: visiblePrefix(secret) } });
         const row = await tx.apiKey.update({ where: { id }, data: { prefix: visiblePrefix(secret) } });
         await audit(tx, who, "key.rotate", row, { grace_seconds: grace, previous_secret_expires_at: until.toISOString() });

@@ -67,7 +67,15 @@ export class Admission {
     for (const [name, tier] of Object.entries(deps.tiers)) {
       // A fixed 60 s window per key that starts at the key's first request (rate-limiter-flexible's
       // atomic INCR + PEXPIRE), so keys do not all reset on the same second.
-      this.perMinute.set(name, new RateLimiterRedis({ storeClient: deps.redis, keyPrefix: rpmKeyPrefix(deps.namespace), points: tier.requests_per_minute, duration: 60 }));
+      this.perMinute.set(
+        name,
+        new RateLimiterRedis({
+          storeClient: deps.redis,
+          keyPrefix: rpmKeyPrefix(deps.namespace),
+          points: tier.requests_per_minute,
+          duration: 60,
+        }),
+      );
     }
   }
 
@@ -94,7 +102,17 @@ export class Admission {
     const day = utcDay(now);
     const upperBound = req.prompt.upperBound + req.maxTokens;
     const reserve = (amount: number) =>
-      this.redis.gwAdmit(keys.leases, keys.reserved, keys.used(day), now, this.deps.leaseMs, req.requestId, tier.max_concurrent, tier.tokens_per_day, amount);
+      this.redis.gwAdmit(
+        keys.leases,
+        keys.reserved,
+        keys.used(day),
+        now,
+        this.deps.leaseMs,
+        req.requestId,
+        tier.max_concurrent,
+        tier.tokens_per_day,
+        amount,
+      );
 
     const [perMinute, admitted] = await Promise.allSettled([limiter.consume(caller.key_id), reserve(upperBound)]);
     this.deps.metrics.checkDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
@@ -105,7 +123,10 @@ export class Admission {
 
     if (!(rpm instanceof RateLimiterRes) || !result) {
       if (result?.[0] === 0) this.giveBack(keys, req.requestId, 0);
-      this.deps.logger.error({ err: rpm instanceof RateLimiterRes ? (admitted as PromiseRejectedResult).reason : rpm }, "rate limit check failed");
+      this.deps.logger.error(
+        { err: rpm instanceof RateLimiterRes ? (admitted as PromiseRejectedResult).reason : rpm },
+        "rate limit check failed",
+      );
       throw new AppError("backend_unavailable", "limits cannot be checked right now", { retryAfter: 5 });
     }
     const headersOf = (r: AdmitResult) =>
@@ -117,7 +138,13 @@ export class Admission {
         tokensRemaining: tier.tokens_per_day - r[2] - r[3],
         tokensResetMs: msToUtcMidnight(now),
       });
-    const refuse = (limit: "requests" | "concurrency" | "tokens", code: AppError["code"], message: string, retryAfter: number, r: AdmitResult) => {
+    const refuse = (
+      limit: "requests" | "concurrency" | "tokens",
+      code: AppError["code"],
+      message: string,
+      retryAfter: number,
+      r: AdmitResult,
+    ) => {
       this.deps.metrics.rejections.inc({ tier: caller.tier, limit });
       return new AppError(code, message, { retryAfter, headers: headersOf(r) });
     };
@@ -126,7 +153,13 @@ export class Admission {
       if (result[0] === 0) this.giveBack(keys, req.requestId, 0);
       const r: AdmitResult = result[0] === 0 ? [0, result[1] - 1, result[2], result[3] - upperBound, 0] : result;
       const wait = Math.max(1, Math.ceil(rpm.msBeforeNext / 1000));
-      throw refuse("requests", "rate_limit_exceeded", `rate limit of ${tier.requests_per_minute} requests per minute reached for this API key; retry in ${wait} s`, wait, r);
+      throw refuse(
+        "requests",
+        "rate_limit_exceeded",
+        `rate limit of ${tier.requests_per_minute} requests per minute reached for this API key; retry in ${wait} s`,
+        wait,
+        r,
+      );
     }
     let amount = upperBound;
     if (result[0] === 2) {
@@ -169,7 +202,10 @@ export class Admission {
     if (!tier || !limiter) return {};
     const now = this.now();
     const keys = limitKeys(this.deps.namespace, caller.key_id);
-    const [rpm, [, used, reserved]] = await Promise.all([limiter.get(caller.key_id), this.redis.gwPeek(keys.leases, keys.reserved, keys.used(utcDay(now)), now)]);
+    const [rpm, [, used, reserved]] = await Promise.all([
+      limiter.get(caller.key_id),
+      this.redis.gwPeek(keys.leases, keys.reserved, keys.used(utcDay(now)), now),
+    ]);
     return rateLimitHeaders({
       requestsLimit: tier.requests_per_minute,
       requestsRemaining: rpm ? rpm.remainingPoints : tier.requests_per_minute,

@@ -17,7 +17,9 @@ export function contentPolicy(patterns: readonly RegExp[], metrics: LimitMetrics
       const rule = patterns.findIndex((p) => p.test(message.content));
       if (rule === -1) return;
       metrics.contentPolicy.inc({ rule: String(rule) });
-      throw new AppError("content_policy_violation", "a user message matches a blocked content pattern", { param: `messages.${index}.content` });
+      throw new AppError("content_policy_violation", "a user message matches a blocked content pattern", {
+        param: `messages.${index}.content`,
+      });
     });
   };
 }

@@ -43,7 +43,9 @@ export class LeaseKeeper {
     const pipeline = this.redis.pipeline();
     for (const [requestId, keys] of this.live) pipeline.zrem(keys.leases, requestId).hdel(keys.reserved, requestId);
     this.live.clear();
-    await pipeline.exec().catch((err: unknown) => this.logger.warn({ err }, "could not release leases at shutdown; they expire on their own"));
+    await pipeline
+      .exec()
+      .catch((err: unknown) => this.logger.warn({ err }, "could not release leases at shutdown; they expire on their own"));
   }
 
   get size(): number {

@@ -76,7 +76,17 @@ return {#live, tonumber(redis.call('GET', KEYS[3]) or '0'), reserved}
 export type AdmitResult = [status: 0 | 1 | 2, inflight: number, used: number, reserved: number, expired: number];
 
 export interface LimitCommands {
-  gwAdmit(leases: string, reserved: string, used: string, now: number, leaseMs: number, requestId: string, maxConcurrent: number, tokensPerDay: number, amount: number): Promise<AdmitResult>;
+  gwAdmit(
+    leases: string,
+    reserved: string,
+    used: string,
+    now: number,
+    leaseMs: number,
+    requestId: string,
+    maxConcurrent: number,
+    tokensPerDay: number,
+    amount: number,
+  ): Promise<AdmitResult>;
   gwRelease(leases: string, reserved: string, used: string, requestId: string, actual: number, ttlS: number): Promise<number>;
   gwReconcile(used: string, reserved: string, leases: string, billed: number, now: number, ttlS: number): Promise<number>;
   gwPeek(leases: string, reserved: string, used: string, now: number): Promise<[inflight: number, used: number, reserved: number]>;

@@ -22,7 +22,13 @@ export interface LimitServices {
 }
 
 /** Admission (rate, concurrency, tokens), lease renewal and reconciliation, wired from the environment. */
-export function createLimitServices(env: EdgeEnv, redis: Redis, billing: BillingClient | undefined, registry: Registry, logger: Logger): LimitServices {
+export function createLimitServices(
+  env: EdgeEnv,
+  redis: Redis,
+  billing: BillingClient | undefined,
+  registry: Registry,
+  logger: Logger,
+): LimitServices {
   const metrics = limitMetrics(registry);
   const leases = new LeaseKeeper(redis, env.LIMIT_LEASE_MS, logger);
   const tokenized = tokenizedCount(env.gateway, env.TOKENIZE_TIMEOUT_MS);
@@ -37,7 +43,15 @@ export function createLimitServices(env: EdgeEnv, redis: Redis, billing: Billing
     tokenized,
   });
   const reconciler = billing
-    ? new QuotaReconciler({ redis, namespace: env.QUEUE_PREFIX, billing, intervalMs: env.RECONCILE_INTERVAL_MS, edgeId: env.EDGE_ID, metrics, logger })
+    ? new QuotaReconciler({
+        redis,
+        namespace: env.QUEUE_PREFIX,
+        billing,
+        intervalMs: env.RECONCILE_INTERVAL_MS,
+        edgeId: env.EDGE_ID,
+        metrics,
+        logger,
+      })
     : undefined;
   return {
     admission,

@@ -12,13 +12,16 @@ const texts = [
 ];
 
 describe("promptTokensUpperBound", () => {
-  it.each(texts.map((t) => [t.slice(0, 30), t]))("when the prompt is %j, then the bound is at least what the model counts", (_label, text) => {
-    const messages = [
-      { role: "system" as const, content: "You are terse." },
-      { role: "user" as const, content: text },
-    ];
-    expect(promptTokensUpperBound(messages)).toBeGreaterThanOrEqual(simPromptTokens(messages));
-  });
+  it.each(texts.map((t) => [t.slice(0, 30), t]))(
+    "when the prompt is %j, then the bound is at least what the model counts",
+    (_label, text) => {
+      const messages = [
+        { role: "system" as const, content: "You are terse." },
+        { role: "user" as const, content: text },
+      ];
+      expect(promptTokensUpperBound(messages)).toBeGreaterThanOrEqual(simPromptTokens(messages));
+    },
+  );
 
   it("when content is multi-byte, then it counts bytes, not characters", () => {
     expect(promptTokensUpperBound([{ role: "user", content: "é" }]) - promptTokensUpperBound([{ role: "user", content: "e" }])).toBe(1);

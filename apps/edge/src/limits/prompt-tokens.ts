@@ -16,7 +16,8 @@ const PROMPT_OVERHEAD = 8;
  */
 export function promptTokensUpperBound(messages: readonly ChatMessage[]): number {
   let total = PROMPT_OVERHEAD;
-  for (const m of messages) total += MESSAGE_OVERHEAD + Buffer.byteLength(m.content, "utf8") + (m.name ? Buffer.byteLength(m.name, "utf8") : 0);
+  for (const m of messages)
+    total += MESSAGE_OVERHEAD + Buffer.byteLength(m.content, "utf8") + (m.name ? Buffer.byteLength(m.name, "utf8") : 0);
   return total;
 }
 

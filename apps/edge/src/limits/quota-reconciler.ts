@@ -43,7 +43,9 @@ export class QuotaReconciler {
   }
 
   private async tick(): Promise<void> {
-    const locked = await this.redis.set(reconcileLockKey(this.deps.namespace), this.deps.edgeId, "PX", Math.max(500, this.deps.intervalMs - 500), "NX").catch(() => null);
+    const locked = await this.redis
+      .set(reconcileLockKey(this.deps.namespace), this.deps.edgeId, "PX", Math.max(500, this.deps.intervalMs - 500), "NX")
+      .catch(() => null);
     if (locked !== "OK") return;
     await this.runOnce().catch(() => undefined);
   }
@@ -57,7 +59,8 @@ export class QuotaReconciler {
       do {
         const [next, keyIds] = await this.redis.sscan(activeKeysKey(this.deps.namespace, day), cursor, "COUNT", MAX_KEYS_PER_QUERY);
         cursor = next;
-        for (let i = 0; i < keyIds.length; i += MAX_KEYS_PER_QUERY) added += await this.reconcile(day, keyIds.slice(i, i + MAX_KEYS_PER_QUERY));
+        for (let i = 0; i < keyIds.length; i += MAX_KEYS_PER_QUERY)
+          added += await this.reconcile(day, keyIds.slice(i, i + MAX_KEYS_PER_QUERY));
       } while (cursor !== "0");
       this.deps.metrics.reconcileRuns.inc({ outcome: "done" });
     } catch (err) {

@@ -18,7 +18,14 @@ describe("resetDuration", () => {
 
 describe("rateLimitHeaders", () => {
   it("when a remaining count would be negative, then it is 0", () => {
-    const headers = rateLimitHeaders({ requestsLimit: 5, requestsRemaining: -3, requestsResetMs: 500, tokensLimit: 10, tokensRemaining: -1, tokensResetMs: 60_000 });
+    const headers = rateLimitHeaders({
+      requestsLimit: 5,
+      requestsRemaining: -3,
+      requestsResetMs: 500,
+      tokensLimit: 10,
+      tokensRemaining: -1,
+      tokensResetMs: 60_000,
+    });
     expect(headers).toEqual({
       "x-ratelimit-limit-requests": "5",
       "x-ratelimit-remaining-requests": "0",

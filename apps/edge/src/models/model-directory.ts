@@ -1,4 +1,12 @@
-import { pendingKey, registryKey, WorkerRegistry, type GatewayConfig, type ModelConfig, type ModelDetail, type ModelList } from "@gateway/contracts";
+import {
+  pendingKey,
+  registryKey,
+  WorkerRegistry,
+  type GatewayConfig,
+  type ModelConfig,
+  type ModelDetail,
+  type ModelList,
+} from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
 import { mergeBackends, modelDetail, modelObject, readySlots, type MergedBackend } from "./model-view.ts";

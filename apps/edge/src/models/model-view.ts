@@ -34,7 +34,8 @@ export function mergeBackends(snapshots: readonly WorkerRegistry[]): Map<string,
         continue;
       }
       const fresher = b.probed_at > seen.snapshot.probed_at;
-      const meta = Object.keys(b.meta).length > 0 && (fresher || Object.keys(seen.snapshot.meta).length === 0) ? b.meta : seen.snapshot.meta;
+      const meta =
+        Object.keys(b.meta).length > 0 && (fresher || Object.keys(seen.snapshot.meta).length === 0) ? b.meta : seen.snapshot.meta;
       merged.set(b.url, {
         snapshot: { ...(fresher ? b : seen.snapshot), meta },
         breaker: SEVERITY[b.breaker] > SEVERITY[seen.breaker] ? b.breaker : seen.breaker,
@@ -98,7 +99,10 @@ export function modelObject(model: ModelConfig, merged: ReadonlyMap<string, Merg
     created,
     owned_by: "llamacpp",
     aliases: model.aliases,
-    capabilities: [...(model.backends.length > 0 ? ["chat" as const] : []), ...(model.embedding_backends.length > 0 ? ["embeddings" as const] : [])],
+    capabilities: [
+      ...(model.backends.length > 0 ? ["chat" as const] : []),
+      ...(model.embedding_backends.length > 0 ? ["embeddings" as const] : []),
+    ],
     status: s.status,
     ready_backends: s.ready,
     ...facts(model, merged),

@@ -1,4 +1,14 @@
-import { AdminKeyListQuery, ApiKey, ApiKeyList, ApiKeyWithSecret, AuditList, CreateApiKeyRequest, ListQuery, RotateApiKeyRequest, UpdateApiKeyRequest } from "@gateway/contracts";
+import {
+  AdminKeyListQuery,
+  ApiKey,
+  ApiKeyList,
+  ApiKeyWithSecret,
+  AuditList,
+  CreateApiKeyRequest,
+  ListQuery,
+  RotateApiKeyRequest,
+  UpdateApiKeyRequest,
+} from "@gateway/contracts";
 import { z } from "zod";
 import { errorResponses } from "./error-responses.ts";
 import { API_KEY_EXAMPLE, keyIdParam } from "./keys-paths.ts";
@@ -18,7 +28,12 @@ export function documentAdmin({ registry, schema }: DocContext): void {
     operationId: "createKey",
     summary: "Create an API key",
     description: "The secret is in this answer only; the gateway stores its hash. Audited.",
-    request: { body: { required: true, content: json(schema("CreateApiKeyRequest", CreateApiKeyRequest), { tenant_id: "acme", name: "ci", tier: "premium" }) } },
+    request: {
+      body: {
+        required: true,
+        content: json(schema("CreateApiKeyRequest", CreateApiKeyRequest), { tenant_id: "acme", name: "ci", tier: "premium" }),
+      },
+    },
     responses: { 201: ok("The key with its secret.", json(withSecret, WITH_SECRET)), ...errorResponses("invalid_api_key", ...BAD_BODY) },
   });
   registry.registerPath({
@@ -30,7 +45,16 @@ export function documentAdmin({ registry, schema }: DocContext): void {
     description: "Every key, or one tenant's, in cursor pages by creation.",
     request: { query: AdminKeyListQuery },
     responses: {
-      200: ok("A page of keys.", json(schema("ApiKeyList", ApiKeyList), { object: "list", data: [API_KEY_EXAMPLE], has_more: false, first_id: EXAMPLE_KEY_ID, last_id: EXAMPLE_KEY_ID })),
+      200: ok(
+        "A page of keys.",
+        json(schema("ApiKeyList", ApiKeyList), {
+          object: "list",
+          data: [API_KEY_EXAMPLE],
+          has_more: false,
+          first_id: EXAMPLE_KEY_ID,
+          last_id: EXAMPLE_KEY_ID,
+        }),
+      ),
       ...errorResponses("invalid_api_key", "invalid_request", "unknown_parameter"),
     },
   });
@@ -50,8 +74,14 @@ export function documentAdmin({ registry, schema }: DocContext): void {
     operationId: "updateKey",
     summary: "Update an API key",
     description: "Name, tier, allowed models or expiry; at least one. Audited with the fields' old and new values.",
-    request: { params: keyIdParam, body: { required: true, content: json(schema("UpdateApiKeyRequest", UpdateApiKeyRequest), { tier: "enterprise" }) } },
-    responses: { 200: ok("The key.", json(apiKey, { ...API_KEY_EXAMPLE, tier: "enterprise" })), ...errorResponses("invalid_api_key", "not_found", ...BAD_BODY) },
+    request: {
+      params: keyIdParam,
+      body: { required: true, content: json(schema("UpdateApiKeyRequest", UpdateApiKeyRequest), { tier: "enterprise" }) },
+    },
+    responses: {
+      200: ok("The key.", json(apiKey, { ...API_KEY_EXAMPLE, tier: "enterprise" })),
+      ...errorResponses("invalid_api_key", "not_found", ...BAD_BODY),
+    },
   });
   registry.registerPath({
     ...common,
@@ -60,7 +90,10 @@ export function documentAdmin({ registry, schema }: DocContext): void {
     operationId: "rotateKey",
     summary: "Rotate an API key's secret",
     description: "A new secret; the current ones keep working for `grace_seconds` (default KEY_ROTATION_GRACE_S).",
-    request: { params: keyIdParam, body: { required: false, content: json(schema("RotateApiKeyRequest", RotateApiKeyRequest), { grace_seconds: 3600 }) } },
+    request: {
+      params: keyIdParam,
+      body: { required: false, content: json(schema("RotateApiKeyRequest", RotateApiKeyRequest), { grace_seconds: 3600 }) },
+    },
     responses: {
       200: ok("The key with its new secret.", json(withSecret, { ...WITH_SECRET, previous_secret_expires_at: "2026-11-29T09:00:00.000Z" })),
       ...errorResponses("invalid_api_key", "not_found", ...BAD_BODY),
@@ -74,7 +107,10 @@ export function documentAdmin({ registry, schema }: DocContext): void {
     summary: "Revoke an API key",
     description: "Ends every secret of the key at once (every replica within KEY_CACHE_TTL_MS).",
     request: { params: keyIdParam },
-    responses: { 200: ok("The revoked key.", json(apiKey, { ...API_KEY_EXAMPLE, revoked_at: "2026-11-29T08:30:00.000Z" })), ...errorResponses("invalid_api_key", "not_found") },
+    responses: {
+      200: ok("The revoked key.", json(apiKey, { ...API_KEY_EXAMPLE, revoked_at: "2026-11-29T08:30:00.000Z" })),
+      ...errorResponses("invalid_api_key", "not_found"),
+    },
   });
   registry.registerPath({
     ...common,

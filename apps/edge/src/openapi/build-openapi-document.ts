@@ -19,10 +19,24 @@ import { documentWebSocket } from "./ws-paths.ts";
  * `<resource>-paths.ts` and one line below); openapi-coverage.test.ts fails until the route table,
  * the Express router and this document agree.
  */
-const RESOURCES: DocumentResource[] = [documentChat, documentWebSocket, documentEmbeddings, documentModels, documentJobs, documentConversations, documentUsage, documentKeys, documentAdmin, documentOperations];
+const RESOURCES: DocumentResource[] = [
+  documentChat,
+  documentWebSocket,
+  documentEmbeddings,
+  documentModels,
+  documentJobs,
+  documentConversations,
+  documentUsage,
+  documentKeys,
+  documentAdmin,
+  documentOperations,
+];
 
 export const TAGS = [
-  { name: "Chat", description: "OpenAI-compatible chat completions, streamed (SSE) or not, resuming a stream, and many at once over a WebSocket." },
+  {
+    name: "Chat",
+    description: "OpenAI-compatible chat completions, streamed (SSE) or not, resuming a stream, and many at once over a WebSocket.",
+  },
   { name: "Embeddings", description: "OpenAI-compatible embeddings." },
   { name: "Models", description: "The deployment's models with their live status." },
   { name: "Jobs", description: "Asynchronous jobs: submit, poll, follow over SSE, cancel." },
@@ -39,7 +53,9 @@ export const TAGS = [
  * made since (with their .meta) are used as they are.
  */
 const extended = <T extends z.ZodType>(schema: T): T =>
-  typeof (schema as { openapi?: unknown }).openapi === "function" ? schema : new (schema.constructor as new (def: unknown) => T)(schema._zod.def);
+  typeof (schema as { openapi?: unknown }).openapi === "function"
+    ? schema
+    : new (schema.constructor as new (def: unknown) => T)(schema._zod.def);
 
 /** The OpenAPI 3.1 document of the edge, generated from the contracts and this deployment's models. */
 export function buildOpenApiDocument(config: GatewayConfig) {

@@ -30,11 +30,24 @@ const STREAM_DESCRIPTION =
 export function documentChat({ registry, config, schema }: DocContext): void {
   const chatModels = [...modelIndex(config)].filter(([, m]) => m.backends.length > 0).map(([name]) => name);
   const request = chatCompletionRequest({ maxContentChars: config.max_content_chars, models: new Map() });
-  const body = schema("ChatCompletionRequest", documentedRequest(request, UNSUPPORTED_FIELDS, chatModels, "An OpenAI chat completion request; unknown fields are refused (400 unknown_parameter)."));
+  const body = schema(
+    "ChatCompletionRequest",
+    documentedRequest(
+      request,
+      UNSUPPORTED_FIELDS,
+      chatModels,
+      "An OpenAI chat completion request; unknown fields are refused (400 unknown_parameter).",
+    ),
+  );
   const completion = schema("ChatCompletion", ChatCompletion.extend({ usage: UsageWithCost }));
   const headers = z.object({
-    "x-request-id": z.string().optional().meta({ description: "Your id for the request (8-128 of A-Za-z0-9_.-, not all digits), usable once per day; else the gateway makes one." }),
-    "idempotency-key": z.string().optional().meta({ description: "Makes a retry of the same body return the first request's outcome instead of running again (24 h)." }),
+    "x-request-id": z.string().optional().meta({
+      description: "Your id for the request (8-128 of A-Za-z0-9_.-, not all digits), usable once per day; else the gateway makes one.",
+    }),
+    "idempotency-key": z
+      .string()
+      .optional()
+      .meta({ description: "Makes a retry of the same body return the first request's outcome instead of running again (24 h)." }),
   });
 
   registry.registerPath({
@@ -69,9 +82,14 @@ export function documentChat({ registry, config, schema }: DocContext): void {
     tags: ["Chat"],
     security: SECURITY.apiKey,
     request: {
-      params: z.object({ id: z.string().meta({ description: "The stream's request id.", example: "req_3f1c2b9a8e7d4c6b5a4f3e2d1c0b9a8e" }) }),
+      params: z.object({
+        id: z.string().meta({ description: "The stream's request id.", example: "req_3f1c2b9a8e7d4c6b5a4f3e2d1c0b9a8e" }),
+      }),
       query: z.object({
-        last_event_id: z.string().optional().meta({ description: "The last event id received, for clients that cannot send Last-Event-ID." }),
+        last_event_id: z
+          .string()
+          .optional()
+          .meta({ description: "The last event id received, for clients that cannot send Last-Event-ID." }),
         include_usage: z.enum(["true", "false"]).optional().meta({ description: "Send the usage chunk before [DONE]." }),
       }),
       headers: z.object({ "last-event-id": z.string().optional().meta({ description: "The last event id received." }) }),

@@ -1,4 +1,13 @@
-import { Conversation, ConversationList, ConversationMessage, ConversationWithMessages, CreateConversationRequest, ListQuery, PostMessageRequest, UpdateConversationRequest } from "@gateway/contracts";
+import {
+  Conversation,
+  ConversationList,
+  ConversationMessage,
+  ConversationWithMessages,
+  CreateConversationRequest,
+  ListQuery,
+  PostMessageRequest,
+  UpdateConversationRequest,
+} from "@gateway/contracts";
 import { z } from "zod";
 import { errorResponses, INFERENCE_ERRORS } from "./error-responses.ts";
 import { json, ok, RATE_LIMIT_HEADERS, SECURITY, sse, type DocContext } from "./openapi-kit.ts";
@@ -21,7 +30,13 @@ const MESSAGE_EXAMPLE = {
   created: 1764400001,
   usage: { prompt_tokens: 30, completion_tokens: 6, total_tokens: 36 },
 };
-const pageOf = (item: unknown) => ({ object: "list", data: [item], has_more: false, first_id: (item as { id: string }).id, last_id: (item as { id: string }).id });
+const pageOf = (item: unknown) => ({
+  object: "list",
+  data: [item],
+  has_more: false,
+  first_id: (item as { id: string }).id,
+  last_id: (item as { id: string }).id,
+});
 const idParam = z.object({ id: z.string().meta({ description: "The conversation's id.", example: CONVERSATION_EXAMPLE.id }) });
 
 export function documentConversations({ registry, schema }: DocContext): void {
@@ -35,8 +50,20 @@ export function documentConversations({ registry, schema }: DocContext): void {
     summary: "Create a conversation",
     tags,
     security,
-    request: { body: { required: true, content: json(schema("CreateConversationRequest", CreateConversationRequest), { model: "stories260k", system_prompt: "You tell short stories.", title: "Bedtime stories" }) } },
-    responses: { 201: ok("Created; `Location` is the conversation.", json(conversation, { ...CONVERSATION_EXAMPLE, message_count: 0 })), ...errorResponses("invalid_api_key", "invalid_request", "unknown_parameter", "model_not_found", "permission_denied") },
+    request: {
+      body: {
+        required: true,
+        content: json(schema("CreateConversationRequest", CreateConversationRequest), {
+          model: "stories260k",
+          system_prompt: "You tell short stories.",
+          title: "Bedtime stories",
+        }),
+      },
+    },
+    responses: {
+      201: ok("Created; `Location` is the conversation.", json(conversation, { ...CONVERSATION_EXAMPLE, message_count: 0 })),
+      ...errorResponses("invalid_api_key", "invalid_request", "unknown_parameter", "model_not_found", "permission_denied"),
+    },
   });
   registry.registerPath({
     method: "get",
@@ -47,7 +74,10 @@ export function documentConversations({ registry, schema }: DocContext): void {
     tags,
     security,
     request: { query: ListQuery },
-    responses: { 200: ok("A page of conversations.", json(schema("ConversationList", ConversationList), pageOf(CONVERSATION_EXAMPLE))), ...errorResponses("invalid_api_key", "invalid_request", "unknown_parameter") },
+    responses: {
+      200: ok("A page of conversations.", json(schema("ConversationList", ConversationList), pageOf(CONVERSATION_EXAMPLE))),
+      ...errorResponses("invalid_api_key", "invalid_request", "unknown_parameter"),
+    },
   });
   registry.registerPath({
     method: "get",
@@ -59,7 +89,10 @@ export function documentConversations({ registry, schema }: DocContext): void {
     security,
     request: { params: idParam, query: ListQuery },
     responses: {
-      200: ok("The conversation.", json(schema("ConversationWithMessages", ConversationWithMessages), { ...CONVERSATION_EXAMPLE, messages: pageOf(MESSAGE_EXAMPLE) })),
+      200: ok(
+        "The conversation.",
+        json(schema("ConversationWithMessages", ConversationWithMessages), { ...CONVERSATION_EXAMPLE, messages: pageOf(MESSAGE_EXAMPLE) }),
+      ),
       ...errorResponses("invalid_api_key", "not_found", "invalid_request", "unknown_parameter"),
     },
   });
@@ -70,8 +103,14 @@ export function documentConversations({ registry, schema }: DocContext): void {
     summary: "Change a conversation's title, system prompt or metadata",
     tags,
     security,
-    request: { params: idParam, body: { required: true, content: json(schema("UpdateConversationRequest", UpdateConversationRequest), { title: "Stories" }) } },
-    responses: { 200: ok("The conversation.", json(conversation, CONVERSATION_EXAMPLE)), ...errorResponses("invalid_api_key", "not_found", "invalid_request", "unknown_parameter") },
+    request: {
+      params: idParam,
+      body: { required: true, content: json(schema("UpdateConversationRequest", UpdateConversationRequest), { title: "Stories" }) },
+    },
+    responses: {
+      200: ok("The conversation.", json(conversation, CONVERSATION_EXAMPLE)),
+      ...errorResponses("invalid_api_key", "not_found", "invalid_request", "unknown_parameter"),
+    },
   });
   registry.registerPath({
     method: "delete",
@@ -92,10 +131,23 @@ export function documentConversations({ registry, schema }: DocContext): void {
       "Stores the message, runs a completion over the stored history fitted to the model's context (oldest turns dropped first, the system prompt kept), stores the reply even if the client leaves, and answers it (or streams it as chat completion chunks with `stream: true`).",
     tags,
     security,
-    request: { params: idParam, body: { required: true, content: json(schema("PostMessageRequest", PostMessageRequest), { content: "Tell me another one.", max_tokens: 64 }) } },
+    request: {
+      params: idParam,
+      body: {
+        required: true,
+        content: json(schema("PostMessageRequest", PostMessageRequest), { content: "Tell me another one.", max_tokens: 64 }),
+      },
+    },
     responses: {
-      201: ok("The assistant's message, with usage and cost.", json(schema("ConversationMessage", ConversationMessage), MESSAGE_EXAMPLE), RATE_LIMIT_HEADERS),
-      200: sse("With `stream: true`: chat completion chunks, then `[DONE]`.", 'id: 0\ndata: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":" there"}}]}\n\nid: 1\ndata: [DONE]'),
+      201: ok(
+        "The assistant's message, with usage and cost.",
+        json(schema("ConversationMessage", ConversationMessage), MESSAGE_EXAMPLE),
+        RATE_LIMIT_HEADERS,
+      ),
+      200: sse(
+        "With `stream: true`: chat completion chunks, then `[DONE]`.",
+        'id: 0\ndata: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":" there"}}]}\n\nid: 1\ndata: [DONE]',
+      ),
       ...errorResponses(...INFERENCE_ERRORS, "not_found", "context_length_exceeded"),
     },
   });

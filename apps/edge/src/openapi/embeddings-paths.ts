@@ -17,7 +17,12 @@ export function documentEmbeddings({ registry, config, schema }: DocContext): vo
   const request = embeddingsRequest({ maxInputChars: config.max_content_chars, models: new Set() });
   const body = schema(
     "EmbeddingsRequest",
-    documentedRequest(request, EMBEDDINGS_UNSUPPORTED_FIELDS, models, "An OpenAI embeddings request: `input` is a string, strings, token ids or token-id arrays (at most 2048)."),
+    documentedRequest(
+      request,
+      EMBEDDINGS_UNSUPPORTED_FIELDS,
+      models,
+      "An OpenAI embeddings request: `input` is a string, strings, token ids or token-id arrays (at most 2048).",
+    ),
   );
   registry.registerPath({
     method: "post",
@@ -29,10 +34,14 @@ export function documentEmbeddings({ registry, config, schema }: DocContext): vo
     security: SECURITY.apiKey,
     request: { body: { required: true, content: json(body, { model: "stories260k", input: ["A red ball.", "A blue boat."] }) } },
     responses: {
-      200: ok("Vectors in input order, floats or base64 (`encoding_format`).", json(schema("EmbeddingsResponse", EmbeddingsResponse), RESPONSE_EXAMPLE), {
-        ...RATE_LIMIT_HEADERS,
-        "x-usage-cost": { $ref: "#/components/headers/UsageCost" },
-      }),
+      200: ok(
+        "Vectors in input order, floats or base64 (`encoding_format`).",
+        json(schema("EmbeddingsResponse", EmbeddingsResponse), RESPONSE_EXAMPLE),
+        {
+          ...RATE_LIMIT_HEADERS,
+          "x-usage-cost": { $ref: "#/components/headers/UsageCost" },
+        },
+      ),
       ...errorResponses(...INFERENCE_ERRORS, "context_length_exceeded"),
     },
   });

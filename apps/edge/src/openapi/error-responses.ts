@@ -4,13 +4,28 @@ import { EXAMPLE_REQUEST_ID } from "./openapi-kit.ts";
 
 /** One realistic message per code, for the examples: what a client sees is the contract. */
 const MESSAGES: Record<ErrorCode, { message: string; param?: string; details?: { path: string; message: string }[] }> = {
-  invalid_request: { message: "messages: must contain at least one message", param: "messages", details: [{ path: "messages", message: "must contain at least one message" }] },
+  invalid_request: {
+    message: "messages: must contain at least one message",
+    param: "messages",
+    details: [{ path: "messages", message: "must contain at least one message" }],
+  },
   invalid_json: { message: "the request body is not valid JSON" },
-  unknown_parameter: { message: "max_token: unrecognized field", param: "max_token", details: [{ path: "max_token", message: "unrecognized field" }] },
-  unsupported_parameter: { message: "tools: is not supported by this gateway", param: "tools", details: [{ path: "tools", message: "is not supported by this gateway" }] },
+  unknown_parameter: {
+    message: "max_token: unrecognized field",
+    param: "max_token",
+    details: [{ path: "max_token", message: "unrecognized field" }],
+  },
+  unsupported_parameter: {
+    message: "tools: is not supported by this gateway",
+    param: "tools",
+    details: [{ path: "tools", message: "is not supported by this gateway" }],
+  },
   model_not_found: { message: "the model 'gpt-4' does not exist", param: "model" },
   max_tokens_exceeded: { message: "max_tokens must be at most 2048 for this API key's 'free' tier", param: "max_tokens" },
-  context_length_exceeded: { message: "this model's context is 2048 tokens: the prompt has 2100 tokens and max_tokens asks for 256; shorten the messages or lower max_tokens" },
+  context_length_exceeded: {
+    message:
+      "this model's context is 2048 tokens: the prompt has 2100 tokens and max_tokens asks for 256; shorten the messages or lower max_tokens",
+  },
   content_policy_violation: { message: "a user message matches a blocked content pattern", param: "messages.0.content" },
   invalid_api_key: { message: "missing or invalid API key: send Authorization: Bearer <key>" },
   permission_denied: { message: "this API key may not use model 'llama-3-70b'", param: "model" },
@@ -23,8 +38,13 @@ const MESSAGES: Record<ErrorCode, { message: string; param?: string; details?: {
   payload_too_large: { message: "the request body is too large" },
   unsupported_media_type: { message: "Content-Type must be application/json" },
   rate_limit_exceeded: { message: "rate limit of 60 requests per minute reached for this API key; retry in 12 s" },
-  concurrency_limit_exceeded: { message: "8 requests of this API key are in flight, the most its 'premium' tier allows; retry when one finishes" },
-  token_quota_exceeded: { message: "this request may use up to 1280 tokens (prompt + max_tokens) but 310 of this API key's 10000 tokens per day are left; lower max_tokens or retry later" },
+  concurrency_limit_exceeded: {
+    message: "8 requests of this API key are in flight, the most its 'premium' tier allows; retry when one finishes",
+  },
+  token_quota_exceeded: {
+    message:
+      "this request may use up to 1280 tokens (prompt + max_tokens) but 310 of this API key's 10000 tokens per day are left; lower max_tokens or retry later",
+  },
   client_closed_request: { message: "the client closed the request" },
   internal_error: { message: "internal error" },
   upstream_error: { message: "the backend failed after sending part of the answer" },

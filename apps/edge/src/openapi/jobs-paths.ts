@@ -37,7 +37,13 @@ export function documentJobs({ registry, schema }: DocContext): void {
   const job = schema("Job", Job);
   const accepted = schema(
     "JobAccepted",
-    z.object({ id: z.string(), object: z.literal("job"), status: z.literal("queued"), created: z.number().int(), links: z.object({ self: z.string(), events: z.string() }) }),
+    z.object({
+      id: z.string(),
+      object: z.literal("job"),
+      status: z.literal("queued"),
+      created: z.number().int(),
+      links: z.object({ self: z.string(), events: z.string() }),
+    }),
   );
   registry.registerPath({
     method: "post",
@@ -48,8 +54,13 @@ export function documentJobs({ registry, schema }: DocContext): void {
     tags: ["Jobs"],
     security: SECURITY.apiKey,
     request: {
-      headers: z.object({ "idempotency-key": z.string().optional().meta({ description: "A retry with the same key and body returns the first job (24 h)." }) }),
-      body: { required: true, content: json(schema("CreateJobRequest", CreateJobRequest), { type: "chat.completion", request: CHAT_REQUEST_EXAMPLE }) },
+      headers: z.object({
+        "idempotency-key": z.string().optional().meta({ description: "A retry with the same key and body returns the first job (24 h)." }),
+      }),
+      body: {
+        required: true,
+        content: json(schema("CreateJobRequest", CreateJobRequest), { type: "chat.completion", request: CHAT_REQUEST_EXAMPLE }),
+      },
     },
     responses: {
       202: ok(
@@ -70,7 +81,16 @@ export function documentJobs({ registry, schema }: DocContext): void {
     security: SECURITY.apiKey,
     request: { query: ListQuery },
     responses: {
-      200: ok("A page of jobs.", json(schema("JobList", JobList), { object: "list", data: [JOB_EXAMPLE], has_more: false, first_id: JOB_EXAMPLE.id, last_id: JOB_EXAMPLE.id })),
+      200: ok(
+        "A page of jobs.",
+        json(schema("JobList", JobList), {
+          object: "list",
+          data: [JOB_EXAMPLE],
+          has_more: false,
+          first_id: JOB_EXAMPLE.id,
+          last_id: JOB_EXAMPLE.id,
+        }),
+      ),
       ...errorResponses("invalid_api_key", "invalid_request", "unknown_parameter"),
     },
   });
@@ -104,7 +124,8 @@ export function documentJobs({ registry, schema }: DocContext): void {
     path: "/v1/jobs/{id}/events",
     operationId: "streamJobEvents",
     summary: "Follow a job's events",
-    description: "Server-sent events: `chunk` events of a chat job, then one final event named after the status carrying the Job. Resume with Last-Event-ID.",
+    description:
+      "Server-sent events: `chunk` events of a chat job, then one final event named after the status carrying the Job. Resume with Last-Event-ID.",
     tags: ["Jobs"],
     security: SECURITY.apiKey,
     request: {

@@ -31,7 +31,10 @@ export function documentKeys({ registry, schema }: DocContext): void {
     tags: ["Keys"],
     security: SECURITY.apiKey,
     request: { query: ListQuery },
-    responses: { 200: ok("A page of keys.", json(schema("ApiKeyList", ApiKeyList), page)), ...errorResponses("invalid_api_key", "invalid_request", "unknown_parameter") },
+    responses: {
+      200: ok("A page of keys.", json(schema("ApiKeyList", ApiKeyList), page)),
+      ...errorResponses("invalid_api_key", "invalid_request", "unknown_parameter"),
+    },
   });
   registry.registerPath({
     method: "get",

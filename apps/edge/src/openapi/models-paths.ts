@@ -38,7 +38,8 @@ export function documentModels({ registry, schema }: DocContext): void {
     path: "/v1/models/{id}",
     operationId: "retrieveModel",
     summary: "Retrieve a model",
-    description: "One model with its backends (named by pool and position, never by URL). The id may contain `/`; an alias finds its model.",
+    description:
+      "One model with its backends (named by pool and position, never by URL). The id may contain `/`; an alias finds its model.",
     tags: ["Models"],
     security: SECURITY.apiKey,
     request: { params: z.object({ id: z.string().meta({ description: "A model id or alias.", example: "stories260k" }) }) },

@@ -40,7 +40,11 @@ export function ok(description: string, content?: ZodContentObject, headers: Rec
 
 /** A `text/event-stream` response: the schema of each `data:` payload is in the description. */
 export function sse(description: string, example: string, headers: Record<string, { $ref: string }> = {}): ResponseConfig {
-  return { description, headers: { ...REQUEST_ID_HEADER, ...headers }, content: { "text/event-stream": { schema: { type: "string" }, example } } };
+  return {
+    description,
+    headers: { ...REQUEST_ID_HEADER, ...headers },
+    content: { "text/event-stream": { schema: { type: "string" }, example } },
+  };
 }
 
 export const EXAMPLE_REQUEST_ID = "req_3f1c2b9a8e7d4c6b5a4f3e2d1c0b9a8e";
@@ -51,8 +55,18 @@ export const EXAMPLE_KEY_ID = "key_mb2x9k1q0a1B2c3D4e5F";
  * which OpenAPI cannot express) are left out and named in the description instead, and `model`
  * lists the names this deployment accepts.
  */
-export function documentedRequest(request: z.ZodObject, refused: readonly string[], models: readonly string[], description: string): z.ZodObject {
+export function documentedRequest(
+  request: z.ZodObject,
+  refused: readonly string[],
+  models: readonly string[],
+  description: string,
+): z.ZodObject {
   const shape = Object.fromEntries(Object.entries(request.shape).filter(([field]) => !refused.includes(field))) as z.ZodRawShape;
-  const model = models.length > 0 ? { model: z.enum(models as [string, ...string[]]).meta({ description: "A model id or alias of this deployment (GET /v1/models)." }) } : {};
-  return z.strictObject({ ...shape, ...model }).meta({ description: `${description} Refused with 400 unsupported_parameter: ${refused.join(", ")}.` });
+  const model =
+    models.length > 0
+      ? { model: z.enum(models as [string, ...string[]]).meta({ description: "A model id or alias of this deployment (GET /v1/models)." }) }
+      : {};
+  return z
+    .strictObject({ ...shape, ...model })
+    .meta({ description: `${description} Refused with 400 unsupported_parameter: ${refused.join(", ")}.` });
 }

@@ -12,18 +12,33 @@ const APP = fileURLToPath(new URL("../../", import.meta.url));
 
 /** A deployment with both kinds of pool and an alias, so every schema variant is generated. */
 const config = GatewayConfig.parse({
-  models: [{ id: "stories260k", aliases: ["stories"], backends: ["http://a:1"], embedding_backends: ["http://b:1"], price: { prompt_per_1k: "0.0001", completion_per_1k: "0.0002" } }],
+  models: [
+    {
+      id: "stories260k",
+      aliases: ["stories"],
+      backends: ["http://a:1"],
+      embedding_backends: ["http://b:1"],
+      price: { prompt_per_1k: "0.0001", completion_per_1k: "0.0002" },
+    },
+  ],
 });
 
-type Operation = { requestBody?: { content: Record<string, { example?: unknown }> }; responses: Record<string, { content?: Record<string, { example?: unknown; examples?: object }> }> };
+type Operation = {
+  requestBody?: { content: Record<string, { example?: unknown }> };
+  responses: Record<string, { content?: Record<string, { example?: unknown; examples?: object }> }>;
+};
 
 describe("the OpenAPI document", () => {
   it("when linted by redocly with the recommended rules, then there is no error and no warning (examples match their schemas)", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "gw-openapi-")), "openapi.json");
     writeFileSync(file, JSON.stringify(buildOpenApiDocument(config)));
-    const { stdout } = await promisify(execFile)(`${APP}node_modules/.bin/redocly`, ["lint", file, "--config", `${APP}redocly.yaml`, "--format=json"], {
-      env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" },
-    }).catch((err: { stdout: string }) => err);
+    const { stdout } = await promisify(execFile)(
+      `${APP}node_modules/.bin/redocly`,
+      ["lint", file, "--config", `${APP}redocly.yaml`, "--format=json"],
+      {
+        env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true" },
+      },
+    ).catch((err: { stdout: string }) => err);
     const { problems } = JSON.parse(stdout) as { problems: { ruleId: string; message: string; location: { pointer: string }[] }[] };
     expect(problems.map((p) => `${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`)).toEqual([]);
   }, 60_000);
@@ -33,10 +48,12 @@ describe("the OpenAPI document", () => {
     const missing: string[] = [];
     for (const [path, item] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(item)) {
-        for (const [type, media] of Object.entries(operation.requestBody?.content ?? {})) if (media.example === undefined) missing.push(`${method} ${path} request ${type}`);
+        for (const [type, media] of Object.entries(operation.requestBody?.content ?? {}))
+          if (media.example === undefined) missing.push(`${method} ${path} request ${type}`);
         for (const [status, response] of Object.entries(operation.responses)) {
           for (const [type, media] of Object.entries(response.content ?? {})) {
-            if (media.example === undefined && media.examples === undefined && type !== "application/octet-stream") missing.push(`${method} ${path} ${status} ${type}`);
+            if (media.example === undefined && media.examples === undefined && type !== "application/octet-stream")
+              missing.push(`${method} ${path} ${status} ${type}`);
           }
         }
       }

@@ -26,7 +26,10 @@ export function documentOperations({ registry }: DocContext): void {
     responses: {
       200: ok(
         "Ready.",
-        json(z.object({ status: z.literal("ready"), checks: z.record(z.string(), z.unknown()) }), { status: "ready", checks: { accepting: true, redis: true, workers: 2 } }),
+        json(z.object({ status: z.literal("ready"), checks: z.record(z.string(), z.unknown()) }), {
+          status: "ready",
+          checks: { accepting: true, redis: true, workers: 2 },
+        }),
       ),
       ...errorResponses("not_ready"),
     },
@@ -38,7 +41,14 @@ export function documentOperations({ registry }: DocContext): void {
     operationId: "metrics",
     summary: "Prometheus metrics",
     description: "This process's metrics in the Prometheus text format (`gateway_` prefix; see docs/architecture.md).",
-    responses: { 200: ok("The metrics.", text("# TYPE gateway_http_requests_total counter\ngateway_http_requests_total{route=\"/v1/models\",method=\"GET\",status_class=\"2xx\",service=\"edge\"} 3\n")) },
+    responses: {
+      200: ok(
+        "The metrics.",
+        text(
+          '# TYPE gateway_http_requests_total counter\ngateway_http_requests_total{route="/v1/models",method="GET",status_class="2xx",service="edge"} 3\n',
+        ),
+      ),
+    },
   });
   registry.registerPath({
     ...common,
@@ -47,7 +57,9 @@ export function documentOperations({ registry }: DocContext): void {
     operationId: "openapi",
     summary: "This OpenAPI document",
     description: "Generated from the contracts and this deployment's models.",
-    responses: { 200: ok("The OpenAPI 3.1 document.", { "application/json": { schema: { type: "object" }, example: { openapi: "3.1.0" } } }) },
+    responses: {
+      200: ok("The OpenAPI 3.1 document.", { "application/json": { schema: { type: "object" }, example: { openapi: "3.1.0" } } }),
+    },
   });
   registry.registerPath({
     ...common,
@@ -66,6 +78,9 @@ export function documentOperations({ registry }: DocContext): void {
     summary: "An asset of the documentation page",
     description: "Swagger UI's files from the swagger-ui-dist package, and the page's initializer.",
     request: { params: z.object({ asset: z.enum(DOCS_ASSETS) }) },
-    responses: { 200: ok("The file.", { "application/octet-stream": { schema: { type: "string", format: "binary" } } }), ...errorResponses("not_found") },
+    responses: {
+      200: ok("The file.", { "application/octet-stream": { schema: { type: "string", format: "binary" } } }),
+      ...errorResponses("not_found"),
+    },
   });
 }

@@ -26,7 +26,11 @@ export function documentWebSocket({ registry, schema }: DocContext): void {
     request: {
       body: {
         description: "Not an HTTP body: each text frame you send on the socket after the upgrade is one of these.",
-        content: json(client, { type: "chat.completion", id: "q1", request: { model: "stories260k", messages: [{ role: "user", content: "Once upon a time" }], max_tokens: 64 } }),
+        content: json(client, {
+          type: "chat.completion",
+          id: "q1",
+          request: { model: "stories260k", messages: [{ role: "user", content: "Once upon a time" }], max_tokens: 64 },
+        }),
       },
     },
     responses: {
@@ -35,7 +39,13 @@ export function documentWebSocket({ registry, schema }: DocContext): void {
         content: json(server, {
           type: "chunk",
           id: "q1",
-          chunk: { id: "chatcmpl-7b1e", object: "chat.completion.chunk", created: 1764400000, model: "stories260k", choices: [{ index: 0, delta: { content: " there" }, finish_reason: null }] },
+          chunk: {
+            id: "chatcmpl-7b1e",
+            object: "chat.completion.chunk",
+            created: 1764400000,
+            model: "stories260k",
+            choices: [{ index: 0, delta: { content: " there" }, finish_reason: null }],
+          },
         }),
       },
       ...errorResponses("upgrade_required"),

@@ -39,7 +39,13 @@ export function chatResumeRoute(deps: ChatResumeDeps): Router {
  * its end. Leaving starts the resume grace, after which the job is cancelled unless another
  * client is attached.
  */
-export async function replayChatStream(deps: Omit<ChatResumeDeps, "authenticate">, id: string, after: number, includeUsage: boolean, res: Response): Promise<void> {
+export async function replayChatStream(
+  deps: Omit<ChatResumeDeps, "authenticate">,
+  id: string,
+  after: number,
+  includeUsage: boolean,
+  res: Response,
+): Promise<void> {
   const detach = await deps.attachments.attach(id);
   openSse(res, deps.keepAliveMs);
   let finished = false;
@@ -60,7 +66,15 @@ export async function replayChatStream(deps: Omit<ChatResumeDeps, "authenticate"
     if (message.type === "chunk") {
       // Another delivery (its worker died) restarts at seq 0: its text cannot be spliced in.
       if (attempt !== undefined && (message.attempt ?? 1) !== attempt) {
-        close(JSON.stringify(errorEnvelope("upstream_error", "the worker serving this stream failed after sending part of the answer; the partial answer cannot be resumed", id)));
+        close(
+          JSON.stringify(
+            errorEnvelope(
+              "upstream_error",
+              "the worker serving this stream failed after sending part of the answer; the partial answer cannot be resumed",
+              id,
+            ),
+          ),
+        );
         return;
       }
       attempt = message.attempt ?? 1;

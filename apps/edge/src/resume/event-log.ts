@@ -96,7 +96,13 @@ export class EventLog {
       }
       let reply: [string, [string, string[]][]][] | null;
       try {
-        reply = (await this.reader.xread("BLOCK", this.blockMs, "STREAMS", ...subs.map((s) => s.key), ...subs.map((s) => s.lastId))) as typeof reply;
+        reply = (await this.reader.xread(
+          "BLOCK",
+          this.blockMs,
+          "STREAMS",
+          ...subs.map((s) => s.key),
+          ...subs.map((s) => s.lastId),
+        )) as typeof reply;
       } catch (err) {
         if (!this.running) return;
         this.logger.warn({ err }, "reading event logs failed; retrying");
@@ -143,7 +149,12 @@ export function compareEventIds(a: string, b: string): number {
  * following starts before the replay so nothing appended in between is missed, and what both
  * paths saw is delivered once. Returns the function that stops following.
  */
-export async function attachToLog(log: EventLog, requestId: string, afterId: string, onEvent: (event: LoggedEvent) => void): Promise<() => void> {
+export async function attachToLog(
+  log: EventLog,
+  requestId: string,
+  afterId: string,
+  onEvent: (event: LoggedEvent) => void,
+): Promise<() => void> {
   let last = afterId;
   let replaying = true;
   const held: LoggedEvent[] = [];

@@ -34,6 +34,8 @@ export function createBillingClient({ url, token, timeoutMs }: BillingClientOpti
     usageRange: (tenantId, from, to, requestId) =>
       get("/internal/v1/usage", new URLSearchParams({ tenant_id: tenantId, from, to }), (b) => UsageRange.parse(b), requestId),
     keyTokens: (date, keyIds) =>
-      get("/internal/v1/usage/keys", new URLSearchParams([["date", date], ...keyIds.map((id): [string, string] => ["key_id", id])]), (b) => KeyTokens.parse(b)),
+      get("/internal/v1/usage/keys", new URLSearchParams([["date", date], ...keyIds.map((id): [string, string] => ["key_id", id])]), (b) =>
+        KeyTokens.parse(b),
+      ),
   };
 }

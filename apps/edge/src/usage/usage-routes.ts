@@ -26,11 +26,13 @@ export function usageRoutes({ billing, authenticateTenantOrAdmin, now = Date.now
     const query = parseInput(UsageReportQuery, req.query);
     let tenantId: string;
     if (res.locals.admin) {
-      if (!query.tenant_id) throw new AppError("invalid_request", "tenant_id is required with the admin credential", { param: "tenant_id" });
+      if (!query.tenant_id)
+        throw new AppError("invalid_request", "tenant_id is required with the admin credential", { param: "tenant_id" });
       tenantId = query.tenant_id;
     } else {
       tenantId = res.locals.caller.tenant_id;
-      if (query.tenant_id !== undefined && query.tenant_id !== tenantId) throw new AppError("not_found", `no usage for tenant '${query.tenant_id}'`);
+      if (query.tenant_id !== undefined && query.tenant_id !== tenantId)
+        throw new AppError("not_found", `no usage for tenant '${query.tenant_id}'`);
     }
     const to = query.to ?? utcDay(now());
     const from = query.from ?? utcDay(Date.parse(to) - (DEFAULT_DAYS - 1) * 86_400_000);

@@ -23,7 +23,8 @@ export type WsDeps = ChatRouteDeps;
  * cancels the job (a cancel message, or the socket closing), headers have nowhere to go.
  */
 function requestHandle(): Response & EventEmitter {
-  return Object.assign(new EventEmitter(), { locals: { requestIdFromClient: false }, setHeader: () => undefined }) as unknown as Response & EventEmitter;
+  return Object.assign(new EventEmitter(), { locals: { requestIdFromClient: false }, setHeader: () => undefined }) as unknown as Response &
+    EventEmitter;
 }
 
 /**
@@ -73,7 +74,8 @@ export class WsSession {
       return this.authenticating;
     }
     await this.authenticating;
-    if (!this.locals) throw new AppError("invalid_api_key", "authenticate first: an Authorization header on the upgrade, or an auth message");
+    if (!this.locals)
+      throw new AppError("invalid_api_key", "authenticate first: an Authorization header on the upgrade, or an auth message");
     if (message.type === "cancel") {
       this.running.get(message.id)?.emit("close");
       return;
@@ -91,7 +93,13 @@ export class WsSession {
     }
   }
 
-  private async chat(id: string, requestId: string, body: Record<string, unknown>, locals: Response["locals"], handle: Response & EventEmitter): Promise<void> {
+  private async chat(
+    id: string,
+    requestId: string,
+    body: Record<string, unknown>,
+    locals: Response["locals"],
+    handle: Response & EventEmitter,
+  ): Promise<void> {
     const { deps } = this;
     const startedAt = process.hrtime.bigint();
     const request = this.parse({ ...body, stream: true });

@@ -46,7 +46,9 @@ describe("POST /v1/chat/completions, non-stream", () => {
     expect(a.choices).toEqual(b.choices);
     expect(a.usage).toEqual(b.usage);
     expect(a.id).not.toBe(b.id);
-    expect((a.choices as { message: { content: string } }[])[0]?.message.content).toBe(simCompletion(messages, undefined, { seed: 7 }).text);
+    expect((a.choices as { message: { content: string } }[])[0]?.message.content).toBe(
+      simCompletion(messages, undefined, { seed: 7 }).text,
+    );
   });
 
   it("when model is absent, then it says gpt-3.5-turbo", async () => {

@@ -3,13 +3,7 @@ import type { ServerResponse } from "node:http";
 import { parseChatRequest, type ChatRequest } from "./chat-request.ts";
 import { Generation } from "./generation.ts";
 import { sendError, sendJson } from "./llama-response.ts";
-import {
-  completionText,
-  lastUserText,
-  planCompletion,
-  STORY_TOKENS_JSON,
-  type CompletionPlan,
-} from "./sim-completion.ts";
+import { completionText, lastUserText, planCompletion, STORY_TOKENS_JSON, type CompletionPlan } from "./sim-completion.ts";
 import type { SimContext } from "./sim-context.ts";
 import { takeCut, takeFailure, takeHang } from "./sim-faults.ts";
 import { simPromptTokens } from "./sim-tokenize.ts";

@@ -27,10 +27,7 @@ export function embeddingPrompts(input: unknown): number[][] {
       return input.map((x) => (typeof x === "string" ? embeddingInputTokens(x) : (x as number[])));
     }
   }
-  throw new LlamaError(
-    500,
-    '"prompt" must be a string, an list of tokens, a list of mixed strings & tokens, or a list of prompts',
-  );
+  throw new LlamaError(500, '"prompt" must be a string, an list of tokens, a list of mixed strings & tokens, or a list of prompts');
 }
 
 /** Usage counts prompt tokens only: no completion_tokens, as the real server reports. */

@@ -59,9 +59,7 @@ export function parseSimConfig(
     args,
     options: {
       help: { type: "boolean", short: "h" },
-      ...Object.fromEntries(
-        SETTINGS.map((s) => [s.flag, s.kind === "bool" ? { type: "boolean" as const } : { type: "string" as const }]),
-      ),
+      ...Object.fromEntries(SETTINGS.map((s) => [s.flag, s.kind === "bool" ? { type: "boolean" as const } : { type: "string" as const }])),
     },
   });
   const options: Record<string, unknown> = { help: values.help === true };

@@ -102,8 +102,13 @@ function control(
 ): void {
   if (method === "GET" && path === "/_sim/stats") return sendJson(res, 200, JSON.stringify(ctx.stats));
   if (method !== "POST" || path !== "/_sim/faults") return sendError(res, 404, "File Not Found");
-  run(ctx, res, () => {
-    applyFaultCommand(faults, parseJsonBody(raw));
-    sendJson(res, 200, '{"ok":true}');
-  }, raw);
+  run(
+    ctx,
+    res,
+    () => {
+      applyFaultCommand(faults, parseJsonBody(raw));
+      sendJson(res, 200, '{"ok":true}');
+    },
+    raw,
+  );
 }

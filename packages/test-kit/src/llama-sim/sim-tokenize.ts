@@ -19,8 +19,7 @@ export interface SimMessage {
 }
 
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
-const isWord = (c: number): boolean =>
-  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 128;
+const isWord = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 128;
 
 /** Counts tokens, and pushes their ids when `ids` is given; one pass, no substrings (hot path). */
 function scanTokens(text: string, ids: number[] | null): number {

@@ -32,10 +32,9 @@ export async function prepareTemplate(name: string, migrate: (url: string) => Pr
     url,
     drop: () =>
       withAdmin(async (client) => {
-        const clones = await client.query<{ datname: string }>(
-          "SELECT datname FROM pg_database WHERE datname ~ $1",
-          [`^${name}_[0-9a-f]{12}$`],
-        );
+        const clones = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname ~ $1", [
+          `^${name}_[0-9a-f]{12}$`,
+        ]);
         for (const { datname } of clones.rows) await dropDatabase(client, datname);
         await dropDatabase(client, name);
       }),
