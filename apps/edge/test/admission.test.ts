@@ -1,4 +1,4 @@
-import { ErrorEnvelope, type InferenceJob } from "@gateway/contracts";
+import { ErrorEnvelope, type ChatJob } from "@gateway/contracts";
 import { startLlamaSim, type LlamaSim } from "@gateway/test-kit/llama-sim";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -48,7 +48,7 @@ describe("when a request is admitted", () => {
       { GATEWAY_CONFIG_FILE: gatewayConfigFile({ gold: tier({ priority: 3, requests_per_minute: 50, tokens_per_day: 5_000 }) }) },
       { tier: "gold" },
     );
-    const jobs: InferenceJob[] = [];
+    const jobs: ChatJob[] = [];
     worker = await startFakeWorker(edge.prefix, async (job) => {
       jobs.push(job);
       return [resultOf(job, 11, 7)];
@@ -77,7 +77,7 @@ describe("when a request is admitted", () => {
 
   it("when the request names no max_tokens, then the tier's cap bounds the job; above the cap it is a 400 naming the limit", async () => {
     edge = await startTestEdge({ GATEWAY_CONFIG_FILE: gatewayConfigFile({ small: tier({ max_tokens: 64 }) }) }, { tier: "small" });
-    const jobs: InferenceJob[] = [];
+    const jobs: ChatJob[] = [];
     worker = await startFakeWorker(edge.prefix, async (job) => (jobs.push(job), [resultOf(job, 1, 1)]));
     await fetch(`${edge.url}/readyz`);
     expect((await post(url(), chatBody())).status).toBe(200);

@@ -1,4 +1,4 @@
-import { ErrorEnvelope, type InferenceJob } from "@gateway/contracts";
+import { ErrorEnvelope, type ChatJob } from "@gateway/contracts";
 import { SignJWT } from "jose";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ const MESSAGE = "missing or invalid API key: send Authorization: Bearer <key>";
 let edge: TestEdge;
 let worker: FakeWorker;
 let admin: ReturnType<typeof adminApi>;
-const jobs: InferenceJob[] = [];
+const jobs: ChatJob[] = [];
 beforeAll(async () => {
   edge = await startTestEdge({
     GATEWAY_CONFIG_FILE: gatewayConfigFile({}),

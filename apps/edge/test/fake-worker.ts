@@ -1,11 +1,11 @@
-import { cancelledKey, workersKey, type InferenceJob, type RelayMessage } from "@gateway/contracts";
+import { cancelledKey, workersKey, type ChatJob, type RelayMessage } from "@gateway/contracts";
 import { createLogger, createRegistry } from "@gateway/observability";
 import { createConsumer, createRedis } from "@gateway/queue";
 import { TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import type { Redis } from "ioredis";
 
 /** What the fake worker does with a chat job: the relay messages to publish, in order. */
-export type Behaviour = (job: InferenceJob, helpers: { cancelled: () => Promise<boolean> }) => Promise<RelayMessage[]>;
+export type Behaviour = (job: ChatJob, helpers: { cancelled: () => Promise<boolean> }) => Promise<RelayMessage[]>;
 
 export interface FakeWorker {
   redis: Redis;
@@ -47,7 +47,7 @@ export async function startFakeWorker(prefix: string, behaviour: Behaviour): Pro
 }
 
 /** The worker's successful end of a chat job, with the usage it would bill. */
-export function resultOf(job: InferenceJob, promptTokens: number, completionTokens: number): RelayMessage {
+export function resultOf(job: ChatJob, promptTokens: number, completionTokens: number): RelayMessage {
   return {
     type: "result",
     request_id: job.request_id,

@@ -1,4 +1,4 @@
-import type { InferenceJob } from "@gateway/contracts";
+import type { ChatJob } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import type { Producer } from "@gateway/queue";
 import type { RelayPublisher } from "./relay-publisher.ts";
@@ -11,7 +11,7 @@ import type { RelayPublisher } from "./relay-publisher.ts";
 export function withConversationReply(
   publish: RelayPublisher,
   replies: Producer<"conversation-replies">,
-  job: InferenceJob,
+  job: ChatJob,
   conversationId: string,
   logger: Logger,
 ): RelayPublisher {

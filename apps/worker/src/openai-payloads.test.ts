@@ -1,9 +1,9 @@
-import type { InferenceJob } from "@gateway/contracts";
+import type { ChatJob } from "@gateway/contracts";
 import { ChatCompletionChunk } from "@gateway/contracts";
 import { describe, expect, it } from "vitest";
 import { completionIdentity, contentChunk, finishChunk, upstreamChatBody } from "./openai-payloads.ts";
 
-const job: InferenceJob = {
+const job: ChatJob = {
   v: 1,
   kind: "chat",
   request_id: "req-1",

@@ -1,11 +1,11 @@
-import type { ChatCompletion, ChatCompletionChunk, FinishReason, InferenceJob, Usage } from "@gateway/contracts";
+import type { ChatCompletion, ChatCompletionChunk, FinishReason, ChatJob, Usage } from "@gateway/contracts";
 
 /**
  * The body sent to llama-server: always streamed with usage requested (tokens are then counted
  * even when the request fails, and a cancel frees the slot), always with a bounded max_tokens
  * (llama-server treats a missing or mistyped one as "until the context is full").
  */
-export function upstreamChatBody(job: InferenceJob): Record<string, unknown> {
+export function upstreamChatBody(job: ChatJob): Record<string, unknown> {
   const { messages, ...params } = job.params;
   const body: Record<string, unknown> = {
     model: job.model,
@@ -24,7 +24,7 @@ export interface CompletionIdentity {
   created: number;
 }
 
-export function completionIdentity(job: InferenceJob, startedAtMs: number): CompletionIdentity {
+export function completionIdentity(job: ChatJob, startedAtMs: number): CompletionIdentity {
   // The gateway's model id, not what llama-server echoes (that is whatever the request said).
   return { id: `chatcmpl-${job.request_id}`, model: job.model, created: Math.floor(startedAtMs / 1000) };
 }

@@ -1,4 +1,4 @@
-import type { InferenceJob, Usage } from "@gateway/contracts";
+import type { ChatJob, Usage } from "@gateway/contracts";
 import { UnrecoverableError } from "@gateway/queue";
 import { TEMPLATE_TOKENS_PER_MESSAGE, TEMPLATE_TOKENS_PER_PROMPT, promptFits } from "./context-guard.ts";
 import { BackendClock } from "./backend-clock.ts";
@@ -13,7 +13,7 @@ import { CancelledAbort, UpstreamError } from "./upstream-error.ts";
  * Refuses a prompt that, with max_tokens, does not fit the model's context: llama-server would
  * silently drop the prompt's start and still answer 200.
  */
-async function checkContext(job: InferenceJob, run: JobRun, deps: InferenceDeps): Promise<void> {
+async function checkContext(job: ChatJob, run: JobRun, deps: InferenceDeps): Promise<void> {
   const context = deps.pool.contextLength(job.model);
   if (context === undefined) return;
   const { messages, max_tokens } = job.params;
@@ -30,7 +30,7 @@ async function checkContext(job: InferenceJob, run: JobRun, deps: InferenceDeps)
   });
 }
 
-export async function runChat(job: InferenceJob, run: JobRun, deps: InferenceDeps): Promise<InferenceOutcome> {
+export async function runChat(job: ChatJob, run: JobRun, deps: InferenceDeps): Promise<InferenceOutcome> {
   const { metrics } = deps;
   const { log } = run;
   const model = deps.pool.hasModel(job.model) ? job.model : "unknown";

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CHANNELS, RelayMessage, type ChunkMessage, type EmbeddingsJob, type InferenceJob, type UsageEvent } from "@gateway/contracts";
+import { CHANNELS, RelayMessage, type ChunkMessage, type EmbeddingsJob, type ChatJob, type UsageEvent } from "@gateway/contracts";
 import { createLogger, createRegistry, type Registry } from "@gateway/observability";
 import { createRedis } from "@gateway/queue";
 import { startLlamaSim, type LlamaSim, type LlamaSimOptions } from "@gateway/test-kit/llama-sim";
@@ -67,7 +67,7 @@ export async function startHarness(sims: LlamaSim[], overrides: Record<string, s
   const inference = new Queue("inference", { connection, prefix });
   const usage = new Queue("usage", { connection, prefix });
 
-  const job = (over: Partial<InferenceJob> = {}, params: Partial<InferenceJob["params"]> = {}): InferenceJob => ({
+  const job = (over: Partial<ChatJob> = {}, params: Partial<ChatJob["params"]> = {}): ChatJob => ({
     v: 1,
     kind: "chat",
     request_id: `req-${randomUUID()}`,
@@ -136,7 +136,7 @@ export async function startHarness(sims: LlamaSim[], overrides: Record<string, s
     received,
     waitFor,
     finished,
-    async submit(payload: InferenceJob | EmbeddingsJob) {
+    async submit(payload: ChatJob | EmbeddingsJob) {
       await inference.add("inference", payload, { jobId: payload.request_id, attempts: 1 });
       return payload.request_id;
     },

@@ -31,7 +31,7 @@ export type ChatParams = z.infer<typeof ChatParams>;
  * BullMQ job id is the request id. New fields must be optional until every job enqueued by an
  * older edge has drained.
  */
-export const InferenceJob = z.object({
+export const ChatJob = z.object({
   v: z.literal(1),
   kind: z.literal("chat"),
   request_id: z.string().min(1),
@@ -52,7 +52,7 @@ export const InferenceJob = z.object({
   /** A conversation's turn: the worker queues the reply for storage when it ends. Optional: older edges never set it. */
   conversation_id: z.string().min(1).optional(),
 });
-export type InferenceJob = z.infer<typeof InferenceJob>;
+export type ChatJob = z.infer<typeof ChatJob>;
 
 /** An embeddings job on the "inference" queue: one response for all prompts, never streamed. */
 export const EmbeddingsJob = z.object({
@@ -73,5 +73,5 @@ export const EmbeddingsJob = z.object({
 export type EmbeddingsJob = z.infer<typeof EmbeddingsJob>;
 
 /** Everything the "inference" queue carries, told apart by `kind`. */
-export const InferenceQueuePayload = z.discriminatedUnion("kind", [InferenceJob, EmbeddingsJob]);
+export const InferenceQueuePayload = z.discriminatedUnion("kind", [ChatJob, EmbeddingsJob]);
 export type InferenceQueuePayload = z.infer<typeof InferenceQueuePayload>;

@@ -13,7 +13,7 @@ import type { CallDeps } from "./call-worker.ts";
 import { chatRequestParser } from "./parse-chat-request.ts";
 import { respondJson } from "./respond-json.ts";
 import { respondStream } from "./respond-stream.ts";
-import { toInferenceJob } from "./to-inference-job.ts";
+import { toChatJob } from "./to-chat-job.ts";
 
 export interface ChatRouteDeps extends CallDeps, StreamResumeDeps {
   events: EventLog;
@@ -36,7 +36,7 @@ export function chatCompletionsRoute(deps: ChatRouteDeps): Router {
     const tier = deps.config.tiers[caller.tier];
     assertModelAllowed(res.locals.principal, request.model, deps.config);
     assertTierMaxTokens(request, caller.tier, tier);
-    const job = toInferenceJob(request, deps.config, {
+    const job = toChatJob(request, deps.config, {
       requestId: res.locals.requestId,
       caller,
       replyTo: deps.hub.channel,

@@ -9,7 +9,7 @@ const unsupported = new Set<string>(UNSUPPORTED_FIELDS);
 export function chatRequestParser(config: GatewayConfig) {
   const schema = chatCompletionRequest({
     maxContentChars: config.max_content_chars,
-    // Ids and aliases of models with a chat pool; the job carries the canonical id (toInferenceJob).
+    // Ids and aliases of models with a chat pool; the job carries the canonical id (toChatJob).
     models: new Map(
       [...modelIndex(config)].filter(([, m]) => m.backends.length > 0).map(([name, m]) => [name, { maxOutputTokens: m.max_output_tokens }]),
     ),

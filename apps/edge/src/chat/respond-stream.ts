@@ -1,4 +1,4 @@
-import type { ChatCompletionChunk, InferenceJob } from "@gateway/contracts";
+import type { ChatCompletionChunk, ChatJob } from "@gateway/contracts";
 import type { Response } from "express";
 import { errorEnvelope } from "../http/error-envelope.ts";
 import { keepAlive, SSE_HEADERS } from "../resume/open-sse.ts";
@@ -15,13 +15,13 @@ import { tokenTiming } from "./token-timing.ts";
  */
 export async function respondStream(
   deps: CallDeps & StreamResumeDeps,
-  streamJob: InferenceJob,
+  streamJob: ChatJob,
   res: Response,
   includeUsage: boolean,
   startedAt: bigint,
   resume: ResumeOnClose = { graceMs: deps.resumeGraceMs, isAttached: () => deps.attachments.isAttached(streamJob.request_id) },
 ): Promise<void> {
-  const job: InferenceJob = { ...streamJob, events_ttl_s: streamJob.events_ttl_s ?? deps.attachments.retentionS };
+  const job: ChatJob = { ...streamJob, events_ttl_s: streamJob.events_ttl_s ?? deps.attachments.retentionS };
   deps.attachments.own(job.request_id, job.caller.tenant_id);
   let opened = false;
   let nextId = 0;

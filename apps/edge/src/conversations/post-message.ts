@@ -5,7 +5,7 @@ import { callWorker, toAppError, type ResumeOnClose } from "../chat/call-worker.
 import type { ChatRouteDeps } from "../chat/chat-completions-route.ts";
 import { chatRequestParser } from "../chat/parse-chat-request.ts";
 import { respondStream } from "../chat/respond-stream.ts";
-import { toInferenceJob } from "../chat/to-inference-job.ts";
+import { toChatJob } from "../chat/to-chat-job.ts";
 import { AppError } from "../http/app-error.ts";
 import type { TokenizedCount } from "../limits/prompt-tokens.ts";
 import { assertTierMaxTokens } from "../limits/tier-max-tokens.ts";
@@ -68,7 +68,7 @@ export function messagePoster(deps: PostMessageDeps) {
       timeoutMs: deps.requestTimeoutMs,
       maxTokensCap: tier?.max_tokens,
     };
-    const draft = toInferenceJob(request, deps.config, ctx);
+    const draft = toChatJob(request, deps.config, ctx);
     deps.contentPolicy(draft.params.messages);
 
     const [userTokens, systemTokens] = await Promise.all([

@@ -1,4 +1,4 @@
-import type { InferenceJob } from "@gateway/contracts";
+import type { ChatJob } from "@gateway/contracts";
 import type { Request, Response } from "express";
 import type { ChatRouteDeps } from "../chat/chat-completions-route.ts";
 import { respondJson } from "../chat/respond-json.ts";
@@ -16,13 +16,13 @@ export async function idempotentChat(
   deps: ChatRouteDeps,
   req: Request,
   res: Response,
-  job: InferenceJob,
+  job: ChatJob,
   includeUsage: boolean,
   startedAt: bigint,
 ): Promise<void> {
   const claim = await claimIdempotency(deps.idempotency, req, job.caller.tenant_id, job.request_id);
   if (claim?.repeat) return replayChat(deps, claim.requestId, job.stream ? { includeUsage } : undefined, res);
-  const logged: InferenceJob = { ...job, events_ttl_s: deps.idempotency.ttlS };
+  const logged: ChatJob = { ...job, events_ttl_s: deps.idempotency.ttlS };
   try {
     if (job.stream) await respondStream(deps, logged, res, includeUsage, startedAt);
     else

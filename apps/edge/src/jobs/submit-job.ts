@@ -5,7 +5,7 @@ import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
 import { admitJob, enqueueJob } from "../chat/admit-and-enqueue.ts";
 import type { CallDeps } from "../chat/call-worker.ts";
 import { chatRequestParser } from "../chat/parse-chat-request.ts";
-import { toInferenceJob } from "../chat/to-inference-job.ts";
+import { toChatJob } from "../chat/to-chat-job.ts";
 import { embeddingsRequestParser } from "../embeddings/parse-embeddings-request.ts";
 import { toEmbeddingsJob } from "../embeddings/to-embeddings-job.ts";
 import { AppError } from "../http/app-error.ts";
@@ -39,7 +39,7 @@ export function jobPayloadBuilder(deps: SubmitJobDeps) {
       const tier = deps.config.tiers[caller.tier];
       assertTierMaxTokens(request, caller.tier, tier);
       // Always streamed by the worker: the chunks fill the event log that /events replays.
-      job = { ...toInferenceJob(request, deps.config, { ...common, maxTokensCap: tier?.max_tokens }), stream: true };
+      job = { ...toChatJob(request, deps.config, { ...common, maxTokensCap: tier?.max_tokens }), stream: true };
       deps.contentPolicy(job.params.messages);
     } else {
       const request = parseEmbeddings(input.request);

@@ -1,4 +1,4 @@
-import type { Caller, InferenceJob, TierConfig } from "@gateway/contracts";
+import type { Caller, ChatJob, TierConfig } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
@@ -80,7 +80,7 @@ export class Admission {
   }
 
   /** A chat job: its prompt bounded by bytes, counted exactly by the model only if that bound does not fit. */
-  admitChat(job: InferenceJob): Promise<Ticket> {
+  admitChat(job: ChatJob): Promise<Ticket> {
     const { tokenized } = this.deps;
     const messages = job.params.messages;
     return this.admit({

@@ -8,7 +8,7 @@ import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
 import { callWorker } from "../chat/call-worker.ts";
 import type { ChatRouteDeps } from "../chat/chat-completions-route.ts";
 import { chatRequestParser } from "../chat/parse-chat-request.ts";
-import { toInferenceJob } from "../chat/to-inference-job.ts";
+import { toChatJob } from "../chat/to-chat-job.ts";
 import { tokenTiming } from "../chat/token-timing.ts";
 import { AppError } from "../http/app-error.ts";
 import { errorEnvelope } from "../http/error-envelope.ts";
@@ -106,7 +106,7 @@ export class WsSession {
     const tier = deps.config.tiers[locals.caller.tier];
     assertModelAllowed(locals.principal, request.model, deps.config);
     assertTierMaxTokens(request, locals.caller.tier, tier);
-    const job = toInferenceJob(request, deps.config, {
+    const job = toChatJob(request, deps.config, {
       requestId,
       caller: locals.caller,
       replyTo: deps.hub.channel,

@@ -1,4 +1,4 @@
-import type { Caller, ChatCompletionRequest, ChatMessage, GatewayConfig, InferenceJob } from "@gateway/contracts";
+import type { Caller, ChatCompletionRequest, ChatMessage, GatewayConfig, ChatJob } from "@gateway/contracts";
 import { modelIndex } from "../models/model-index.ts";
 
 const text = (content: ChatCompletionRequest["messages"][number]["content"]) =>
@@ -18,7 +18,7 @@ export interface JobContext {
  * The job the worker runs: content parts flattened to text (llama-server answers 500 to parts)
  * and max_tokens always bounded (llama-server treats a missing one as "until the context ends").
  */
-export function toInferenceJob(req: ChatCompletionRequest, config: GatewayConfig, ctx: JobContext): InferenceJob {
+export function toChatJob(req: ChatCompletionRequest, config: GatewayConfig, ctx: JobContext): ChatJob {
   const model = modelIndex(config).get(req.model);
   const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? Math.min(model?.max_output_tokens ?? 1, ctx.maxTokensCap ?? Infinity);
   const messages: ChatMessage[] = req.messages.map((m) =>
