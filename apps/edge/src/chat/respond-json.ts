@@ -1,13 +1,17 @@
 import type { ChatJob } from "@gateway/contracts";
 import type { Response } from "express";
-import { withCost } from "../usage/usage-cost.ts";
-import { callWorker, toAppError, type CallDeps, type ResumeOnClose } from "./call-worker.ts";
+import { httpTransport, type HttpInferenceDeps } from "../inference/http-transport.ts";
+import { runInference, type ResumeOnClose } from "../inference/run-inference.ts";
+import { chatAnswer, type ChatAnswer } from "../inference/terminal.ts";
 
-export async function respondJson(deps: CallDeps, job: ChatJob, res: Response, resume?: ResumeOnClose): Promise<void> {
-  const end = await callWorker(deps, job, res, undefined, resume);
-  if (!end) return;
-  if (end.type === "error") throw toAppError(end);
-  const usage = withCost(deps.prices, job.model, end.response.usage);
-  res.setHeader("x-usage-cost", usage.cost);
-  res.json({ ...end.response, usage });
+/** Runs a chat job and answers it as JSON (an error as its status and envelope). */
+export async function respondJson(deps: HttpInferenceDeps, job: ChatJob, res: Response, resume?: ResumeOnClose): Promise<void> {
+  const end = await runInference(deps, job, httpTransport(res, deps.claimRequestId, resume && { resume }));
+  if (end) sendChatAnswer(res, chatAnswer(deps.prices, end));
+}
+
+/** A chat answer as a JSON response, its cost also in `x-usage-cost`. */
+export function sendChatAnswer(res: Response, answer: ChatAnswer): void {
+  res.setHeader("x-usage-cost", answer.usage.cost);
+  res.json(answer);
 }

@@ -1,11 +1,14 @@
-import type { ChatCompletionChunk, ChatJob } from "@gateway/contracts";
+import type { ChatJob } from "@gateway/contracts";
 import type { Response } from "express";
-import { errorEnvelope } from "../http/error-envelope.ts";
-import { keepAlive, SSE_HEADERS } from "../resume/open-sse.ts";
+import { httpTransport, type HttpInferenceDeps } from "../inference/http-transport.ts";
+import { runInference, type ResumeOnClose } from "../inference/run-inference.ts";
+import { chatAnswer, toAppError } from "../inference/terminal.ts";
+import { tokenTiming } from "../inference/token-timing.ts";
 import type { StreamResumeDeps } from "../resume/stream-attachments.ts";
-import { withCost } from "../usage/usage-cost.ts";
-import { callWorker, toAppError, type CallDeps, type ResumeOnClose } from "./call-worker.ts";
-import { tokenTiming } from "./token-timing.ts";
+import { ChatEventWriter } from "../sse/chat-event-writer.ts";
+import { keepAlive, SSE_HEADERS } from "../sse/open-sse.ts";
+
+export interface StreamDeps extends HttpInferenceDeps, StreamResumeDeps {}
 
 /**
  * Relays a job as OpenAI-style SSE. The status is committed only when the first chunk arrives
@@ -14,7 +17,7 @@ import { tokenTiming } from "./token-timing.ts";
  * answer. The job's events are also logged, so `x-resume-url` replays them after a disconnect.
  */
 export async function respondStream(
-  deps: CallDeps & StreamResumeDeps,
+  deps: StreamDeps,
   streamJob: ChatJob,
   res: Response,
   includeUsage: boolean,
@@ -23,8 +26,8 @@ export async function respondStream(
 ): Promise<void> {
   const job: ChatJob = { ...streamJob, events_ttl_s: streamJob.events_ttl_s ?? deps.attachments.retentionS };
   deps.attachments.own(job.request_id, job.caller.tenant_id);
+  const events = new ChatEventWriter(res, includeUsage);
   let opened = false;
-  let nextId = 0;
   const open = () => {
     opened = true;
     clearTimeout(firstKeepAlive);
@@ -40,41 +43,30 @@ export async function respondStream(
     res.write(": keep-alive\n\n");
   }, deps.keepAliveMs);
   firstKeepAlive.unref();
-
-  const send = (data: string) => res.write(`id: ${nextId++}\ndata: ${data}\n\n`);
   // A keep-alive may have opened the stream already: the first token is told by its own clock.
   const tokenWritten = tokenTiming(deps.metrics, job.model, startedAt);
 
   try {
-    const end = await callWorker(
+    const end = await runInference(
       deps,
       job,
-      res,
-      (message) => {
-        if (!opened) open();
-        tokenWritten();
-        nextId = message.seq;
-        send(JSON.stringify(message.chunk));
-      },
-      resume,
+      httpTransport(res, deps.claimRequestId, {
+        resume,
+        onChunk: (message) => {
+          if (!opened) open();
+          tokenWritten();
+          events.chunk(message);
+        },
+      }),
     );
     if (!end) return;
     if (end.type === "error") {
       if (!opened) throw toAppError(end);
-      send(JSON.stringify(errorEnvelope(end.code, end.message, job.request_id)));
-    } else {
-      if (!opened) open();
-      if (includeUsage) {
-        const { id, created, model } = end.response;
-        // The cost is known only now, after the headers went out: it rides in the usage chunk
-        // (the SDKs keep the extra field), not in a trailer, which no SDK reads.
-        const usage = withCost(deps.prices, job.model, end.response.usage);
-        const chunk: ChatCompletionChunk = { id, object: "chat.completion.chunk", created, model, choices: [], usage };
-        send(JSON.stringify(chunk));
-      }
+      events.fail(end.code, end.message, job.request_id);
+      return;
     }
-    send("[DONE]");
-    res.end();
+    if (!opened) open();
+    events.succeed(chatAnswer(deps.prices, end));
   } finally {
     clearTimeout(firstKeepAlive);
     if (opened) deps.metrics.activeStreams.dec();

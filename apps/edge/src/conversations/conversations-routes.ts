@@ -15,9 +15,10 @@ import { parseInput } from "../http/parse-input.ts";
 import { requireJson } from "../http/require-json.ts";
 import { limitHeadersOnError } from "../limits/limit-headers-on-error.ts";
 import { canonicalModel, modelIndex } from "../models/model-index.ts";
-import { toAppError } from "../chat/call-worker.ts";
 import { claimIdempotency } from "../idempotency/idempotency-store.ts";
-import { replayChat, waitForEnd } from "../idempotency/replay-chat.ts";
+import { replayChat } from "../idempotency/replay-chat.ts";
+import { toAppError } from "../inference/terminal.ts";
+import { waitForEnd } from "../inference/wait-for-end.ts";
 import { answerStoredReply, messagePoster, type PostMessageDeps } from "./post-message.ts";
 
 export type ConversationRouteDeps = PostMessageDeps;

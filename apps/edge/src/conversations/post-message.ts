@@ -1,14 +1,13 @@
 import type { ChatMessage, Conversation, ConversationMessage, PostMessageRequest } from "@gateway/contracts";
 import type { Response } from "express";
-import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
-import { callWorker, toAppError, type ResumeOnClose } from "../chat/call-worker.ts";
 import type { ChatRouteDeps } from "../chat/chat-completions-route.ts";
-import { chatRequestParser } from "../chat/parse-chat-request.ts";
 import { respondStream } from "../chat/respond-stream.ts";
-import { toChatJob } from "../chat/to-chat-job.ts";
 import { AppError } from "../http/app-error.ts";
+import { httpTransport } from "../inference/http-transport.ts";
+import { chatJobPreparer } from "../inference/prepare-chat-job.ts";
+import { runInference, type ResumeOnClose } from "../inference/run-inference.ts";
+import { toAppError } from "../inference/terminal.ts";
 import type { TokenizedCount } from "../limits/prompt-tokens.ts";
-import { assertTierMaxTokens } from "../limits/tier-max-tokens.ts";
 import type { ModelDirectory } from "../models/model-directory.ts";
 import { withCost } from "../usage/usage-cost.ts";
 import type { ConversationRepository } from "./conversation-repository.ts";
@@ -36,7 +35,7 @@ const KEEP_GENERATING: ResumeOnClose = { graceMs: 1, isAttached: () => Promise.r
  * returned.
  */
 export function messagePoster(deps: PostMessageDeps) {
-  const parse = chatRequestParser(deps.config);
+  const prepare = chatJobPreparer(deps);
   return async (
     conversation: Conversation,
     input: PostMessageRequest,
@@ -44,7 +43,6 @@ export function messagePoster(deps: PostMessageDeps) {
     startedAt: bigint,
     eventsTtlS?: number,
   ): Promise<void> => {
-    const { caller } = res.locals;
     const params = {
       model: conversation.model,
       stream: input.stream === true,
@@ -56,20 +54,7 @@ export function messagePoster(deps: PostMessageDeps) {
     };
     const userTurn: ChatMessage = { role: "user", content: input.content };
     // Validated as the chat endpoint would (model, max_tokens bounds, content), before anything is stored.
-    const request = parse({ ...params, messages: [userTurn] });
-    assertModelAllowed(res.locals.principal, request.model, deps.config);
-    const tier = deps.config.tiers[caller.tier];
-    assertTierMaxTokens(request, caller.tier, tier);
-    const ctx = {
-      requestId: res.locals.requestId,
-      caller,
-      replyTo: deps.hub.channel,
-      now: Date.now(),
-      timeoutMs: deps.requestTimeoutMs,
-      maxTokensCap: tier?.max_tokens,
-    };
-    const draft = toChatJob(request, deps.config, ctx);
-    deps.contentPolicy(draft.params.messages);
+    const { job: draft } = prepare({ ...params, messages: [userTurn] }, res.locals.principal, res.locals.requestId);
 
     const [userTokens, systemTokens] = await Promise.all([
       deps.tokenized(draft.model, [userTurn]),
@@ -93,7 +78,7 @@ export function messagePoster(deps: PostMessageDeps) {
     };
 
     if (job.stream) return respondStream(deps, job, res, false, startedAt, KEEP_GENERATING);
-    const end = await callWorker(deps, job, res, undefined, KEEP_GENERATING);
+    const end = await runInference(deps, job, httpTransport(res, deps.claimRequestId, { resume: KEEP_GENERATING }));
     if (!end) return;
     if (end.type === "error") throw toAppError(end);
     await deps.conversations.addReply({

@@ -1,3 +1,12 @@
+/** The Swagger UI files the page loads; nothing else of the package is served (its own index points at a public demo API). */
+export const DOCS_ASSETS = [
+  "swagger-ui.css",
+  "swagger-ui-bundle.js",
+  "swagger-ui-standalone-preset.js",
+  "favicon-32x32.png",
+  "init.js",
+] as const;
+
 /**
  * The /docs page: Swagger UI from the swagger-ui-dist package, served by the gateway itself
  * (no CDN: it works offline and leaks nothing about who reads the docs). No inline script, so

@@ -4,16 +4,7 @@ import type { GatewayConfig } from "@gateway/contracts";
 import { Router } from "express";
 import { AppError } from "../http/app-error.ts";
 import { buildOpenApiDocument, type OpenApiDocument } from "../openapi/build-openapi-document.ts";
-import { DOCS_CSP, DOCS_INIT_SCRIPT, DOCS_PAGE } from "./docs-page.ts";
-
-/** The Swagger UI files the page loads; nothing else of the package is served (its own index points at a public demo API). */
-export const DOCS_ASSETS = [
-  "swagger-ui.css",
-  "swagger-ui-bundle.js",
-  "swagger-ui-standalone-preset.js",
-  "favicon-32x32.png",
-  "init.js",
-] as const;
+import { DOCS_ASSETS, DOCS_CSP, DOCS_INIT_SCRIPT, DOCS_PAGE } from "./docs-page.ts";
 
 /**
  * `/openapi.json` (built from the contracts and this deployment's models on first use, then kept)

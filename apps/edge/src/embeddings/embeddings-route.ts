@@ -1,22 +1,19 @@
 import type { EmbeddingsResultMessage, GatewayConfig } from "@gateway/contracts";
 import { Router, json, type RequestHandler } from "express";
 import type { Redis } from "ioredis";
-import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
-import { callWorker, toAppError, type CallDeps } from "../chat/call-worker.ts";
 import { AppError } from "../http/app-error.ts";
 import { requireJson } from "../http/require-json.ts";
-import type { ContentPolicy } from "../limits/content-policy.ts";
-import { canonicalModel } from "../models/model-index.ts";
+import { httpTransport, type HttpInferenceDeps } from "../inference/http-transport.ts";
+import type { PrepareDeps } from "../inference/inference-deps.ts";
+import { embeddingsJobPreparer } from "../inference/prepare-embeddings-job.ts";
+import { runInference } from "../inference/run-inference.ts";
+import { toAppError } from "../inference/terminal.ts";
 import { withCost } from "../usage/usage-cost.ts";
-import { embeddingsRequestParser } from "./parse-embeddings-request.ts";
-import { toEmbeddingsJob } from "./to-embeddings-job.ts";
 
-export interface EmbeddingsRouteDeps extends CallDeps {
+export interface EmbeddingsRouteDeps extends HttpInferenceDeps, PrepareDeps {
   config: GatewayConfig;
   authenticate: RequestHandler;
-  contentPolicy: ContentPolicy;
   bodyLimit: string;
-  requestTimeoutMs: number;
   /** Where workers leave embeddings bodies (too large for pub/sub). */
   redis: Redis;
 }
@@ -26,21 +23,11 @@ export interface EmbeddingsRouteDeps extends CallDeps {
  * with the body the worker stored, sent as it is: no parse and re-serialise of thousands of floats.
  */
 export function embeddingsRoute(deps: EmbeddingsRouteDeps): Router {
-  const parse = embeddingsRequestParser(deps.config);
+  const prepare = embeddingsJobPreparer(deps);
   const router = Router();
   router.post("/v1/embeddings", deps.authenticate, requireJson, json({ limit: deps.bodyLimit }), async (req, res) => {
-    const request = parse(req.body);
-    assertModelAllowed(res.locals.principal, request.model, deps.config);
-    const job = toEmbeddingsJob(request, {
-      requestId: res.locals.requestId,
-      caller: res.locals.caller,
-      model: canonicalModel(deps.config, request.model),
-      replyTo: deps.hub.channel,
-      now: Date.now(),
-      timeoutMs: deps.requestTimeoutMs,
-    });
-    deps.contentPolicy(job.prompts.flatMap((p) => (typeof p === "string" ? [{ role: "user" as const, content: p }] : [])));
-    const end = await callWorker<EmbeddingsResultMessage>(deps, job, res);
+    const job = prepare(req.body, res.locals.principal, res.locals.requestId);
+    const end = await runInference<EmbeddingsResultMessage>(deps, job, httpTransport(res, deps.claimRequestId));
     if (!end) return;
     if (end.type === "error") throw toAppError(end);
     const body = await deps.redis.getdel(end.key);

@@ -1,10 +1,16 @@
 import type { ChatJob } from "@gateway/contracts";
 import type { Request, Response } from "express";
-import type { ChatRouteDeps } from "../chat/chat-completions-route.ts";
 import { respondJson } from "../chat/respond-json.ts";
-import { respondStream } from "../chat/respond-stream.ts";
-import { claimIdempotency } from "./idempotency-store.ts";
+import { respondStream, type StreamDeps } from "../chat/respond-stream.ts";
+import type { EventLog } from "../resume/event-log.ts";
+import { claimIdempotency, type IdempotencyStore } from "./idempotency-store.ts";
 import { replayChat } from "./replay-chat.ts";
+
+export interface IdempotentChatDeps extends StreamDeps {
+  idempotency: IdempotencyStore;
+  events: EventLog;
+  requestTimeoutMs: number;
+}
 
 /**
  * A chat completion with an Idempotency-Key. The first request runs with its events logged for
@@ -13,7 +19,7 @@ import { replayChat } from "./replay-chat.ts";
  * with an error gives the key back, so retrying it runs it again.
  */
 export async function idempotentChat(
-  deps: ChatRouteDeps,
+  deps: IdempotentChatDeps,
   req: Request,
   res: Response,
   job: ChatJob,

@@ -7,7 +7,7 @@ import { parseInput } from "../http/parse-input.ts";
 import { requireJson } from "../http/require-json.ts";
 import { claimIdempotency, type IdempotencyStore } from "../idempotency/idempotency-store.ts";
 import { limitHeadersOnError } from "../limits/limit-headers-on-error.ts";
-import { lastEventId } from "../resume/open-sse.ts";
+import { lastEventId } from "../sse/open-sse.ts";
 import type { JobStore } from "./job-store.ts";
 import { jobLinks, viewJob } from "./job-view.ts";
 import { streamJobEvents } from "./stream-job-events.ts";
@@ -36,7 +36,7 @@ export function jobsRoutes(deps: JobRouteDeps): Router {
   const router = Router();
   router.post("/v1/jobs", deps.authenticate, requireJson, json({ limit: deps.bodyLimit }), async (req, res) => {
     const input = parseInput(CreateJobRequest, req.body);
-    const payload = build(input, newJobId(), res);
+    const payload = build(input, newJobId(), res.locals.principal);
     const tenant = res.locals.caller.tenant_id;
     const claim = await claimIdempotency(deps.idempotency, req, tenant, payload.request_id);
     let record: JobRecord;

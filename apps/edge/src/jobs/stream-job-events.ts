@@ -1,7 +1,7 @@
 import type { JobRecord } from "@gateway/contracts";
 import type { Response } from "express";
 import { attachToLog, type EventLog } from "../resume/event-log.ts";
-import { openSse } from "../resume/open-sse.ts";
+import { openSse } from "../sse/open-sse.ts";
 import { viewJob, type JobViewDeps } from "./job-view.ts";
 
 export interface JobEventsDeps extends JobViewDeps {

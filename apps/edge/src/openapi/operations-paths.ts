@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DOCS_ASSETS } from "../docs/docs-routes.ts";
+import { DOCS_ASSETS } from "../docs/docs-page.ts";
 import { errorResponses } from "./error-responses.ts";
 import { json, ok, SECURITY, type DocContext } from "./openapi-kit.ts";
 

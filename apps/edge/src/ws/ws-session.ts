@@ -1,31 +1,18 @@
-import { EventEmitter } from "node:events";
-import { randomUUID } from "node:crypto";
 import { WsClientMessage, type WsServerMessage } from "@gateway/contracts";
 import type { Request, Response } from "express";
 import type { WebSocket } from "ws";
 import { ZodError } from "zod";
-import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
-import { callWorker } from "../chat/call-worker.ts";
 import type { ChatRouteDeps } from "../chat/chat-completions-route.ts";
-import { chatRequestParser } from "../chat/parse-chat-request.ts";
-import { toChatJob } from "../chat/to-chat-job.ts";
-import { tokenTiming } from "../chat/token-timing.ts";
 import { AppError } from "../http/app-error.ts";
 import { errorEnvelope } from "../http/error-envelope.ts";
 import { parseInput } from "../http/parse-input.ts";
-import { assertTierMaxTokens } from "../limits/tier-max-tokens.ts";
-import { withCost } from "../usage/usage-cost.ts";
+import { newRequestId } from "../http/request-id.ts";
+import { chatJobPreparer } from "../inference/prepare-chat-job.ts";
+import { runInference } from "../inference/run-inference.ts";
+import { chatAnswer } from "../inference/terminal.ts";
+import { tokenTiming } from "../inference/token-timing.ts";
 
 export type WsDeps = ChatRouteDeps;
-
-/**
- * What callWorker needs of an HTTP response, for one request on a socket: its "close" event
- * cancels the job (a cancel message, or the socket closing), headers have nowhere to go.
- */
-function requestHandle(): Response & EventEmitter {
-  return Object.assign(new EventEmitter(), { locals: { requestIdFromClient: false }, setHeader: () => undefined }) as unknown as Response &
-    EventEmitter;
-}
 
 /**
  * One socket: authenticated once (the upgrade's Authorization header, or a first `auth`
@@ -35,18 +22,19 @@ export class WsSession {
   private locals: Response["locals"] | undefined;
   /** Messages that arrive while the auth message is checked wait for it. */
   private authenticating: Promise<void> | undefined;
-  private readonly running = new Map<string, EventEmitter>();
-  private readonly parse;
+  /** The requests running on this socket, by the client's id: aborting one cancels its job. */
+  private readonly running = new Map<string, AbortController>();
+  private readonly prepare;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly deps: WsDeps,
     authorization: string | undefined,
   ) {
-    this.parse = chatRequestParser(deps.config);
+    this.prepare = chatJobPreparer(deps);
     socket.on("message", (data) => void this.receive(String(data)).catch((err: unknown) => this.sendError(null, err)));
     socket.on("close", () => {
-      for (const handle of this.running.values()) handle.emit("close");
+      for (const request of this.running.values()) request.abort();
       this.running.clear();
     });
     if (authorization) this.authenticating = this.authenticate(authorization).catch((err: unknown) => this.fail(err));
@@ -77,15 +65,15 @@ export class WsSession {
     if (!this.locals)
       throw new AppError("invalid_api_key", "authenticate first: an Authorization header on the upgrade, or an auth message");
     if (message.type === "cancel") {
-      this.running.get(message.id)?.emit("close");
+      this.running.get(message.id)?.abort();
       return;
     }
     if (this.running.has(message.id)) throw new AppError("invalid_request", `request '${message.id}' is still running on this socket`);
-    const handle = requestHandle();
-    this.running.set(message.id, handle);
-    const requestId = randomUUID();
+    const cancelled = new AbortController();
+    this.running.set(message.id, cancelled);
+    const requestId = newRequestId();
     try {
-      await this.chat(message.id, requestId, message.request, this.locals, handle);
+      await this.chat(message.id, requestId, message.request, this.locals, cancelled.signal);
     } catch (err) {
       this.sendError(message.id, err, requestId);
     } finally {
@@ -98,38 +86,30 @@ export class WsSession {
     requestId: string,
     body: Record<string, unknown>,
     locals: Response["locals"],
-    handle: Response & EventEmitter,
+    signal: AbortSignal,
   ): Promise<void> {
     const { deps } = this;
     const startedAt = process.hrtime.bigint();
-    const request = this.parse({ ...body, stream: true });
-    const tier = deps.config.tiers[locals.caller.tier];
-    assertModelAllowed(locals.principal, request.model, deps.config);
-    assertTierMaxTokens(request, locals.caller.tier, tier);
-    const job = toChatJob(request, deps.config, {
-      requestId,
-      caller: locals.caller,
-      replyTo: deps.hub.channel,
-      now: Date.now(),
-      timeoutMs: deps.requestTimeoutMs,
-      maxTokensCap: tier?.max_tokens,
-    });
-    deps.contentPolicy(job.params.messages);
+    const { job } = this.prepare({ ...body, stream: true }, locals.principal, requestId);
     const tokenWritten = tokenTiming(deps.metrics, job.model, startedAt);
     deps.metrics.activeStreams.inc();
     let end;
     try {
-      end = await callWorker(deps, job, handle, (m) => {
-        tokenWritten();
-        this.send({ type: "chunk", id, chunk: m.chunk });
+      end = await runInference(deps, job, {
+        signal,
+        // A socket has no headers after the upgrade: the limits' headers have nowhere to go.
+        setHeaders: () => undefined,
+        onChunk: (m) => {
+          tokenWritten();
+          this.send({ type: "chunk", id, chunk: m.chunk });
+        },
       });
     } finally {
       deps.metrics.activeStreams.dec();
     }
     // Cancelled by a cancel message (or the socket closing, when nobody hears it).
     if (!end) throw new AppError("client_closed_request", "request cancelled");
-    if (end.type === "error") throw new AppError(end.code, end.message);
-    this.send({ type: "done", id, response: { ...end.response, usage: withCost(deps.prices, job.model, end.response.usage) } });
+    this.send({ type: "done", id, response: chatAnswer(deps.prices, end) });
   }
 
   private send(message: WsServerMessage): void {

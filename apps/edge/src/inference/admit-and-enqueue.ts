@@ -1,32 +1,19 @@
 import type { InferenceQueuePayload } from "@gateway/contracts";
-import type { Producer } from "@gateway/queue";
-import type { Response } from "express";
-import { embeddingsAdmitRequest } from "../embeddings/to-embeddings-job.ts";
+import { embeddingsAdmitRequest } from "./to-embeddings-job.ts";
 import { AppError } from "../http/app-error.ts";
-import type { Admission, Ticket } from "../limits/admission.ts";
-import type { LoadShedder } from "../models/load-shedder.ts";
-import type { WorkerPresence } from "../relay/worker-presence.ts";
-
-/** What putting a job on the inference queue needs: shared by the synchronous endpoints and `/v1/jobs`. */
-export interface QueueDeps {
-  producer: Producer<"inference">;
-  presence: WorkerPresence;
-  /** Rate limits, concurrency and token quota: a ticket per admitted job. */
-  admission: Admission;
-  /** 503 when the model's queue is already too long; counts what waits for the estimate. */
-  shedder: LoadShedder;
-}
+import type { Ticket } from "../limits/admission.ts";
+import type { QueueDeps } from "./inference-deps.ts";
 
 /**
  * Refuses a job that cannot be served now (503 without a worker, or when its model's queue is
- * too long), then takes its admission ticket (429 otherwise) and sets the rate limit headers on
- * `res`. `beforeTicket` runs between the two: a check that must not run for a job refused anyway
- * and must not hold a ticket when it fails.
+ * too long), then takes its admission ticket (429 otherwise) and hands its rate limit headers to
+ * `setHeaders`. `beforeTicket` runs between the two: a check that must not run for a job refused
+ * anyway and must not hold a ticket when it fails.
  */
 export async function admitJob(
   deps: QueueDeps,
   job: InferenceQueuePayload,
-  res: Response,
+  setHeaders: (headers: Record<string, string>) => void,
   beforeTicket?: () => Promise<void>,
 ): Promise<Ticket> {
   if (deps.presence.workers === 0) {
@@ -35,7 +22,7 @@ export async function admitJob(
   deps.shedder.admit(job.model);
   await beforeTicket?.();
   const ticket = await (job.kind === "chat" ? deps.admission.admitChat(job) : deps.admission.admit(embeddingsAdmitRequest(job)));
-  for (const [name, value] of Object.entries(ticket.headers)) res.setHeader(name, value);
+  setHeaders(ticket.headers);
   return ticket;
 }
 

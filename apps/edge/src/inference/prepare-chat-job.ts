@@ -1,0 +1,39 @@
+import type { ChatCompletionRequest, ChatJob } from "@gateway/contracts";
+import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
+import type { Principal } from "../auth/principal.ts";
+import { assertTierMaxTokens } from "../limits/tier-max-tokens.ts";
+import type { PrepareDeps } from "./inference-deps.ts";
+import { chatRequestParser } from "./parse-chat-request.ts";
+import { toChatJob } from "./to-chat-job.ts";
+
+export interface PreparedChat {
+  request: ChatCompletionRequest;
+  job: ChatJob;
+}
+
+/**
+ * Builds (once per configuration) the one way a client's chat request becomes a chat job, for
+ * every entry point: validated as `POST /v1/chat/completions` validates it (400 naming the
+ * field), the model allowed for the credential (403), max_tokens within the tier (400), and
+ * the content policy passed (400).
+ */
+export function chatJobPreparer(deps: PrepareDeps) {
+  const parse = chatRequestParser(deps.config);
+  return (body: unknown, principal: Principal, requestId: string): PreparedChat => {
+    const request = parse(body);
+    const { caller } = principal;
+    const tier = deps.config.tiers[caller.tier];
+    assertModelAllowed(principal, request.model, deps.config);
+    assertTierMaxTokens(request, caller.tier, tier);
+    const job = toChatJob(request, deps.config, {
+      requestId,
+      caller,
+      replyTo: deps.hub.channel,
+      now: Date.now(),
+      timeoutMs: deps.requestTimeoutMs,
+      maxTokensCap: tier?.max_tokens,
+    });
+    deps.contentPolicy(job.params.messages);
+    return { request, job };
+  };
+}

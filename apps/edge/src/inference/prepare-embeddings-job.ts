@@ -1,0 +1,30 @@
+import type { EmbeddingsJob } from "@gateway/contracts";
+import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
+import type { Principal } from "../auth/principal.ts";
+import { canonicalModel } from "../models/model-index.ts";
+import type { PrepareDeps } from "./inference-deps.ts";
+import { embeddingsRequestParser } from "./parse-embeddings-request.ts";
+import { toEmbeddingsJob } from "./to-embeddings-job.ts";
+
+/**
+ * Builds (once per configuration) the one way a client's embeddings request becomes a job:
+ * validated (400), the model allowed for the credential (403), every text input passed through
+ * the content policy (400).
+ */
+export function embeddingsJobPreparer(deps: PrepareDeps) {
+  const parse = embeddingsRequestParser(deps.config);
+  return (body: unknown, principal: Principal, requestId: string): EmbeddingsJob => {
+    const request = parse(body);
+    assertModelAllowed(principal, request.model, deps.config);
+    const job = toEmbeddingsJob(request, {
+      requestId,
+      caller: principal.caller,
+      model: canonicalModel(deps.config, request.model),
+      replyTo: deps.hub.channel,
+      now: Date.now(),
+      timeoutMs: deps.requestTimeoutMs,
+    });
+    deps.contentPolicy(job.prompts.flatMap((p) => (typeof p === "string" ? [{ role: "user" as const, content: p }] : [])));
+    return job;
+  };
+}

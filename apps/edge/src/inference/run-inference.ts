@@ -1,0 +1,127 @@
+import type { ChunkMessage, ErrorMessage, InferenceQueuePayload, ResultMessage } from "@gateway/contracts";
+import { admitJob, enqueueJob } from "./admit-and-enqueue.ts";
+import { cancelAfterGrace } from "./cancel-after-grace.ts";
+import { deliveryGuard, RESTARTED_MESSAGE } from "./delivery-guard.ts";
+import type { InferenceDeps } from "./inference-deps.ts";
+import { settledUsage, type Terminal } from "./terminal.ts";
+
+/**
+ * What the core needs of the client a job runs for, whatever carries it (HTTP JSON, SSE, a
+ * WebSocket request): the transports are thin adapters over this.
+ */
+export interface InferenceTransport {
+  /** Aborts when the client goes away (a closed response, a cancel message, a closed socket). */
+  signal: AbortSignal;
+  /** Admission's rate limit headers, once the job is admitted (before any answer byte). */
+  setHeaders(headers: Record<string, string>): void;
+  /** Each chunk of a streamed answer, in order; never a second delivery's. */
+  onChunk?: (message: ChunkMessage) => void;
+  /** When the client leaves: cancel the job at once (unset), or keep it going for a reconnect. */
+  resume?: ResumeOnClose;
+  /** A check between "can be served now" and taking the admission ticket (see admitJob). */
+  beforeTicket?: () => Promise<void>;
+  /** The worker's last word when it comes, also after the client left (what it says of backend time). */
+  onLastWord?: (message: Terminal) => void;
+}
+
+/** For a resumable stream: how long a disconnected client's job keeps going, and whether someone re-attached. */
+export interface ResumeOnClose {
+  graceMs: number;
+  isAttached: () => Promise<boolean>;
+}
+
+/**
+ * Runs one job through the queue and waits for its end: the one inference path of the edge.
+ * Chunks go to the transport as they arrive; the promise resolves with the result or error, a
+ * timeout error at the deadline, or undefined if the client went away first. Every path but
+ * success cancels the job.
+ *
+ * The job is admitted first (429 otherwise). Its ticket is settled with the worker's last word,
+ * which carries what was produced, even when that word comes after the client left or the
+ * deadline passed; without one within the settle grace (a dead worker) the ticket is released
+ * with nothing counted, and reconciliation with billing catches up on anything that was billed.
+ */
+export async function runInference<R extends Exclude<Terminal, ErrorMessage> = ResultMessage>(
+  deps: InferenceDeps,
+  job: InferenceQueuePayload,
+  transport: InferenceTransport,
+): Promise<R | ErrorMessage | undefined> {
+  const { signal, resume } = transport;
+  // A client gone before its job was queued gets nothing queued and holds nothing.
+  if (signal.aborted) return undefined;
+  const ticket = await admitJob(deps, job, (headers) => transport.setHeaders(headers), transport.beforeTicket);
+  if (signal.aborted) {
+    ticket.release(undefined);
+    return undefined;
+  }
+  const id = job.request_id;
+
+  let answered = false;
+  let grace: NodeJS.Timeout | undefined;
+  const finish = (message: Terminal | undefined) => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(grace);
+    ticket.release(settledUsage(message));
+  };
+  let settle!: (end: R | ErrorMessage | undefined) => void;
+  const ended = new Promise<R | ErrorMessage | undefined>((resolve) => (settle = resolve));
+  const cancel = (reason: "client_disconnected" | "timeout" | "restarted") => {
+    deps.metrics.cancellations.inc({ reason });
+    deps.hub.cancel(id, reason === "restarted" ? "cancelled" : reason).catch(() => undefined);
+  };
+  let resumable = false;
+  const onClose = () => {
+    if (resume && resume.graceMs > 0) {
+      resumable = true;
+      cancelAfterGrace(resume.graceMs, resume.isAttached, () => cancel("client_disconnected"));
+    } else cancel("client_disconnected");
+    settle(undefined);
+  };
+  const timer = setTimeout(() => {
+    cancel("timeout");
+    settle({ type: "error", request_id: id, code: "upstream_timeout", message: "the request timed out before the backend finished" });
+  }, job.deadline_at - Date.now());
+  let done = false;
+  const guard = deliveryGuard();
+  const unlisten = deps.hub.listen(id, (message) => {
+    if (message.type === "chunk") {
+      const verdict = guard(message);
+      if (verdict === "restarted") {
+        cancel("restarted");
+        settle({ type: "error", request_id: id, code: "upstream_error", message: RESTARTED_MESSAGE });
+      } else if (verdict === "deliver" && !done) transport.onChunk?.(message);
+      return;
+    }
+    // A chat job ends with a result, an embeddings job with embeddings (R says which), or either with an error.
+    transport.onLastWord?.(message);
+    settle(message as R | ErrorMessage);
+    finish(message);
+    if (done) unlisten();
+  });
+  signal.addEventListener("abort", onClose, { once: true });
+
+  try {
+    await enqueueJob(deps, job, ticket);
+  } catch {
+    settle({ type: "error", request_id: id, code: "backend_unavailable", message: "the job queue is unavailable", retry_after: 5 });
+    finish(undefined);
+  }
+  try {
+    return await ended;
+  } finally {
+    done = true;
+    clearTimeout(timer);
+    signal.removeEventListener("abort", onClose);
+    if (answered) unlisten();
+    else {
+      // A stream left for a reconnect may run until its deadline: its ticket waits for its end.
+      const waitMs = resumable ? Math.max(0, job.deadline_at - Date.now()) + deps.settleGraceMs : deps.settleGraceMs;
+      grace = setTimeout(() => {
+        unlisten();
+        finish(undefined);
+      }, waitMs);
+      grace.unref();
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import type { ChatCompletionChunk, ChunkMessage, ErrorCode } from "@gateway/contracts";
+import type { Response } from "express";
+import { errorEnvelope } from "../http/error-envelope.ts";
+import type { ChatAnswer } from "../inference/terminal.ts";
+
+/**
+ * Writes a chat completion stream as OpenAI-style SSE, numbered the one way a live stream and
+ * its replay both number it: a chunk's id is its seq, then the usage chunk and `[DONE]` take
+ * the next ids. Events numbered up to `after` are skipped: the client has them already (a
+ * resume after Last-Event-ID).
+ */
+export class ChatEventWriter {
+  private nextId = 0;
+
+  constructor(
+    private readonly res: Response,
+    private readonly includeUsage: boolean,
+    private readonly after = -1,
+  ) {}
+
+  chunk(message: ChunkMessage): void {
+    this.nextId = message.seq;
+    this.send(JSON.stringify(message.chunk));
+  }
+
+  /** A failure after the stream opened: an error event, never a clean-looking truncated answer. */
+  fail(code: ErrorCode, message: string, requestId: string): void {
+    this.send(JSON.stringify(errorEnvelope(code, message, requestId)));
+    this.done();
+  }
+
+  /**
+   * The end of a successful stream. The cost is known only now, after the headers went out: it
+   * rides in the usage chunk (the SDKs keep the extra field), not in a trailer, which no SDK reads.
+   */
+  succeed(answer: ChatAnswer | undefined): void {
+    if (this.includeUsage && answer) {
+      const { id, created, model, usage } = answer;
+      const chunk: ChatCompletionChunk = { id, object: "chat.completion.chunk", created, model, choices: [], usage };
+      this.send(JSON.stringify(chunk));
+    }
+    this.done();
+  }
+
+  private done(): void {
+    this.send("[DONE]");
+    this.res.end();
+  }
+
+  private send(data: string): void {
+    if (this.nextId > this.after) this.res.write(`id: ${this.nextId}\ndata: ${data}\n\n`);
+    this.nextId++;
+  }
+}
