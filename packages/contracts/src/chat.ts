@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { Text } from "./text.ts";
 
 export const Role = z.enum(["system", "user", "assistant"]);
 export type Role = z.infer<typeof Role>;
 
 /** OpenAI allows content as text parts; only text parts are meaningful to llama-server. */
-const TextPart = z.strictObject({ type: z.literal("text"), text: z.string() });
+const TextPart = z.strictObject({ type: z.literal("text"), text: Text });
 
 export interface ChatLimits {
   /** Longest accepted message content, in characters. */
@@ -40,7 +41,7 @@ export const UNSUPPORTED_FIELDS = [
  */
 export function chatCompletionRequest(limits: ChatLimits) {
   const content = z.union([
-    z.string().min(1, "must not be empty").max(limits.maxContentChars, `must be at most ${limits.maxContentChars} characters`),
+    Text.min(1, "must not be empty").max(limits.maxContentChars, `must be at most ${limits.maxContentChars} characters`),
     z
       .array(TextPart)
       .min(1, "must not be empty")
@@ -48,12 +49,12 @@ export function chatCompletionRequest(limits: ChatLimits) {
         message: `must be at most ${limits.maxContentChars} characters`,
       }),
   ]);
-  const message = z.strictObject({ role: Role, content, name: z.string().max(64).optional() });
+  const message = z.strictObject({ role: Role, content, name: Text.max(64).optional() });
   const tokens = z.number().int().min(1);
 
   return z
     .strictObject({
-      model: z.string().min(1),
+      model: Text.min(1),
       messages: z
         .array(message)
         .min(1, "must contain at least one message")
@@ -65,11 +66,11 @@ export function chatCompletionRequest(limits: ChatLimits) {
       presence_penalty: z.number().min(-2).max(2).optional(),
       frequency_penalty: z.number().min(-2).max(2).optional(),
       seed: z.number().int().optional(),
-      stop: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(4)]).optional(),
+      stop: z.union([Text.min(1), z.array(Text.min(1)).min(1).max(4)]).optional(),
       n: z.literal(1, "only n=1 is supported").optional(),
       stream: z.boolean().optional(),
       stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullable().optional(),
-      user: z.string().max(256).optional(),
+      user: Text.max(256).optional(),
       ...Object.fromEntries(UNSUPPORTED_FIELDS.map((f) => [f, z.never(`is not supported by this gateway`).optional()])),
     })
     .superRefine((req, ctx) => {

@@ -1,24 +1,23 @@
 import { z } from "zod";
+import { Text } from "./text.ts";
 import { Usage } from "./chat.ts";
 import { listPage } from "./pagination.ts";
 
 /** Small string metadata, like OpenAI's: at most 16 keys. */
-export const ConversationMetadata = z
-  .record(z.string().max(64), z.string().max(512))
-  .refine((m) => Object.keys(m).length <= 16, "at most 16 keys");
+export const ConversationMetadata = z.record(Text.max(64), Text.max(512)).refine((m) => Object.keys(m).length <= 16, "at most 16 keys");
 
 export const CreateConversationRequest = z.strictObject({
-  model: z.string().min(1).max(200),
-  system_prompt: z.string().max(100_000).nullable().optional(),
-  title: z.string().max(200).nullable().optional(),
+  model: Text.min(1).max(200),
+  system_prompt: Text.max(100_000).nullable().optional(),
+  title: Text.max(200).nullable().optional(),
   metadata: ConversationMetadata.optional(),
 });
 export type CreateConversationRequest = z.infer<typeof CreateConversationRequest>;
 
 export const UpdateConversationRequest = z
   .strictObject({
-    title: z.string().max(200).nullable().optional(),
-    system_prompt: z.string().max(100_000).nullable().optional(),
+    title: Text.max(200).nullable().optional(),
+    system_prompt: Text.max(100_000).nullable().optional(),
     metadata: ConversationMetadata.optional(),
   })
   .refine((u) => Object.keys(u).length > 0, "name at least one of title, system_prompt, metadata");
@@ -59,13 +58,13 @@ export type ConversationList = z.infer<typeof ConversationList>;
 
 /** `POST /v1/conversations/{id}/messages`: the user's turn and the generation parameters of the reply. */
 export const PostMessageRequest = z.strictObject({
-  content: z.string().min(1).max(200_000),
+  content: Text.min(1).max(200_000),
   stream: z.boolean().optional(),
   max_tokens: z.number().int().min(1).optional(),
   temperature: z.number().min(0).max(2).optional(),
   top_p: z.number().min(0).max(1).optional(),
   seed: z.number().int().optional(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
+  stop: z.union([Text, z.array(Text).max(4)]).optional(),
 });
 export type PostMessageRequest = z.infer<typeof PostMessageRequest>;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Text } from "./text.ts";
 
 /** OpenAI's own limit on inputs per request; clients such as LangChain batch up to it. */
 export const MAX_EMBEDDING_INPUTS = 2048;
@@ -28,7 +29,7 @@ export const EMBEDDINGS_UNSUPPORTED_FIELDS = ["dimensions"] as const;
  * MAX_EMBEDDING_INPUTS of them, each bounded. Unknown fields are rejected as for chat.
  */
 export function embeddingsRequest(limits: EmbeddingsLimits) {
-  const text = z.string().min(1, "must not be empty").max(limits.maxInputChars, `must be at most ${limits.maxInputChars} characters`);
+  const text = Text.min(1, "must not be empty").max(limits.maxInputChars, `must be at most ${limits.maxInputChars} characters`);
   const tokens = z
     .array(z.number().int().min(0).max(MAX_TOKEN_ID))
     .min(1, "must not be empty")
@@ -37,10 +38,10 @@ export function embeddingsRequest(limits: EmbeddingsLimits) {
     z.array(item).min(1, "must not be empty").max(MAX_EMBEDDING_INPUTS, `must have at most ${MAX_EMBEDDING_INPUTS} items`);
   return z
     .strictObject({
-      model: z.string().min(1),
+      model: Text.min(1),
       input: z.union([text, many(text), tokens, many(tokens)]),
       encoding_format: EmbeddingEncoding.optional(),
-      user: z.string().max(256).optional(),
+      user: Text.max(256).optional(),
       ...Object.fromEntries(EMBEDDINGS_UNSUPPORTED_FIELDS.map((f) => [f, z.never("is not supported by this gateway").optional()])),
     })
     .superRefine((req, ctx) => {

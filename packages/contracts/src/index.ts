@@ -14,3 +14,4 @@ export * from "./jobs.ts";
 export * from "./ws.ts";
 export * from "./webhooks.ts";
 export * from "./conversations.ts";
+export * from "./text.ts";

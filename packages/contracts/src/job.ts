@@ -1,9 +1,13 @@
 import { z } from "zod";
+import { isStorableText, STORABLE_TEXT_MESSAGE } from "./text.ts";
 import { ChatMessage } from "./chat.ts";
 import { EmbeddingEncoding, EmbeddingPrompt } from "./embeddings.ts";
 
 /** Only http(s): a webhook must never make the gateway open a file, gopher or other URL. */
-export const WebhookUrl = z.url({ protocol: /^https?$/ }).max(2_000);
+export const WebhookUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2_000)
+  .refine(isStorableText, STORABLE_TEXT_MESSAGE);
 
 /** Who a job is run for: copied into usage events so billing never has to look it up. */
 export const Caller = z.object({

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Text } from "./text.ts";
 import { listPage } from "./pagination.ts";
 
 /** A tier's name as the configuration spells it (GatewayConfig.tiers). */
@@ -43,11 +44,11 @@ export const ApiKeyWithSecret = ApiKey.extend({
 });
 export type ApiKeyWithSecret = z.infer<typeof ApiKeyWithSecret>;
 
-const ModelList = z.array(z.string().min(1).max(128)).min(1).max(100);
+const ModelList = z.array(Text.min(1).max(128)).min(1).max(100);
 
 export const CreateApiKeyRequest = z.strictObject({
   tenant_id: TenantId,
-  name: z.string().trim().min(1).max(64),
+  name: Text.trim().min(1).max(64),
   tier: TierName,
   allowed_models: ModelList.nullable().optional(),
   expires_at: Timestamp.nullable().optional(),
@@ -56,7 +57,7 @@ export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;
 
 export const UpdateApiKeyRequest = z
   .strictObject({
-    name: z.string().trim().min(1).max(64).optional(),
+    name: Text.trim().min(1).max(64).optional(),
     tier: TierName.optional(),
     allowed_models: ModelList.nullable().optional(),
     expires_at: Timestamp.nullable().optional(),
@@ -76,7 +77,7 @@ export type RotateApiKeyRequest = z.infer<typeof RotateApiKeyRequest>;
 /** Cursor pagination as OpenAI's list endpoints do it: `after` is the last id of the previous page. */
 export const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  after: z.string().min(1).max(64).optional(),
+  after: Text.min(1).max(64).optional(),
 });
 export type ListQuery = z.infer<typeof ListQuery>;
 

@@ -1,12 +1,13 @@
 import { z } from "zod";
+import { Text } from "./text.ts";
 import { ChatCompletion, ChatCompletionChunk } from "./chat.ts";
 import { ErrorBody } from "./errors.ts";
 
 /** A client-chosen id that tags every message about one request on a socket. */
-export const WsRequestId = z.string().min(1).max(64);
+export const WsRequestId = Text.min(1).max(64);
 
 /** `/v1/ws`, client → server. Without an Authorization header on the upgrade, the first message must be `auth`. */
-export const WsAuthMessage = z.strictObject({ type: z.literal("auth"), api_key: z.string().min(1) });
+export const WsAuthMessage = z.strictObject({ type: z.literal("auth"), api_key: Text.min(1) });
 /** `request` is the body of `POST /v1/chat/completions`, validated the same way; it is always streamed. */
 export const WsChatMessage = z.strictObject({
   type: z.literal("chat.completion"),
