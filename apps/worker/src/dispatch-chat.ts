@@ -1,5 +1,5 @@
 import type { Logger } from "@gateway/observability";
-import type { StreamState } from "./read-chat-stream.ts";
+import type { StreamState } from "./llama/read-chat-stream.ts";
 import { withFailover, type DispatchDeps, type DispatchLimits } from "./with-failover.ts";
 
 export interface ChatTarget {

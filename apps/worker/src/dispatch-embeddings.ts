@@ -1,6 +1,6 @@
 import type { EmbeddingEncoding, EmbeddingPrompt, EmbeddingsJob } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
-import { CancelledAbort, UpstreamError } from "./upstream-error.ts";
+import { CancelledAbort, UpstreamError } from "./llama/upstream-error.ts";
 import { withFailover, type DispatchDeps, type DispatchLimits } from "./with-failover.ts";
 
 export interface EmbeddingsProgress {

@@ -7,7 +7,7 @@ import { dispatchChat } from "./dispatch-chat.ts";
 import { chatCompletion, completionIdentity, contentChunk, finishChunk, upstreamChatBody } from "./openai-payloads.ts";
 import { resolveUsage } from "./resolve-usage.ts";
 import type { InferenceDeps, InferenceOutcome, JobRun } from "./run-inference.ts";
-import { CancelledAbort, UpstreamError } from "./upstream-error.ts";
+import { CancelledAbort, UpstreamError } from "./llama/upstream-error.ts";
 
 /**
  * Refuses a prompt that, with max_tokens, does not fit the model's context: llama-server would

@@ -8,7 +8,7 @@ import { CancelRegistry, subscribeCancels } from "./cancel-registry.ts";
 import { createWebhookHandler } from "./deliver-webhook.ts";
 import type { WorkerEnv } from "./env.ts";
 import { startHeartbeat } from "./heartbeat.ts";
-import { LlamaClient } from "./llama-client.ts";
+import { LlamaClient } from "./llama/llama-client.ts";
 import { createUsageRecorder } from "./record-usage.ts";
 import { createRegistryPublisher } from "./registry-publisher.ts";
 import { createRelayPublisher } from "./relay-publisher.ts";
