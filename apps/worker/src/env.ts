@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { envBoolean, loadGatewayConfig, parseEnv } from "@gateway/config";
 import type { GatewayConfig } from "@gateway/contracts";
 import { z } from "zod";
-import type { BreakerOptions } from "./backend-breaker.ts";
+import type { BreakerOptions } from "./backends/backend-breaker.ts";
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 

@@ -1,7 +1,7 @@
 import type { ChatJob, Usage } from "@gateway/contracts";
 import { UnrecoverableError } from "@gateway/queue";
 import { TEMPLATE_TOKENS_PER_MESSAGE, TEMPLATE_TOKENS_PER_PROMPT, promptFits } from "./context-guard.ts";
-import { BackendClock } from "./backend-clock.ts";
+import { BackendClock } from "./backends/backend-clock.ts";
 import { describeFailure, RETRY_AFTER_S } from "./describe-failure.ts";
 import { dispatchChat } from "./dispatch-chat.ts";
 import { chatCompletion, completionIdentity, contentChunk, finishChunk, upstreamChatBody } from "./openai-payloads.ts";

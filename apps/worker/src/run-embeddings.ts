@@ -1,6 +1,6 @@
 import { embeddingsResultKey, type EmbeddingsJob, type EmbeddingsUsage } from "@gateway/contracts";
 import { UnrecoverableError } from "@gateway/queue";
-import { BackendClock } from "./backend-clock.ts";
+import { BackendClock } from "./backends/backend-clock.ts";
 import { promptFits } from "./context-guard.ts";
 import { describeFailure, RETRY_AFTER_S } from "./describe-failure.ts";
 import { dispatchEmbeddings, type EmbeddingsProgress } from "./dispatch-embeddings.ts";

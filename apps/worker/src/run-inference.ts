@@ -3,7 +3,7 @@ import type { Logger } from "@gateway/observability";
 import { UnrecoverableError, type Handler, type Producer } from "@gateway/queue";
 import type { Redis } from "ioredis";
 import type { CancelRegistry } from "./cancel-registry.ts";
-import type { DispatchDeps } from "./with-failover.ts";
+import type { DispatchDeps } from "./backends/with-failover.ts";
 import type { RecordUsage } from "./record-usage.ts";
 import type { RelayPublisher } from "./relay-publisher.ts";
 import { runChat } from "./run-chat.ts";

@@ -2,8 +2,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger, Registry } from "@gateway/observability";
 import { createConsumer, createProducer, createRedis, watchQueueDepth } from "@gateway/queue";
 import type { Worker } from "bullmq";
-import { BackendPool } from "./backend-pool.ts";
-import { createBackendProber, type BackendProber } from "./backend-prober.ts";
+import { BackendPool } from "./backends/backend-pool.ts";
+import { createBackendProber, type BackendProber } from "./backends/backend-prober.ts";
 import { CancelRegistry, subscribeCancels } from "./cancel-registry.ts";
 import { createWebhookHandler } from "./deliver-webhook.ts";
 import type { WorkerEnv } from "./env.ts";
@@ -13,7 +13,7 @@ import { createUsageRecorder } from "./record-usage.ts";
 import { createRegistryPublisher } from "./registry-publisher.ts";
 import { createRelayPublisher } from "./relay-publisher.ts";
 import { createInferenceHandler } from "./run-inference.ts";
-import { SlotGate } from "./slot-gate.ts";
+import { SlotGate } from "./backends/slot-gate.ts";
 import { startCountersAtZero, workerMetrics } from "./worker-metrics.ts";
 
 /**

@@ -5,8 +5,8 @@ import { createRedis } from "@gateway/queue";
 import { cleanPrefix, testPrefix, TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import type { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { BackendPool, SlotWaitExpired, type Lease } from "../src/backend-pool.ts";
-import { SlotGate } from "../src/slot-gate.ts";
+import { BackendPool, SlotWaitExpired, type Lease } from "../src/backends/backend-pool.ts";
+import { SlotGate } from "../src/backends/slot-gate.ts";
 import { workerMetrics } from "../src/worker-metrics.ts";
 
 const A = "http://a:1";

@@ -3,7 +3,7 @@ import { BackendBreaker, type BreakerOptions } from "./backend-breaker.ts";
 import { DEFAULT_SLOTS, newBackend, type Backend } from "./backend-record.ts";
 import type { SlotGate, TakenSlot } from "./slot-gate.ts";
 import { SlotWaiters, SlotWaitExpired } from "./slot-waiters.ts";
-import type { WorkerMetrics } from "./worker-metrics.ts";
+import type { WorkerMetrics } from "../worker-metrics.ts";
 
 export { SlotWaitExpired, type Backend };
 export type Capability = "chat" | "embeddings";

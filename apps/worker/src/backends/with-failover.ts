@@ -2,9 +2,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@gateway/observability";
 import { SlotWaitExpired, type BackendPool, type Capability, type Lease } from "./backend-pool.ts";
 import type { BackendClock } from "./backend-clock.ts";
-import type { LlamaClient } from "./llama/llama-client.ts";
-import { NoBackendError, UpstreamError } from "./llama/upstream-error.ts";
-import type { WorkerMetrics } from "./worker-metrics.ts";
+import type { LlamaClient } from "../llama/llama-client.ts";
+import { NoBackendError, UpstreamError } from "../llama/upstream-error.ts";
+import type { WorkerMetrics } from "../worker-metrics.ts";
 
 export interface DispatchDeps {
   pool: BackendPool;
