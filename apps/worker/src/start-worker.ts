@@ -4,15 +4,15 @@ import { createConsumer, createProducer, createRedis, watchQueueDepth } from "@g
 import type { Worker } from "bullmq";
 import { BackendPool } from "./backends/backend-pool.ts";
 import { createBackendProber, type BackendProber } from "./backends/backend-prober.ts";
-import { CancelRegistry, subscribeCancels } from "./cancel-registry.ts";
+import { CancelRegistry, subscribeCancels } from "./jobs/cancel-registry.ts";
 import { createWebhookHandler } from "./deliver-webhook.ts";
 import type { WorkerEnv } from "./env.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { LlamaClient } from "./llama/llama-client.ts";
-import { createUsageRecorder } from "./record-usage.ts";
+import { createUsageRecorder } from "./jobs/record-usage.ts";
 import { createRegistryPublisher } from "./registry-publisher.ts";
 import { createRelayPublisher } from "./relay-publisher.ts";
-import { createInferenceHandler } from "./run-inference.ts";
+import { createInferenceHandler } from "./jobs/inference-handler.ts";
 import { SlotGate } from "./backends/slot-gate.ts";
 import { startCountersAtZero, workerMetrics } from "./worker-metrics.ts";
 

@@ -1,10 +1,10 @@
 import { embeddingsResultKey, type EmbeddingsJob, type EmbeddingsUsage } from "@gateway/contracts";
 import { UnrecoverableError } from "@gateway/queue";
-import { BackendClock } from "./backends/backend-clock.ts";
+import { BackendClock } from "../backends/backend-clock.ts";
 import { promptFits } from "./context-guard.ts";
 import { describeFailure, RETRY_AFTER_S } from "./describe-failure.ts";
 import { dispatchEmbeddings, type EmbeddingsProgress } from "./dispatch-embeddings.ts";
-import type { InferenceDeps, InferenceOutcome, JobRun } from "./run-inference.ts";
+import type { InferenceDeps, InferenceOutcome, JobRun } from "./inference-handler.ts";
 
 /** How long the edge has to take an embeddings body before it expires. */
 const RESULT_TTL_MS = 60_000;

@@ -1,5 +1,5 @@
 import type { ErrorCode, UsageOutcome } from "@gateway/contracts";
-import { CancelledAbort, NoBackendError, UpstreamError } from "./llama/upstream-error.ts";
+import { CancelledAbort, NoBackendError, UpstreamError } from "../llama/upstream-error.ts";
 
 /** Seconds a client should wait after a 503: about two prober rounds, enough for a restart to show. */
 export const RETRY_AFTER_S = 5;

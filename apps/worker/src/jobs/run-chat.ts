@@ -1,13 +1,13 @@
 import type { ChatJob, Usage } from "@gateway/contracts";
 import { UnrecoverableError } from "@gateway/queue";
 import { TEMPLATE_TOKENS_PER_MESSAGE, TEMPLATE_TOKENS_PER_PROMPT, promptFits } from "./context-guard.ts";
-import { BackendClock } from "./backends/backend-clock.ts";
+import { BackendClock } from "../backends/backend-clock.ts";
 import { describeFailure, RETRY_AFTER_S } from "./describe-failure.ts";
 import { dispatchChat } from "./dispatch-chat.ts";
 import { chatCompletion, completionIdentity, contentChunk, finishChunk, upstreamChatBody } from "./openai-payloads.ts";
 import { resolveUsage } from "./resolve-usage.ts";
-import type { InferenceDeps, InferenceOutcome, JobRun } from "./run-inference.ts";
-import { CancelledAbort, UpstreamError } from "./llama/upstream-error.ts";
+import type { InferenceDeps, InferenceOutcome, JobRun } from "./inference-handler.ts";
+import { CancelledAbort, UpstreamError } from "../llama/upstream-error.ts";
 
 /**
  * Refuses a prompt that, with max_tokens, does not fit the model's context: llama-server would

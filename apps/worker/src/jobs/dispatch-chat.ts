@@ -1,6 +1,6 @@
 import type { Logger } from "@gateway/observability";
-import type { StreamState } from "./llama/read-chat-stream.ts";
-import { withFailover, type DispatchDeps, type DispatchLimits } from "./backends/with-failover.ts";
+import type { StreamState } from "../llama/read-chat-stream.ts";
+import { withFailover, type DispatchDeps, type DispatchLimits } from "../backends/with-failover.ts";
 
 export interface ChatTarget {
   model: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { describeFailure, RETRY_AFTER_S } from "./describe-failure.ts";
-import { CancelledAbort, NoBackendError, ShutdownAbort, UpstreamError } from "./llama/upstream-error.ts";
+import { CancelledAbort, NoBackendError, ShutdownAbort, UpstreamError } from "../llama/upstream-error.ts";
 
 const withBackend = (err: UpstreamError) => Object.assign(err, { backend: "http://b1" });
 
