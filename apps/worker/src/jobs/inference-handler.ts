@@ -5,11 +5,11 @@ import type { Redis } from "ioredis";
 import type { CancelRegistry } from "./cancel-registry.ts";
 import type { DispatchDeps } from "../backends/with-failover.ts";
 import type { RecordUsage } from "./record-usage.ts";
-import type { RelayPublisher } from "../relay-publisher.ts";
+import type { RelayPublisher } from "../relay/relay-publisher.ts";
 import { runChat } from "./run-chat.ts";
 import { runEmbeddings } from "./run-embeddings.ts";
-import { withConversationReply } from "../conversation-reply-relay.ts";
-import { withWebhook } from "../webhook-relay.ts";
+import { withConversationReply } from "../relay/conversation-reply-relay.ts";
+import { withWebhook } from "../webhooks/webhook-relay.ts";
 
 export interface InferenceDeps extends DispatchDeps {
   /** Commands connection, for the cancelled key, pending sets and embeddings results. */
