@@ -4,6 +4,7 @@ import { envBoolean, loadGatewayConfig, parseEnv } from "@gateway/config";
 import type { GatewayConfig } from "@gateway/contracts";
 import { z } from "zod";
 import type { BreakerOptions } from "./backends/backend-breaker.ts";
+import type { BackendTimeouts } from "./llama/backend-timeouts.ts";
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
@@ -77,13 +78,6 @@ export interface WorkerEnv {
   shutdownTimeoutMs: number;
   webhooks: { secret: string | undefined; timeoutMs: number; retryDelayMs: number };
   config: GatewayConfig;
-}
-
-export interface BackendTimeouts {
-  connectMs: number;
-  firstTokenMs: number;
-  idleMs: number;
-  totalMs: number;
 }
 
 /** Pure: parses an env-like record (tests pass their own); throws one error naming every bad variable. */
