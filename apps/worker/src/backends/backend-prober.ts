@@ -1,5 +1,6 @@
 import type { Logger } from "@gateway/observability";
-import type { Backend, BackendPool } from "./backend-pool.ts";
+import type { BackendPool } from "./backend-pool.ts";
+import type { Backend } from "./backend-record.ts";
 import type { LlamaClient } from "../llama/llama-client.ts";
 
 export interface BackendProber {

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@gateway/observability";
-import { SlotWaitExpired, type BackendPool, type Capability, type Lease } from "./backend-pool.ts";
+import type { BackendPool } from "./backend-pool.ts";
+import type { Capability, Lease } from "./lease.ts";
+import { SlotWaitExpired } from "./slot-waiters.ts";
 import type { BackendClock } from "./backend-clock.ts";
 import type { LlamaClient } from "../llama/llama-client.ts";
 import { NoBackendError, UpstreamError } from "../llama/upstream-error.ts";
