@@ -6,7 +6,8 @@ import { describeFailure, RETRY_AFTER_S } from "./describe-failure.ts";
 import { dispatchChat } from "./dispatch-chat.ts";
 import { chatCompletion, completionIdentity, contentChunk, finishChunk, upstreamChatBody } from "./openai-payloads.ts";
 import { resolveUsage } from "./resolve-usage.ts";
-import type { InferenceDeps, InferenceOutcome, JobRun } from "./inference-handler.ts";
+import type { InferenceDeps } from "./inference-deps.ts";
+import type { InferenceOutcome, JobRun } from "./job-run.ts";
 import { CancelledAbort, UpstreamError } from "../llama/upstream-error.ts";
 
 /**

@@ -4,7 +4,8 @@ import { BackendClock } from "../backends/backend-clock.ts";
 import { promptFits } from "./context-guard.ts";
 import { describeFailure, RETRY_AFTER_S } from "./describe-failure.ts";
 import { dispatchEmbeddings, type EmbeddingsProgress } from "./dispatch-embeddings.ts";
-import type { InferenceDeps, InferenceOutcome, JobRun } from "./inference-handler.ts";
+import type { InferenceDeps } from "./inference-deps.ts";
+import type { InferenceOutcome, JobRun } from "./job-run.ts";
 
 /** How long the edge has to take an embeddings body before it expires. */
 const RESULT_TTL_MS = 60_000;
