@@ -5,7 +5,8 @@ import type { Capability, Lease } from "./lease.ts";
 import { SlotWaitExpired } from "./slot-waiters.ts";
 import type { BackendClock } from "./backend-clock.ts";
 import type { LlamaClient } from "../llama/llama-client.ts";
-import { NoBackendError, UpstreamError } from "../llama/upstream-error.ts";
+import { UpstreamError } from "../llama/upstream-error.ts";
+import { NoBackendError } from "./no-backend-error.ts";
 import type { WorkerMetrics } from "../worker-metrics.ts";
 
 export interface DispatchDeps {

@@ -1,6 +1,7 @@
 import type { EmbeddingEncoding, EmbeddingPrompt, EmbeddingsJob } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
-import { CancelledAbort, UpstreamError } from "../llama/upstream-error.ts";
+import { UpstreamError } from "../llama/upstream-error.ts";
+import { CancelledAbort } from "./abort-reasons.ts";
 import { withFailover, type DispatchDeps, type DispatchLimits } from "../backends/with-failover.ts";
 
 export interface EmbeddingsProgress {

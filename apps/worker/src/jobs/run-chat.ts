@@ -3,12 +3,13 @@ import { UnrecoverableError } from "@gateway/queue";
 import { TEMPLATE_TOKENS_PER_MESSAGE, TEMPLATE_TOKENS_PER_PROMPT, promptFits } from "./context-guard.ts";
 import { BackendClock } from "../backends/backend-clock.ts";
 import { withFailover } from "../backends/with-failover.ts";
-import { describeFailure, RETRY_AFTER_S } from "./describe-failure.ts";
+import { RETRY_AFTER_S, toClientFailure } from "./to-client-failure.ts";
 import { chatCompletion, completionIdentity, contentChunk, finishChunk, upstreamChatBody } from "./openai-payloads.ts";
 import { resolveUsage } from "./resolve-usage.ts";
 import type { InferenceDeps } from "./inference-deps.ts";
 import type { InferenceOutcome, JobRun } from "./job-run.ts";
-import { CancelledAbort, UpstreamError } from "../llama/upstream-error.ts";
+import { UpstreamError } from "../llama/upstream-error.ts";
+import { CancelledAbort } from "./abort-reasons.ts";
 
 /**
  * Refuses a prompt that, with max_tokens, does not fit the model's context: llama-server would
@@ -86,7 +87,7 @@ export async function runChat(job: ChatJob, run: JobRun, deps: InferenceDeps): P
     );
   } catch (err) {
     run.leavePending();
-    const failure = describeFailure(err);
+    const failure = toClientFailure(err);
     let usage: Usage | undefined;
     const backend = err instanceof UpstreamError ? err.backend : undefined;
     if (failure.usageOutcome && err instanceof UpstreamError && backend) {
