@@ -4,16 +4,16 @@ import { createConsumer, createProducer, createRedis, watchQueueDepth } from "@g
 import type { Worker } from "bullmq";
 import { BackendPool } from "./backends/backend-pool.ts";
 import { createBackendProber, type BackendProber } from "./backends/backend-prober.ts";
-import { CancelRegistry, subscribeCancels } from "./jobs/cancel-registry.ts";
-import { createWebhookHandler } from "./webhooks/deliver-webhook.ts";
+import { SlotGate } from "./backends/slot-gate.ts";
 import type { WorkerEnv } from "./env.ts";
-import { startHeartbeat } from "./presence/heartbeat.ts";
-import { LlamaClient } from "./llama/llama-client.ts";
+import { CancelRegistry, subscribeCancels } from "./jobs/cancel-registry.ts";
+import { createInferenceHandler } from "./jobs/inference-handler.ts";
 import { createUsageRecorder } from "./jobs/record-usage.ts";
+import { LlamaClient } from "./llama/llama-client.ts";
+import { startHeartbeat } from "./presence/heartbeat.ts";
 import { createRegistryPublisher } from "./presence/registry-publisher.ts";
 import { createRelayPublisher } from "./relay/relay-publisher.ts";
-import { createInferenceHandler } from "./jobs/inference-handler.ts";
-import { SlotGate } from "./backends/slot-gate.ts";
+import { createWebhookHandler } from "./webhooks/deliver-webhook.ts";
 import { startCountersAtZero, workerMetrics } from "./worker-metrics.ts";
 
 /**

@@ -7,8 +7,8 @@ import type { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { BackendPool } from "../src/backends/backend-pool.ts";
 import type { Lease } from "../src/backends/lease.ts";
-import { SlotWaitExpired } from "../src/backends/slot-waiters.ts";
 import { SlotGate } from "../src/backends/slot-gate.ts";
+import { SlotWaitExpired } from "../src/backends/slot-waiters.ts";
 import { workerMetrics } from "../src/worker-metrics.ts";
 
 const A = "http://a:1";

@@ -1,10 +1,10 @@
 import { BackendState, type BackendMeta, type BreakerState, type GatewayConfig } from "@gateway/contracts";
+import type { WorkerMetrics } from "../worker-metrics.ts";
 import { BackendBreaker, type BreakerOptions } from "./backend-breaker.ts";
 import { DEFAULT_SLOTS, newBackend, type Backend } from "./backend-record.ts";
 import type { Capability, Lease, TakeResult } from "./lease.ts";
 import type { SlotGate, TakenSlot } from "./slot-gate.ts";
 import { SlotWaiters, SlotWaitExpired } from "./slot-waiters.ts";
-import type { WorkerMetrics } from "../worker-metrics.ts";
 
 export const BACKEND_STATES = BackendState.options;
 const BREAKER_STATES: readonly BreakerState[] = ["closed", "open", "half_open"];

@@ -1,15 +1,15 @@
 import type { ChatJob, Usage } from "@gateway/contracts";
 import { UnrecoverableError } from "@gateway/queue";
-import { TEMPLATE_TOKENS_PER_MESSAGE, TEMPLATE_TOKENS_PER_PROMPT, promptFits } from "./context-guard.ts";
 import { BackendClock } from "../backends/backend-clock.ts";
 import { withFailover } from "../backends/with-failover.ts";
-import { RETRY_AFTER_S, toClientFailure } from "./to-client-failure.ts";
-import { chatCompletion, completionIdentity, contentChunk, finishChunk, upstreamChatBody } from "./openai-payloads.ts";
-import { resolveUsage } from "./resolve-usage.ts";
-import type { InferenceDeps } from "./inference-deps.ts";
-import type { InferenceOutcome, JobRun } from "./job-run.ts";
 import { UpstreamError } from "../llama/upstream-error.ts";
 import { CancelledAbort } from "./abort-reasons.ts";
+import { TEMPLATE_TOKENS_PER_MESSAGE, TEMPLATE_TOKENS_PER_PROMPT, promptFits } from "./context-guard.ts";
+import type { InferenceDeps } from "./inference-deps.ts";
+import type { InferenceOutcome, JobRun } from "./job-run.ts";
+import { chatCompletion, completionIdentity, contentChunk, finishChunk, upstreamChatBody } from "./openai-payloads.ts";
+import { resolveUsage } from "./resolve-usage.ts";
+import { RETRY_AFTER_S, toClientFailure } from "./to-client-failure.ts";
 
 /**
  * Refuses a prompt that, with max_tokens, does not fit the model's context: llama-server would

@@ -2,10 +2,10 @@ import { embeddingsResultKey, type EmbeddingsJob, type EmbeddingsUsage } from "@
 import { UnrecoverableError } from "@gateway/queue";
 import { BackendClock } from "../backends/backend-clock.ts";
 import { promptFits } from "./context-guard.ts";
-import { RETRY_AFTER_S, toClientFailure } from "./to-client-failure.ts";
 import { dispatchEmbeddings, type EmbeddingsProgress } from "./dispatch-embeddings.ts";
 import type { InferenceDeps } from "./inference-deps.ts";
 import type { InferenceOutcome, JobRun } from "./job-run.ts";
+import { RETRY_AFTER_S, toClientFailure } from "./to-client-failure.ts";
 
 /** How long the edge has to take an embeddings body before it expires. */
 const RESULT_TTL_MS = 60_000;
