@@ -5,22 +5,25 @@ describe("parseWorkerEnv", () => {
   it("when only backends are given, then defaults fill the rest", () => {
     const env = parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1, http://b:2/", GATEWAY_MODEL: "stories" });
     expect(env).toMatchObject({
-      redisUrl: "redis://127.0.0.1:6379",
-      queuePrefix: "gw",
-      port: 8083,
-      concurrency: undefined,
-      lockDurationMs: 30_000,
+      REDIS_URL: "redis://127.0.0.1:6379",
+      QUEUE_PREFIX: "gw",
+      PORT: 8083,
+      LOCK_DURATION_MS: 30_000,
     });
+    // Left out when unset (not a key holding undefined): concurrency then follows the backends' slots.
+    expect(env.WORKER_CONCURRENCY).toBeUndefined();
     expect(env.config.models[0]).toMatchObject({ id: "stories", backends: ["http://a:1", "http://b:2"] });
-    expect(env.workerId).toMatch(/-\d+-[0-9a-f]{6}$/);
+    expect(env.WORKER_ID).toMatch(/-\d+-[0-9a-f]{6}$/);
   });
 
   it("when breaker, lease and batch settings are given, then they are used; defaults otherwise", () => {
     const defaults = parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1" });
     expect(defaults).toMatchObject({
-      leaseTtlMs: 15_000,
-      embeddingsBatchSize: 32,
-      breaker: { resetMs: 5_000, consecutiveFailures: 3, errorPercentage: 50 },
+      BACKEND_LEASE_TTL_MS: 15_000,
+      EMBEDDINGS_BATCH_SIZE: 32,
+      BREAKER_RESET_MS: 5_000,
+      BREAKER_CONSECUTIVE_FAILURES: 3,
+      BREAKER_ERROR_PERCENTAGE: 50,
     });
     const env = parseWorkerEnv({
       LLAMA_SERVER_URLS: "http://a:1",
@@ -28,7 +31,7 @@ describe("parseWorkerEnv", () => {
       BACKEND_LEASE_TTL_MS: "900",
       EMBEDDINGS_BATCH_SIZE: "4",
     });
-    expect(env).toMatchObject({ leaseTtlMs: 900, embeddingsBatchSize: 4, breaker: { resetMs: 250 } });
+    expect(env).toMatchObject({ BACKEND_LEASE_TTL_MS: 900, EMBEDDINGS_BATCH_SIZE: 4, BREAKER_RESET_MS: 250 });
     expect(() => parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", BREAKER_ERROR_PERCENTAGE: "150" })).toThrow(/BREAKER_ERROR_PERCENTAGE/);
   });
 
@@ -37,9 +40,9 @@ describe("parseWorkerEnv", () => {
   });
 
   it("when LOG_CONTENT is unset or 'false', then content stays out of logs; 'true' lets it in", () => {
-    expect(parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1" }).logContent).toBe(false);
-    expect(parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", LOG_CONTENT: "false" }).logContent).toBe(false);
-    expect(parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", LOG_CONTENT: "true" }).logContent).toBe(true);
+    expect(parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1" }).LOG_CONTENT).toBe(false);
+    expect(parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", LOG_CONTENT: "false" }).LOG_CONTENT).toBe(false);
+    expect(parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", LOG_CONTENT: "true" }).LOG_CONTENT).toBe(true);
     expect(() => parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", LOG_CONTENT: "maybe" })).toThrow(/LOG_CONTENT/);
   });
 

@@ -3,14 +3,17 @@ import { hostname } from "node:os";
 import { envBoolean, loadGatewayConfig, parseEnv } from "@gateway/config";
 import type { GatewayConfig } from "@gateway/contracts";
 import { z } from "zod";
-import type { BreakerOptions } from "./backend-breaker.ts";
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 const Schema = z.object({
   REDIS_URL: z.string().min(1).default("redis://127.0.0.1:6379"),
   QUEUE_PREFIX: z.string().min(1).default("gw"),
-  WORKER_ID: z.string().min(1).optional(),
+  /** Names this process's slot leases, heartbeat and registry entry: unique per process unless set. */
+  WORKER_ID: z
+    .string()
+    .min(1)
+    .default(() => `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`),
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8083),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -54,76 +57,13 @@ const Schema = z.object({
   GATEWAY_MODEL: z.string().optional(),
 });
 
-export interface WorkerEnv {
-  redisUrl: string;
-  queuePrefix: string;
-  workerId: string;
-  host: string;
-  port: number;
-  logLevel: string;
-  logContent: boolean;
-  concurrency: number | undefined;
-  lockDurationMs: number;
-  timeouts: BackendTimeouts;
-  leaseTtlMs: number;
-  breaker: BreakerOptions;
-  embeddingsBatchSize: number;
-  maxAttempts: number;
-  retryBackoffMs: number;
-  probeIntervalMs: number;
-  probeTimeoutMs: number;
-  tokenizeTimeoutMs: number;
-  heartbeatIntervalMs: number;
-  shutdownTimeoutMs: number;
-  webhooks: { secret: string | undefined; timeoutMs: number; retryDelayMs: number };
-  config: GatewayConfig;
-}
-
-export interface BackendTimeouts {
-  connectMs: number;
-  firstTokenMs: number;
-  idleMs: number;
-  totalMs: number;
-}
+/** The schema's own variable names, as edge and billing have them, plus the gateway config they name. */
+export type WorkerEnv = z.infer<typeof Schema> & { config: GatewayConfig };
 
 /** Pure: parses an env-like record (tests pass their own); throws one error naming every bad variable. */
 export function parseWorkerEnv(source: Record<string, string | undefined>): WorkerEnv {
-  const e = parseEnv(Schema, source);
-  return {
-    redisUrl: e.REDIS_URL,
-    queuePrefix: e.QUEUE_PREFIX,
-    workerId: e.WORKER_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
-    host: e.HOST,
-    port: e.PORT,
-    logLevel: e.LOG_LEVEL,
-    logContent: e.LOG_CONTENT,
-    concurrency: e.WORKER_CONCURRENCY,
-    lockDurationMs: e.LOCK_DURATION_MS,
-    timeouts: {
-      connectMs: e.BACKEND_CONNECT_TIMEOUT_MS,
-      firstTokenMs: e.BACKEND_FIRST_TOKEN_TIMEOUT_MS,
-      idleMs: e.BACKEND_IDLE_TIMEOUT_MS,
-      totalMs: e.BACKEND_TOTAL_TIMEOUT_MS,
-    },
-    leaseTtlMs: e.BACKEND_LEASE_TTL_MS,
-    breaker: {
-      resetMs: e.BREAKER_RESET_MS,
-      consecutiveFailures: e.BREAKER_CONSECUTIVE_FAILURES,
-      errorPercentage: e.BREAKER_ERROR_PERCENTAGE,
-      windowMs: e.BREAKER_WINDOW_MS,
-      minRequests: e.BREAKER_MIN_REQUESTS,
-    },
-    embeddingsBatchSize: e.EMBEDDINGS_BATCH_SIZE,
-    maxAttempts: e.BACKEND_MAX_ATTEMPTS,
-    retryBackoffMs: e.BACKEND_RETRY_BACKOFF_MS,
-    probeIntervalMs: e.PROBE_INTERVAL_MS,
-    probeTimeoutMs: e.PROBE_TIMEOUT_MS,
-    tokenizeTimeoutMs: e.TOKENIZE_TIMEOUT_MS,
-    heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    webhooks: { secret: e.WEBHOOK_SECRET, timeoutMs: e.WEBHOOK_TIMEOUT_MS, retryDelayMs: e.WEBHOOK_RETRY_DELAY_MS },
-    config: loadGatewayConfig(e),
-  };
+  const env = parseEnv(Schema, source);
+  return { ...env, config: loadGatewayConfig(env) };
 }
 
 /** The process's configuration; called once, by main.ts. */

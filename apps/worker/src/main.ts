@@ -5,14 +5,14 @@ import { createHttpServer } from "./http-server.ts";
 import { startWorker } from "./start-worker.ts";
 
 const env = readEnv();
-const logger = createLogger({ service: "worker", level: env.logLevel, logContent: env.logContent });
+const logger = createLogger({ service: "worker", level: env.LOG_LEVEL, logContent: env.LOG_CONTENT });
 const registry = createRegistry("worker");
 
 const running = await startWorker({ env, logger, registry });
 const server = createHttpServer({ registry, isReady: () => running.isReady() });
-server.listen(env.port, env.host);
+server.listen(env.PORT, env.HOST);
 await once(server, "listening");
-logger.info({ host: env.host, port: env.port }, "worker http listening");
+logger.info({ host: env.HOST, port: env.PORT }, "worker http listening");
 
 let stopping = false;
 const shutdown = async (signal: string) => {

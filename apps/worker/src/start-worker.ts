@@ -2,18 +2,18 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger, Registry } from "@gateway/observability";
 import { createConsumer, createProducer, createRedis, watchQueueDepth } from "@gateway/queue";
 import type { Worker } from "bullmq";
-import { BackendPool } from "./backend-pool.ts";
-import { createBackendProber, type BackendProber } from "./backend-prober.ts";
-import { CancelRegistry, subscribeCancels } from "./cancel-registry.ts";
-import { createWebhookHandler } from "./deliver-webhook.ts";
+import { BackendPool } from "./backends/backend-pool.ts";
+import { createBackendProber, type BackendProber } from "./backends/backend-prober.ts";
+import { SlotGate } from "./backends/slot-gate.ts";
 import type { WorkerEnv } from "./env.ts";
-import { startHeartbeat } from "./heartbeat.ts";
-import { LlamaClient } from "./llama-client.ts";
-import { createUsageRecorder } from "./record-usage.ts";
-import { createRegistryPublisher } from "./registry-publisher.ts";
-import { createRelayPublisher } from "./relay-publisher.ts";
-import { createInferenceHandler } from "./run-inference.ts";
-import { SlotGate } from "./slot-gate.ts";
+import { CancelRegistry, subscribeCancels } from "./jobs/cancel-registry.ts";
+import { createInferenceHandler } from "./jobs/inference-handler.ts";
+import { createUsageRecorder } from "./jobs/record-usage.ts";
+import { LlamaClient } from "./llama/llama-client.ts";
+import { startHeartbeat } from "./presence/heartbeat.ts";
+import { createRegistryPublisher } from "./presence/registry-publisher.ts";
+import { createRelayPublisher } from "./relay/relay-publisher.ts";
+import { createWebhookHandler } from "./webhooks/deliver-webhook.ts";
 import { startCountersAtZero, workerMetrics } from "./worker-metrics.ts";
 
 /**
@@ -47,24 +47,30 @@ export interface RunningWorker {
  */
 export async function startWorker({ env, logger, registry }: StartWorkerDeps): Promise<RunningWorker> {
   const metrics = workerMetrics(registry);
-  const commands = createRedis(env.redisUrl, "commands");
-  const subscriber = createRedis(env.redisUrl, "commands", { enableAutoPipelining: false });
-  const consumerConnection = createRedis(env.redisUrl, "blocking");
+  const commands = createRedis(env.REDIS_URL, "commands");
+  const subscriber = createRedis(env.REDIS_URL, "commands", { enableAutoPipelining: false });
+  const consumerConnection = createRedis(env.REDIS_URL, "blocking");
   // Usage adds wait out a Redis outage instead of failing: a usage event must not be lost.
-  const usageConnection = createRedis(env.redisUrl, "blocking");
-  const webhookConnection = createRedis(env.redisUrl, "blocking");
+  const usageConnection = createRedis(env.REDIS_URL, "blocking");
+  const webhookConnection = createRedis(env.REDIS_URL, "blocking");
   // BullMQ defines its ~50 Lua scripts on any connection it is given, and ioredis copies them all
   // into every autopipeline batch: queue counting stays off the autopipelined commands connection.
-  const depthConnection = createRedis(env.redisUrl, "commands", { enableAutoPipelining: false });
+  const depthConnection = createRedis(env.REDIS_URL, "commands", { enableAutoPipelining: false });
   const connections = [commands, subscriber, consumerConnection, usageConnection, webhookConnection, depthConnection];
   for (const c of connections) c.on("error", (err: Error) => logger.warn({ err: err.message }, "redis connection error"));
 
-  const gate = new SlotGate(commands, env.queuePrefix, env.workerId, env.leaseTtlMs, logger);
+  const gate = new SlotGate(commands, env.QUEUE_PREFIX, env.WORKER_ID, env.BACKEND_LEASE_TTL_MS, logger);
   const late: { prober?: BackendProber } = {};
   const pool = new BackendPool(env.config, {
     metrics,
     gate,
-    breaker: env.breaker,
+    breaker: {
+      resetMs: env.BREAKER_RESET_MS,
+      consecutiveFailures: env.BREAKER_CONSECUTIVE_FAILURES,
+      errorPercentage: env.BREAKER_ERROR_PERCENTAGE,
+      windowMs: env.BREAKER_WINDOW_MS,
+      minRequests: env.BREAKER_MIN_REQUESTS,
+    },
     onHalfOpen: (url) => void late.prober?.probeOne(url),
   });
   startCountersAtZero(
@@ -74,57 +80,64 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
   );
   const client = new LlamaClient({
     backends: pool.all().map((b) => b.url),
-    timeouts: env.timeouts,
-    probeTimeoutMs: env.probeTimeoutMs,
-    tokenizeTimeoutMs: env.tokenizeTimeoutMs,
+    timeouts: {
+      connectMs: env.BACKEND_CONNECT_TIMEOUT_MS,
+      firstTokenMs: env.BACKEND_FIRST_TOKEN_TIMEOUT_MS,
+      idleMs: env.BACKEND_IDLE_TIMEOUT_MS,
+      totalMs: env.BACKEND_TOTAL_TIMEOUT_MS,
+    },
+    probeTimeoutMs: env.PROBE_TIMEOUT_MS,
+    tokenizeTimeoutMs: env.TOKENIZE_TIMEOUT_MS,
     onStaleRetry: (backend) => metrics.staleRetries.inc({ backend }),
   });
   const started: { worker?: Worker } = {};
-  const registryPublisher = createRegistryPublisher(commands, env.queuePrefix, env.workerId, pool, gate, logger);
+  const registryPublisher = createRegistryPublisher(commands, env.QUEUE_PREFIX, env.WORKER_ID, pool, gate, logger);
   const afterRound = async () => {
     const wanted = defaultConcurrency(pool.usableSlots());
-    if (started.worker && env.concurrency === undefined && started.worker.concurrency !== wanted) started.worker.concurrency = wanted;
+    if (started.worker && env.WORKER_CONCURRENCY === undefined && started.worker.concurrency !== wanted)
+      started.worker.concurrency = wanted;
     await registryPublisher.publish();
   };
-  const prober = (late.prober = createBackendProber(pool, client, env.probeIntervalMs, logger, afterRound));
+  const prober = (late.prober = createBackendProber(pool, client, env.PROBE_INTERVAL_MS, logger, afterRound));
   await prober.probeAll();
   prober.start();
 
   const cancels = new CancelRegistry();
-  await subscribeCancels(subscriber, env.queuePrefix, cancels, logger);
-  const usage = createProducer("usage", usageConnection, env.queuePrefix);
-  const webhooks = createProducer("webhooks", usageConnection, env.queuePrefix, {
-    backoff: { type: "exponential", delay: env.webhooks.retryDelayMs },
+  await subscribeCancels(subscriber, env.QUEUE_PREFIX, cancels, logger);
+  const usage = createProducer("usage", usageConnection, env.QUEUE_PREFIX);
+  const webhooks = createProducer("webhooks", usageConnection, env.QUEUE_PREFIX, {
+    backoff: { type: "exponential", delay: env.WEBHOOK_RETRY_DELAY_MS },
   });
-  const conversationReplies = createProducer("conversation-replies", usageConnection, env.queuePrefix);
+  const conversationReplies = createProducer("conversation-replies", usageConnection, env.QUEUE_PREFIX);
   const handler = createInferenceHandler({
     pool,
     client,
     metrics,
-    maxAttempts: env.maxAttempts,
-    retryBackoffMs: env.retryBackoffMs,
+    maxAttempts: env.BACKEND_MAX_ATTEMPTS,
+    retryBackoffMs: env.BACKEND_RETRY_BACKOFF_MS,
     redis: commands,
-    namespace: env.queuePrefix,
-    publish: createRelayPublisher(commands, logger, env.queuePrefix),
+    namespace: env.QUEUE_PREFIX,
+    publish: createRelayPublisher(commands, logger, env.QUEUE_PREFIX),
     recordUsage: createUsageRecorder(usage, metrics),
     webhooks,
     conversationReplies,
     cancels,
     logger,
-    embeddingsBatchSize: env.embeddingsBatchSize,
+    embeddingsBatchSize: env.EMBEDDINGS_BATCH_SIZE,
   });
   const worker = createConsumer("inference", handler, {
     connection: consumerConnection,
-    prefix: env.queuePrefix,
-    concurrency: env.concurrency ?? defaultConcurrency(pool.usableSlots()),
+    prefix: env.QUEUE_PREFIX,
+    concurrency: env.WORKER_CONCURRENCY ?? defaultConcurrency(pool.usableSlots()),
     registry,
     logger,
-    lockDurationMs: env.lockDurationMs,
+    lockDurationMs: env.LOCK_DURATION_MS,
   });
   started.worker = worker;
-  const webhookWorker = createConsumer("webhooks", createWebhookHandler({ ...env.webhooks, redis: commands, logger }), {
+  const deliverWebhook = createWebhookHandler({ secret: env.WEBHOOK_SECRET, timeoutMs: env.WEBHOOK_TIMEOUT_MS, redis: commands, logger });
+  const webhookWorker = createConsumer("webhooks", deliverWebhook, {
     connection: webhookConnection,
-    prefix: env.queuePrefix,
+    prefix: env.QUEUE_PREFIX,
     concurrency: 8,
     registry,
     logger,
@@ -132,16 +145,16 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
   // Every queue it touches; usage too, whose depth must stay visible while billing is down.
   const depth = watchQueueDepth(["inference", "usage", "webhooks", "conversation-replies"], {
     connection: depthConnection,
-    prefix: env.queuePrefix,
+    prefix: env.QUEUE_PREFIX,
     registry,
   });
-  const heartbeat = await startHeartbeat(commands, env.queuePrefix, env.workerId, env.heartbeatIntervalMs, logger);
-  logger.info({ worker_id: env.workerId, concurrency: worker.concurrency, backends: pool.all().length }, "worker started");
+  const heartbeat = await startHeartbeat(commands, env.QUEUE_PREFIX, env.WORKER_ID, env.HEARTBEAT_INTERVAL_MS, logger);
+  logger.info({ worker_id: env.WORKER_ID, concurrency: worker.concurrency, backends: pool.all().length }, "worker started");
 
   let closing: Promise<void> | undefined;
   const close = async () => {
     const drained = worker.close();
-    const graceOver = await Promise.race([drained.then(() => false), sleep(env.shutdownTimeoutMs, true, { ref: false })]);
+    const graceOver = await Promise.race([drained.then(() => false), sleep(env.SHUTDOWN_TIMEOUT_MS, true, { ref: false })]);
     if (graceOver) {
       logger.warn({ running: cancels.size }, "shutdown grace period over: aborting in-flight generations");
       cancels.abortAll();

@@ -5,8 +5,10 @@ import { createRedis } from "@gateway/queue";
 import { cleanPrefix, testPrefix, TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import type { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { BackendPool, SlotWaitExpired, type Lease } from "../src/backend-pool.ts";
-import { SlotGate } from "../src/slot-gate.ts";
+import { BackendPool } from "../src/backends/backend-pool.ts";
+import type { Lease } from "../src/backends/lease.ts";
+import { SlotGate } from "../src/backends/slot-gate.ts";
+import { SlotWaitExpired } from "../src/backends/slot-waiters.ts";
 import { workerMetrics } from "../src/worker-metrics.ts";
 
 const A = "http://a:1";

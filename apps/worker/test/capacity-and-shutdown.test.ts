@@ -31,7 +31,7 @@ describe("inference worker capacity and shutdown", () => {
     await h.worker.close();
     const { final } = await h.finished(job.request_id);
     expect(final.type).toBe("result");
-    expect(await h.redis.zscore(`${h.prefix}:workers`, h.env.workerId)).toBeNull();
+    expect(await h.redis.zscore(`${h.prefix}:workers`, h.env.WORKER_ID)).toBeNull();
   });
 
   it("when the shutdown grace period ends mid-generation, then the request is aborted and billed as failed", async () => {

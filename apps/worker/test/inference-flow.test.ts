@@ -117,7 +117,7 @@ describe("inference worker", () => {
 
   it("when the worker runs, then its heartbeat is in the workers set and /readyz logic sees a ready backend", async () => {
     const h = await setup(1);
-    const score = await h.redis.zscore(`${h.prefix}:workers`, h.env.workerId);
+    const score = await h.redis.zscore(`${h.prefix}:workers`, h.env.WORKER_ID);
     expect(Number(score)).toBeGreaterThan(Date.now() - 10_000);
     expect(await h.worker.isReady()).toBe(true);
   });

@@ -1,8 +1,8 @@
 import { once } from "node:events";
 import { createServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { LlamaClient } from "../src/llama-client.ts";
-import { UpstreamError } from "../src/upstream-error.ts";
+import { LlamaClient } from "../src/llama/llama-client.ts";
+import { UpstreamError } from "../src/llama/upstream-error.ts";
 
 const timeouts = { connectMs: 500, firstTokenMs: 1_000, idleMs: 1_000, totalMs: 5_000 };
 const STREAM =

@@ -7,7 +7,7 @@ import { configFile, MODEL, useWorkerHarness, type Harness } from "./worker-harn
 const { sims, setup, start } = useWorkerHarness();
 
 async function registry(h: Harness): Promise<WorkerRegistry> {
-  return WorkerRegistry.parse(JSON.parse((await h.redis.hget(registryKey(h.prefix), h.env.workerId)) ?? "null"));
+  return WorkerRegistry.parse(JSON.parse((await h.redis.hget(registryKey(h.prefix), h.env.WORKER_ID)) ?? "null"));
 }
 
 async function run(h: Harness, over: Parameters<Harness["job"]>[0] = {}, params: Parameters<Harness["job"]>[1] = {}) {

@@ -2,7 +2,7 @@ import { eventsKey } from "@gateway/contracts";
 import { until } from "@gateway/test-kit/until";
 import { Queue } from "bullmq";
 import { afterEach, describe, expect, it } from "vitest";
-import { signWebhook, webhookKey } from "../src/deliver-webhook.ts";
+import { signWebhook, webhookKey } from "../src/webhooks/deliver-webhook.ts";
 import { useWorkerHarness } from "./worker-harness.ts";
 
 const { setup } = useWorkerHarness();

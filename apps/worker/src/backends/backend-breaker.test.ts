@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { UpstreamError } from "../llama/upstream-error.ts";
 import { BackendBreaker } from "./backend-breaker.ts";
-import { UpstreamError } from "./upstream-error.ts";
 
 const options = { resetMs: 50, consecutiveFailures: 3, errorPercentage: 50, windowMs: 10_000, minRequests: 100 };
 const fail =

@@ -1,7 +1,7 @@
 import type { BreakerState } from "@gateway/contracts";
 import CircuitBreaker from "opossum";
-import type { HealthState } from "./llama-client.ts";
-import { UpstreamError } from "./upstream-error.ts";
+import type { HealthState } from "../llama/llama-client.ts";
+import { UpstreamError } from "../llama/upstream-error.ts";
 
 export interface BreakerOptions {
   /** How long the breaker stays open before a /health trial may close it. */

@@ -1,10 +1,12 @@
 import type { ErrorCode, UsageOutcome } from "@gateway/contracts";
-import { CancelledAbort, NoBackendError, UpstreamError } from "./upstream-error.ts";
+import { NoBackendError } from "../backends/no-backend-error.ts";
+import { UpstreamError } from "../llama/upstream-error.ts";
+import { CancelledAbort } from "./abort-reasons.ts";
 
 /** Seconds a client should wait after a 503: about two prober rounds, enough for a restart to show. */
 export const RETRY_AFTER_S = 5;
 
-export interface Failure {
+export interface ClientFailure {
   code: ErrorCode;
   message: string;
   retryAfter?: number;
@@ -16,8 +18,8 @@ export interface Failure {
   stage?: "waiting" | "generating";
 }
 
-/** Maps what went wrong in a job to the error the client sees and how it is billed. */
-export function describeFailure(err: unknown): Failure {
+/** Maps what finally went wrong in a job to the error the client sees and how it is billed. */
+export function toClientFailure(err: unknown): ClientFailure {
   if (err instanceof NoBackendError) {
     const last = err.last;
     if (last?.kind === "timeout") return { code: "upstream_timeout", message: last.message, cancelled: false };

@@ -1,11 +1,11 @@
 import type { BackendMeta } from "@gateway/contracts";
 import { Pool, type Dispatcher } from "undici";
-import type { BackendTimeouts } from "./env.ts";
+import type { BackendTimeouts } from "./backend-timeouts.ts";
 import { readBackendMeta, readSlots, type SlotsInfo } from "./read-backend-meta.ts";
-import { codeOf, statusError, toUpstreamError } from "./classify-upstream-failure.ts";
 import { newStreamState, readChatStream, type StreamState } from "./read-chat-stream.ts";
-import { TimeoutAbort, UpstreamError } from "./upstream-error.ts";
 import { StreamWatchdog } from "./stream-watchdog.ts";
+import { codeOf, statusError, toUpstreamError } from "./to-upstream-error.ts";
+import { TimeoutAbort, UpstreamError } from "./upstream-error.ts";
 
 export type HealthState = "ready" | "loading" | "down";
 

@@ -1,7 +1,7 @@
 import { embeddingsResultKey, type InferenceQueuePayload, type RelayMessage, type WebhookJobBody } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import type { Producer } from "@gateway/queue";
-import type { RelayPublisher } from "./relay-publisher.ts";
+import type { RelayPublisher } from "../relay/relay-publisher.ts";
 
 /** The job as its webhook shows it, from its terminal message. */
 export function webhookBody(job: InferenceQueuePayload, message: Exclude<RelayMessage, { type: "chunk" }>): WebhookJobBody {

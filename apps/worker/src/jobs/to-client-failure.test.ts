@@ -1,39 +1,41 @@
 import { describe, expect, it } from "vitest";
-import { describeFailure, RETRY_AFTER_S } from "./describe-failure.ts";
-import { CancelledAbort, NoBackendError, ShutdownAbort, UpstreamError } from "./upstream-error.ts";
+import { NoBackendError } from "../backends/no-backend-error.ts";
+import { UpstreamError } from "../llama/upstream-error.ts";
+import { CancelledAbort, ShutdownAbort } from "./abort-reasons.ts";
+import { RETRY_AFTER_S, toClientFailure } from "./to-client-failure.ts";
 
 const withBackend = (err: UpstreamError) => Object.assign(err, { backend: "http://b1" });
 
-describe("describeFailure", () => {
+describe("toClientFailure", () => {
   it("when no backend was usable, then backend_unavailable with retry_after and no billing", () => {
-    expect(describeFailure(new NoBackendError(undefined))).toMatchObject({
+    expect(toClientFailure(new NoBackendError(undefined))).toMatchObject({
       code: "backend_unavailable",
       retryAfter: RETRY_AFTER_S,
       cancelled: false,
     });
     const refused = new UpstreamError("connect", "refused", { tokens: 0 });
-    expect(describeFailure(new NoBackendError(refused)).code).toBe("backend_unavailable");
+    expect(toClientFailure(new NoBackendError(refused)).code).toBe("backend_unavailable");
   });
 
   it("when every attempt timed out or answered 5xx, then the last failure's code", () => {
     const timeout = new UpstreamError("timeout", "ttft", { tokens: 0, timeout: "first_token" });
-    expect(describeFailure(new NoBackendError(timeout)).code).toBe("upstream_timeout");
-    expect(describeFailure(new NoBackendError(new UpstreamError("status", "500", { tokens: 0, status: 500 }))).code).toBe("upstream_error");
+    expect(toClientFailure(new NoBackendError(timeout)).code).toBe("upstream_timeout");
+    expect(toClientFailure(new NoBackendError(new UpstreamError("status", "500", { tokens: 0, status: 500 }))).code).toBe("upstream_error");
   });
 
   it("when the stream broke after tokens, then upstream_error billed as failed", () => {
-    const f = describeFailure(withBackend(new UpstreamError("stream", "cut", { tokens: 3 })));
+    const f = toClientFailure(withBackend(new UpstreamError("stream", "cut", { tokens: 3 })));
     expect(f).toMatchObject({ code: "upstream_error", usageOutcome: "failed", cancelled: false });
   });
 
   it("when the idle timer fired after tokens, then upstream_timeout billed as failed", () => {
-    const f = describeFailure(withBackend(new UpstreamError("timeout", "idle", { tokens: 2, timeout: "idle" })));
+    const f = toClientFailure(withBackend(new UpstreamError("timeout", "idle", { tokens: 2, timeout: "idle" })));
     expect(f).toMatchObject({ code: "upstream_timeout", usageOutcome: "failed" });
   });
 
   it("when the edge cancelled during generation, then a completed cancel billed as cancelled", () => {
     const err = withBackend(new UpstreamError("cancelled", "x", { tokens: 4, reason: new CancelledAbort("client_disconnected") }));
-    expect(describeFailure(err)).toMatchObject({
+    expect(toClientFailure(err)).toMatchObject({
       code: "client_closed_request",
       cancelled: true,
       usageOutcome: "cancelled",
@@ -42,23 +44,17 @@ describe("describeFailure", () => {
   });
 
   it("when the edge cancelled while waiting for a slot, then nothing is billed", () => {
-    const f = describeFailure(new UpstreamError("cancelled", "x", { tokens: 0, reason: new CancelledAbort("timeout") }));
+    const f = toClientFailure(new UpstreamError("cancelled", "x", { tokens: 0, reason: new CancelledAbort("timeout") }));
     expect(f).toMatchObject({ cancelled: true, stage: "waiting" });
     expect(f.usageOutcome).toBeUndefined();
   });
 
   it("when shutdown aborted a generation, then upstream_error, billed if tokens came", () => {
-    const f = describeFailure(withBackend(new UpstreamError("cancelled", "x", { tokens: 1, reason: new ShutdownAbort() })));
+    const f = toClientFailure(withBackend(new UpstreamError("cancelled", "x", { tokens: 1, reason: new ShutdownAbort() })));
     expect(f).toMatchObject({ code: "upstream_error", cancelled: false, usageOutcome: "failed" });
   });
 
   it("when something unexpected broke, then internal_error", () => {
-    expect(describeFailure(new TypeError("bug")).code).toBe("internal_error");
-  });
-
-  it("when a backend answered 4xx, then it is not retried elsewhere", () => {
-    expect(new UpstreamError("status", "400", { tokens: 0, status: 400 }).retryable).toBe(false);
-    expect(new UpstreamError("status", "503", { tokens: 0, status: 503 }).retryable).toBe(true);
-    expect(new UpstreamError("loading", "loading", { tokens: 0, status: 503 }).retryable).toBe(true);
+    expect(toClientFailure(new TypeError("bug")).code).toBe("internal_error");
   });
 });

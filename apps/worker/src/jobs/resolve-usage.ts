@@ -1,6 +1,6 @@
 import type { ChatMessage, Usage } from "@gateway/contracts";
-import type { LlamaClient } from "./llama-client.ts";
-import type { StreamState } from "./read-chat-stream.ts";
+import type { LlamaClient } from "../llama/llama-client.ts";
+import type { StreamState } from "../llama/read-chat-stream.ts";
 
 /**
  * The usage of a stream: llama-server's own figures when they arrived. When the stream was cut

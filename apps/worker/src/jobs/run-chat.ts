@@ -1,13 +1,15 @@
 import type { ChatJob, Usage } from "@gateway/contracts";
 import { UnrecoverableError } from "@gateway/queue";
+import { BackendClock } from "../backends/backend-clock.ts";
+import { withFailover } from "../backends/with-failover.ts";
+import { UpstreamError } from "../llama/upstream-error.ts";
+import { CancelledAbort } from "./abort-reasons.ts";
 import { TEMPLATE_TOKENS_PER_MESSAGE, TEMPLATE_TOKENS_PER_PROMPT, promptFits } from "./context-guard.ts";
-import { BackendClock } from "./backend-clock.ts";
-import { describeFailure, RETRY_AFTER_S } from "./describe-failure.ts";
-import { dispatchChat } from "./dispatch-chat.ts";
+import type { InferenceDeps } from "./inference-deps.ts";
+import type { InferenceOutcome, JobRun } from "./job-run.ts";
 import { chatCompletion, completionIdentity, contentChunk, finishChunk, upstreamChatBody } from "./openai-payloads.ts";
 import { resolveUsage } from "./resolve-usage.ts";
-import type { InferenceDeps, InferenceOutcome, JobRun } from "./run-inference.ts";
-import { CancelledAbort, UpstreamError } from "./upstream-error.ts";
+import { RETRY_AFTER_S, toClientFailure } from "./to-client-failure.ts";
 
 /**
  * Refuses a prompt that, with max_tokens, does not fit the model's context: llama-server would
@@ -58,21 +60,34 @@ export async function runChat(job: ChatJob, run: JobRun, deps: InferenceDeps): P
       chunk: contentChunk(identity, text, seq === 0),
     });
   };
-  const target = {
-    model: job.model,
-    body: upstreamChatBody(job),
-    onContent,
-    // Nobody has seen a non-stream job's tokens: a backend failing mid-way is replaced invisibly.
-    ...(job.stream ? {} : { onRestart: () => (pieces.length = 0) }),
-  };
+  const body = upstreamChatBody(job);
 
   const clock = new BackendClock();
   let result;
   try {
-    result = await dispatchChat(target, { signal: run.signal, deadlineAt: job.deadline_at, requestId: job.request_id, clock }, deps, log);
+    result = await withFailover(
+      {
+        model: job.model,
+        capability: "chat",
+        // Nobody has seen a non-stream job's tokens: a backend failing mid-way is replaced invisibly.
+        ...(job.stream ? {} : { onRestart: () => (pieces.length = 0) }),
+        call: async (backend, seconds) => {
+          const state = await deps.client.streamChat(backend, body, {
+            signal: run.signal,
+            onContent,
+            onFirstToken: () => metrics.timeToFirstToken.observe({ model: job.model, backend }, seconds()),
+            onUncancelled: () => metrics.uncancelled.inc({ model: job.model, reason: "stuck" }),
+          });
+          return { state, backend };
+        },
+      },
+      { signal: run.signal, deadlineAt: job.deadline_at, requestId: job.request_id, clock },
+      deps,
+      log,
+    );
   } catch (err) {
     run.leavePending();
-    const failure = describeFailure(err);
+    const failure = toClientFailure(err);
     let usage: Usage | undefined;
     const backend = err instanceof UpstreamError ? err.backend : undefined;
     if (failure.usageOutcome && err instanceof UpstreamError && backend) {

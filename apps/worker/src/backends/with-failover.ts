@@ -1,10 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@gateway/observability";
-import { SlotWaitExpired, type BackendPool, type Capability, type Lease } from "./backend-pool.ts";
+import type { LlamaClient } from "../llama/llama-client.ts";
+import { UpstreamError } from "../llama/upstream-error.ts";
+import type { WorkerMetrics } from "../worker-metrics.ts";
 import type { BackendClock } from "./backend-clock.ts";
-import type { LlamaClient } from "./llama-client.ts";
-import { NoBackendError, UpstreamError } from "./upstream-error.ts";
-import type { WorkerMetrics } from "./worker-metrics.ts";
+import type { BackendPool } from "./backend-pool.ts";
+import type { Capability, Lease } from "./lease.ts";
+import { NoBackendError } from "./no-backend-error.ts";
+import { SlotWaitExpired } from "./slot-waiters.ts";
 
 export interface DispatchDeps {
   pool: BackendPool;

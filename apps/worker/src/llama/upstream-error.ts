@@ -63,34 +63,10 @@ export class UpstreamError extends Error {
   }
 }
 
-/** The prompt plus max_tokens does not fit the model's context: the client must shorten one. */
-export class ContextLengthError extends Error {
-  override name = "ContextLengthError";
-}
-
 /** The reason our own watchdog aborts a request with, so the error can say which timer fired. */
 export class TimeoutAbort extends Error {
   override name = "TimeoutAbort";
   constructor(readonly phase: TimeoutPhase) {
     super(`backend ${phase.replace("_", " ")} timeout`);
   }
-}
-
-/** No backend could take the request: none usable, or every attempt failed before the first token. */
-export class NoBackendError extends Error {
-  override name = "NoBackendError";
-  constructor(
-    readonly last: UpstreamError | undefined,
-    message = last ? `every backend attempt failed; last: ${last.message}` : "no backend is available for this model",
-  ) {
-    super(message);
-  }
-}
-
-/** Abort reasons a job's signal can carry: the edge cancelled it, or this worker is shutting down. */
-export class CancelledAbort extends Error {
-  override name = "CancelledAbort";
-}
-export class ShutdownAbort extends Error {
-  override name = "ShutdownAbort";
 }

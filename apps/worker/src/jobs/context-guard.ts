@@ -1,4 +1,4 @@
-import type { LlamaClient } from "./llama-client.ts";
+import type { LlamaClient } from "../llama/llama-client.ts";
 
 /** ChatML-style template tokens: `<|im_start|>role\n … <|im_end|>\n` per message; BOS and the reply header once. */
 export const TEMPLATE_TOKENS_PER_MESSAGE = 5;

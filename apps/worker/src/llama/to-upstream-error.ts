@@ -29,6 +29,10 @@ export async function statusError(res: Dispatcher.ResponseData): Promise<Upstrea
   });
 }
 
+/**
+ * What a failed call was, for failover and the breaker: the watchdog's timeout, the caller's
+ * abort, or a socket failure before the answer began (connect) or during it (stream).
+ */
 export function toUpstreamError(err: unknown, state: StreamState, signal: AbortSignal, responded: boolean): UpstreamError {
   if (err instanceof UpstreamError) return err;
   const progress = { tokens: state.tokens, usage: state.usage };

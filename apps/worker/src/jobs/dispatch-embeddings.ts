@@ -1,7 +1,8 @@
 import type { EmbeddingEncoding, EmbeddingPrompt, EmbeddingsJob } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
-import { CancelledAbort, UpstreamError } from "./upstream-error.ts";
-import { withFailover, type DispatchDeps, type DispatchLimits } from "./with-failover.ts";
+import { withFailover, type DispatchDeps, type DispatchLimits } from "../backends/with-failover.ts";
+import { UpstreamError } from "../llama/upstream-error.ts";
+import { CancelledAbort } from "./abort-reasons.ts";
 
 export interface EmbeddingsProgress {
   /** Prompt tokens of the batches answered so far: what is billed, even if a later batch fails. */

@@ -1,4 +1,4 @@
-import type { BackendTimeouts } from "./env.ts";
+import type { BackendTimeouts } from "./backend-timeouts.ts";
 import type { TimeoutPhase } from "./upstream-error.ts";
 
 /**

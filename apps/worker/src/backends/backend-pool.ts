@@ -1,19 +1,13 @@
 import { BackendState, type BackendMeta, type BreakerState, type GatewayConfig } from "@gateway/contracts";
+import type { WorkerMetrics } from "../worker-metrics.ts";
 import { BackendBreaker, type BreakerOptions } from "./backend-breaker.ts";
 import { DEFAULT_SLOTS, newBackend, type Backend } from "./backend-record.ts";
+import type { Capability, Lease, TakeResult } from "./lease.ts";
 import type { SlotGate, TakenSlot } from "./slot-gate.ts";
 import { SlotWaiters, SlotWaitExpired } from "./slot-waiters.ts";
-import type { WorkerMetrics } from "./worker-metrics.ts";
 
-export { SlotWaitExpired, type Backend };
-export type Capability = "chat" | "embeddings";
 export const BACKEND_STATES = BackendState.options;
 const BREAKER_STATES: readonly BreakerState[] = ["closed", "open", "half_open"];
-
-export interface Lease {
-  readonly backend: string;
-  release(): void;
-}
 
 export interface PoolDeps {
   metrics: WorkerMetrics;
@@ -22,8 +16,6 @@ export interface PoolDeps {
   /** A breaker went half-open: the prober should run its /health trial now, not at the next round. */
   onHalfOpen?: (url: string) => void;
 }
-
-export type TakeResult = Lease | null | "busy";
 
 /** Weight of the newest sample in a model's mean slot-hold time. */
 const SERVICE_EWMA = 0.2;

@@ -1,4 +1,4 @@
-import type { Capability, Lease, TakeResult } from "./backend-pool.ts";
+import type { Capability, Lease, TakeResult } from "./lease.ts";
 
 /** A job waited for a free slot until its deadline. */
 export class SlotWaitExpired extends Error {

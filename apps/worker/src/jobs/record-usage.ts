@@ -1,6 +1,6 @@
 import { usageJobId, type InferenceQueuePayload, type Usage, type UsageOutcome } from "@gateway/contracts";
 import type { Producer } from "@gateway/queue";
-import type { WorkerMetrics } from "./worker-metrics.ts";
+import type { WorkerMetrics } from "../worker-metrics.ts";
 
 export interface UsageRecord {
   outcome: UsageOutcome;

@@ -1,6 +1,7 @@
 import type { Logger } from "@gateway/observability";
-import type { Backend, BackendPool } from "./backend-pool.ts";
-import type { LlamaClient } from "./llama-client.ts";
+import type { LlamaClient } from "../llama/llama-client.ts";
+import type { BackendPool } from "./backend-pool.ts";
+import type { Backend } from "./backend-record.ts";
 
 export interface BackendProber {
   /** One round over every backend; resolves when all have answered or timed out. */

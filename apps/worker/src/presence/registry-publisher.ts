@@ -1,8 +1,8 @@
 import { registryKey, type WorkerRegistry } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
-import type { BackendPool } from "./backend-pool.ts";
-import type { SlotGate } from "./slot-gate.ts";
+import type { BackendPool } from "../backends/backend-pool.ts";
+import type { SlotGate } from "../backends/slot-gate.ts";
 
 /** Entries of workers gone this long (ids are random per process) are dropped by whoever publishes. */
 const FORGET_AFTER_MS = 10 * 60_000;

@@ -1,53 +1,12 @@
-import { cancelledKey, pendingKey, type ErrorMessage, type FinishReason, type InferenceQueuePayload, type Usage } from "@gateway/contracts";
+import { cancelledKey, pendingKey, type InferenceQueuePayload } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
-import { UnrecoverableError, type Handler, type Producer } from "@gateway/queue";
-import type { Redis } from "ioredis";
-import type { CancelRegistry } from "./cancel-registry.ts";
-import type { DispatchDeps } from "./with-failover.ts";
-import type { RecordUsage } from "./record-usage.ts";
-import type { RelayPublisher } from "./relay-publisher.ts";
+import { UnrecoverableError, type Handler } from "@gateway/queue";
+import { withConversationReply } from "../relay/conversation-reply-relay.ts";
+import { withWebhook } from "../webhooks/webhook-relay.ts";
+import type { InferenceDeps } from "./inference-deps.ts";
+import type { JobRun } from "./job-run.ts";
 import { runChat } from "./run-chat.ts";
 import { runEmbeddings } from "./run-embeddings.ts";
-import { withConversationReply } from "./conversation-reply-relay.ts";
-import { withWebhook } from "./webhook-relay.ts";
-
-export interface InferenceDeps extends DispatchDeps {
-  /** Commands connection, for the cancelled key, pending sets and embeddings results. */
-  redis: Redis;
-  /** The deployment's Redis namespace (the queue prefix) for channel and key names. */
-  namespace: string;
-  publish: RelayPublisher;
-  recordUsage: RecordUsage;
-  cancels: CancelRegistry;
-  logger: Logger;
-  /** Prompts per embeddings backend call: larger inputs are split across the pool. */
-  embeddingsBatchSize: number;
-  /** Where an async job's webhook delivery is queued when it ends. */
-  webhooks?: Producer<"webhooks">;
-  /** Where a conversation turn's reply is queued for the edge to store. */
-  conversationReplies?: Producer<"conversation-replies">;
-}
-
-/**
- * What a finished inference job returns to BullMQ, which keeps it in the job's hash and its events
- * stream: a summary, never the text, so answers do not sit in Redis beyond the event log's retention.
- */
-export type InferenceOutcome = { finish_reason: FinishReason; usage: Usage } | { cancelled: true } | { embeddings: number };
-
-/** What every job kind's runner gets besides its payload. */
-export interface JobRun {
-  signal: AbortSignal;
-  /** Which delivery of the BullMQ job this is: 2 after its first worker died. */
-  attempt: number;
-  log: Logger;
-  sendError(fields: Omit<ErrorMessage, "type" | "request_id">): void;
-  /**
-   * Ends a job that will not run (or not finish) as unrecoverable: the client already has its
-   * error, and the job leaves its model's pending set, which it may never have left otherwise.
-   */
-  refuse(fields: Omit<ErrorMessage, "type" | "request_id">): UnrecoverableError;
-  leavePending(): void;
-}
 
 /**
  * The "inference" job handler, for every job kind. Every job ends with exactly one terminal

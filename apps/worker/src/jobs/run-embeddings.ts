@@ -1,10 +1,11 @@
 import { embeddingsResultKey, type EmbeddingsJob, type EmbeddingsUsage } from "@gateway/contracts";
 import { UnrecoverableError } from "@gateway/queue";
-import { BackendClock } from "./backend-clock.ts";
+import { BackendClock } from "../backends/backend-clock.ts";
 import { promptFits } from "./context-guard.ts";
-import { describeFailure, RETRY_AFTER_S } from "./describe-failure.ts";
 import { dispatchEmbeddings, type EmbeddingsProgress } from "./dispatch-embeddings.ts";
-import type { InferenceDeps, InferenceOutcome, JobRun } from "./run-inference.ts";
+import type { InferenceDeps } from "./inference-deps.ts";
+import type { InferenceOutcome, JobRun } from "./job-run.ts";
+import { RETRY_AFTER_S, toClientFailure } from "./to-client-failure.ts";
 
 /** How long the edge has to take an embeddings body before it expires. */
 const RESULT_TTL_MS = 60_000;
@@ -66,7 +67,7 @@ export async function runEmbeddings(job: EmbeddingsJob, run: JobRun, deps: Infer
     return { embeddings: vectors.length };
   } catch (err) {
     run.leavePending();
-    const failure = describeFailure(err);
+    const failure = toClientFailure(err);
     run.sendError({
       code: failure.code,
       message: failure.message,

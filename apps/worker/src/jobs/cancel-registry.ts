@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { CHANNELS, CancelMessage } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
-import { CancelledAbort, ShutdownAbort } from "./upstream-error.ts";
+import { CancelledAbort, ShutdownAbort } from "./abort-reasons.ts";
 
 /** How long a cancel heard on the channel is remembered for jobs still in the queue. */
 const REMEMBER_MS = 10 * 60_000;
