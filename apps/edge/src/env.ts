@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { envBoolean, loadGatewayConfig, parseEnv } from "@gateway/config";
 import { MAX_ROTATION_GRACE_S, type GatewayConfig } from "@gateway/contracts";
 import { z } from "zod";
+import { compileBlockedPatterns } from "./limits/content-policy.ts";
 
 /** Compose files and shells pass unset variables as "": for optional settings that means unset. */
 const unlessBlank = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
@@ -19,7 +20,7 @@ const KeyStoreEnv = z.object({
   GATEWAY_MODEL: optional,
 });
 
-/** JSON array of regular expressions (sources, matched case-insensitively) that user messages must not match. */
+/** JSON array of RE2 regular expressions (matched case-insensitively) that nothing a client sends may match. */
 const BlockedPatterns = z
   .string()
   .default("[]")
@@ -32,16 +33,14 @@ const BlockedPatterns = z
     }
   })
   .pipe(z.array(z.string().min(1)).max(200))
-  .transform((sources, ctx) =>
-    sources.flatMap((source, i) => {
-      try {
-        return [new RegExp(source, "iu")];
-      } catch (err) {
-        ctx.addIssue({ code: "custom", message: `pattern ${i} is not a valid regular expression: ${(err as Error).message}` });
-        return [];
-      }
-    }),
-  );
+  .transform((sources, ctx) => {
+    try {
+      return compileBlockedPatterns(sources);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
 
 const EnvSchema = KeyStoreEnv.extend({
   HOST: z.string().default("127.0.0.1"),

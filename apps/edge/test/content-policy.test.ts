@@ -1,7 +1,9 @@
 import { ErrorEnvelope } from "@gateway/contracts";
-import type { Logger } from "@gateway/observability";
+import { createRegistry, type Logger } from "@gateway/observability";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEdgeEnv } from "../src/env.ts";
+import { contentPolicy } from "../src/limits/content-policy.ts";
+import { limitMetrics } from "../src/limits/limit-metrics.ts";
 import { startEdge, type RunningEdge } from "../src/start-edge.ts";
 import { chatBody, post, startTestEdge, type TestEdge } from "./start-test-edge.ts";
 
@@ -68,18 +70,18 @@ describe("content policy", () => {
     expect(logs).not.toMatch(/launch/i);
   });
 
-  it("when only a system message matches, then the request is not blocked by the policy", async () => {
+  it.each(["system", "assistant"])("when only a %s message matches, then the request is refused all the same", async (role) => {
     const res = await post(
       `${edge.url}/v1/chat/completions`,
       chatBody({
         messages: [
-          { role: "system", content: "launch codes" },
+          { role, content: "here are the launch codes" },
           { role: "user", content: "hi" },
         ],
       }),
     );
-    // No worker in this test: the request passed the policy and got as far as admission.
-    expect(res.status).toBe(503);
+    expect(res.status).toBe(400);
+    expect(ErrorEnvelope.parse(await res.json()).error).toMatchObject({ code: "content_policy_violation", param: "messages.0.content" });
   });
 
   it("when a pattern is not a valid regular expression, then the edge does not start", () => {
@@ -87,8 +89,32 @@ describe("content policy", () => {
       parseEdgeEnv({
         EDGE_DATABASE_URL: "postgresql://x@localhost/x",
         LLAMA_SERVER_URLS: "http://a:1",
-        CONTENT_BLOCKED_PATTERNS: '["(unclosed"]',
+        CONTENT_BLOCKED_PATTERNS: '["fine", "(unclosed"]',
       }),
-    ).toThrow(/pattern 0 is not a valid regular expression[\s\S]*CONTENT_BLOCKED_PATTERNS/);
+    ).toThrow(/pattern 1 is not a valid RE2 regular expression[\s\S]*CONTENT_BLOCKED_PATTERNS/);
+  });
+
+  it("when a pattern needs backtracking (a backreference), then the edge does not start: RE2 cannot run it in linear time", () => {
+    expect(() =>
+      parseEdgeEnv({
+        EDGE_DATABASE_URL: "postgresql://x@localhost/x",
+        LLAMA_SERVER_URLS: "http://a:1",
+        CONTENT_BLOCKED_PATTERNS: JSON.stringify(["(a+)\\1"]),
+      }),
+    ).toThrow(/pattern 0 is not a valid RE2 regular expression/);
+  });
+
+  it("when a careless pattern meets a hostile input, then matching stays linear (the event loop is not stalled)", () => {
+    const env = parseEdgeEnv({
+      EDGE_DATABASE_URL: "postgresql://x@localhost/x",
+      LLAMA_SERVER_URLS: "http://a:1",
+      CONTENT_BLOCKED_PATTERNS: JSON.stringify(["(a+)+$"]),
+    });
+    const policy = contentPolicy(env.CONTENT_BLOCKED_PATTERNS, limitMetrics(createRegistry("policy-test")));
+    const started = performance.now();
+    // A backtracking engine takes minutes on this (2^30 paths); RE2 takes milliseconds.
+    policy([{ param: "messages.0.content", text: `${"a".repeat(30)}!` }]);
+    policy([{ param: "messages.0.content", text: `${"a".repeat(50_000)}!` }]);
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });

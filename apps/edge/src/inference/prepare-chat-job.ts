@@ -1,6 +1,7 @@
 import type { ChatCompletionRequest, ChatJob } from "@gateway/contracts";
 import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
 import type { Principal } from "../auth/principal.ts";
+import { messageTexts } from "../limits/content-policy.ts";
 import { assertTierMaxTokens } from "../limits/tier-max-tokens.ts";
 import type { PrepareDeps } from "./inference-deps.ts";
 import { chatRequestParser } from "./parse-chat-request.ts";
@@ -33,7 +34,7 @@ export function chatJobPreparer(deps: PrepareDeps) {
       timeoutMs: deps.requestTimeoutMs,
       maxTokensCap: tier?.max_tokens,
     });
-    deps.contentPolicy(job.params.messages);
+    deps.contentPolicy(messageTexts(job.params.messages));
     return { request, job };
   };
 }

@@ -9,7 +9,7 @@ import { toEmbeddingsJob } from "./to-embeddings-job.ts";
 /**
  * Builds (once per configuration) the one way a client's embeddings request becomes a job:
  * validated (400), the model allowed for the credential (403), every text input passed through
- * the content policy (400).
+ * the content policy (400; token-id inputs carry no text to match).
  */
 export function embeddingsJobPreparer(deps: PrepareDeps) {
   const parse = embeddingsRequestParser(deps.config);
@@ -24,7 +24,9 @@ export function embeddingsJobPreparer(deps: PrepareDeps) {
       now: Date.now(),
       timeoutMs: deps.requestTimeoutMs,
     });
-    deps.contentPolicy(job.prompts.flatMap((p) => (typeof p === "string" ? [{ role: "user" as const, content: p }] : [])));
+    const { input } = request;
+    const texts = typeof input === "string" ? [{ param: "input", text: input }] : input.map((text, i) => ({ param: `input.${i}`, text }));
+    deps.contentPolicy(texts.filter((t): t is { param: string; text: string } => typeof t.text === "string"));
     return job;
   };
 }

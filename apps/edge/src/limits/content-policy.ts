@@ -1,25 +1,58 @@
 import type { ChatMessage } from "@gateway/contracts";
+import { RE2JS } from "re2js";
 import { AppError } from "../http/app-error.ts";
 import type { LimitMetrics } from "./limit-metrics.ts";
 
-export type ContentPolicy = (messages: readonly ChatMessage[]) => void;
+/** One piece of text a client sent, and the field it came in (named in a refusal). */
+export interface PolicyText {
+  param: string;
+  text: string;
+}
+
+/** Checks every text a request carries; throws 400 content_policy_violation on a match. */
+export type ContentPolicy = (texts: readonly PolicyText[]) => void;
+
+export interface BlockedPattern {
+  source: string;
+  pattern: RE2JS;
+}
 
 /**
- * Operator-configured patterns checked on user messages (not system prompts the operator's own
- * apps send, nor earlier assistant turns). The refusal names the message, never the text, and
- * nothing of the text is logged: a blocked prompt is exactly what must not end up in logs.
+ * Compiles the operator's patterns with RE2 (linear-time matching: no pattern, however
+ * careless, can stall the event loop on a hostile input), case-insensitively. A pattern RE2
+ * cannot take (a backreference, a lookaround, a syntax error) throws, naming its index.
  */
-export function contentPolicy(patterns: readonly RegExp[], metrics: LimitMetrics): ContentPolicy {
-  return (messages) => {
-    if (patterns.length === 0) return;
-    messages.forEach((message, index) => {
-      if (message.role !== "user") return;
-      const rule = patterns.findIndex((p) => p.test(message.content));
-      if (rule === -1) return;
+export function compileBlockedPatterns(sources: readonly string[]): BlockedPattern[] {
+  return sources.map((source, i) => {
+    try {
+      return { source, pattern: RE2JS.compile(source, RE2JS.CASE_INSENSITIVE) };
+    } catch (err) {
+      throw new Error(`pattern ${i} is not a valid RE2 regular expression: ${(err as Error).message}`, { cause: err });
+    }
+  });
+}
+
+/** Every message's text, named as the chat request names it. */
+export function messageTexts(messages: readonly ChatMessage[], field = "messages"): PolicyText[] {
+  return messages.map((m, i) => ({ param: `${field}.${i}.content`, text: m.content }));
+}
+
+/**
+ * Operator-configured patterns checked on everything a client sends (every role, conversation
+ * system prompts, tool results, embeddings inputs, legacy prompts): what a tenant puts in a
+ * system message reaches the model as surely as a user message. Every text is scanned once
+ * against all patterns together; only a hit is scanned again to find the rule. The refusal
+ * names the field, never the text, and nothing of the text is logged.
+ */
+export function contentPolicy(patterns: readonly BlockedPattern[], metrics: LimitMetrics): ContentPolicy {
+  if (patterns.length === 0) return () => undefined;
+  const any = RE2JS.compile(patterns.map((p) => `(?:${p.source})`).join("|"), RE2JS.CASE_INSENSITIVE);
+  return (texts) => {
+    for (const { param, text } of texts) {
+      if (!any.matcher(text).find()) continue;
+      const rule = patterns.findIndex((p) => p.pattern.matcher(text).find());
       metrics.contentPolicy.inc({ rule: String(rule) });
-      throw new AppError("content_policy_violation", "a user message matches a blocked content pattern", {
-        param: `messages.${index}.content`,
-      });
-    });
+      throw new AppError("content_policy_violation", "the request matches a blocked content pattern", { param });
+    }
   };
 }
