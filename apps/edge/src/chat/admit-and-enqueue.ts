@@ -1,8 +1,8 @@
 import type { InferenceQueuePayload } from "@gateway/contracts";
 import type { Producer } from "@gateway/queue";
 import type { Response } from "express";
+import { RefusalError } from "../http/refusal-error.ts";
 import { embeddingsAdmitRequest } from "../embeddings/to-embeddings-job.ts";
-import { AppError } from "../http/app-error.ts";
 import type { Admission, Ticket } from "../limits/admission.ts";
 import type { LoadShedder } from "../models/load-shedder.ts";
 import type { WorkerPresence } from "../relay/worker-presence.ts";
@@ -30,7 +30,7 @@ export async function admitJob(
   beforeTicket?: () => Promise<void>,
 ): Promise<Ticket> {
   if (deps.presence.workers === 0) {
-    throw new AppError("backend_unavailable", "no worker is available to serve this request", { retryAfter: 5, rejection: "unavailable" });
+    throw new RefusalError("unavailable", "backend_unavailable", "no worker is available to serve this request", { retryAfter: 5 });
   }
   deps.shedder.admit(job.model);
   await beforeTicket?.();

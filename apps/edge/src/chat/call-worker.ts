@@ -1,7 +1,7 @@
 import type { Prices } from "@gateway/config";
 import type { ChunkMessage, ErrorMessage, InferenceQueuePayload, RelayMessage, ResultMessage } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import type { Response } from "express";
-import { AppError } from "../http/app-error.ts";
 import type { EdgeMetrics } from "../metrics.ts";
 import type { RelayHub } from "../relay/relay-hub.ts";
 import { admitJob, enqueueJob, type QueueDeps } from "./admit-and-enqueue.ts";

@@ -1,6 +1,6 @@
 import type { ChatCompletionChunk, ChatJob } from "@gateway/contracts";
+import { errorEnvelope } from "@gateway/http";
 import type { Response } from "express";
-import { errorEnvelope } from "../http/error-envelope.ts";
 import { keepAlive, SSE_HEADERS } from "../resume/open-sse.ts";
 import type { StreamResumeDeps } from "../resume/stream-attachments.ts";
 import { withCost } from "../usage/usage-cost.ts";

@@ -1,4 +1,5 @@
 import type { ChatMessage, Conversation, ConversationMessage, PostMessageRequest } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import type { Response } from "express";
 import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
 import { callWorker, toAppError, type ResumeOnClose } from "../chat/call-worker.ts";
@@ -6,7 +7,6 @@ import type { ChatRouteDeps } from "../chat/chat-completions-route.ts";
 import { chatRequestParser } from "../chat/parse-chat-request.ts";
 import { respondStream } from "../chat/respond-stream.ts";
 import { toChatJob } from "../chat/to-chat-job.ts";
-import { AppError } from "../http/app-error.ts";
 import type { TokenizedCount } from "../limits/prompt-tokens.ts";
 import { assertTierMaxTokens } from "../limits/tier-max-tokens.ts";
 import type { ModelDirectory } from "../models/model-directory.ts";

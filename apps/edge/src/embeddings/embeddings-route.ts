@@ -1,9 +1,9 @@
 import type { EmbeddingsResultMessage, GatewayConfig } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import { Router, json, type RequestHandler } from "express";
 import type { Redis } from "ioredis";
 import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
 import { callWorker, toAppError, type CallDeps } from "../chat/call-worker.ts";
-import { AppError } from "../http/app-error.ts";
 import { requireJson } from "../http/require-json.ts";
 import type { ContentPolicy } from "../limits/content-policy.ts";
 import { canonicalModel } from "../models/model-index.ts";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
+import { AppError } from "@gateway/http";
 import type { Request } from "express";
 import type { Redis } from "ioredis";
-import { AppError } from "../http/app-error.ts";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("base64url");
 

@@ -1,8 +1,8 @@
 import type { Prices } from "@gateway/config";
 import type { RelayMessage } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import type { Response } from "express";
 import { toAppError } from "../chat/call-worker.ts";
-import { AppError } from "../http/app-error.ts";
 import { replayChatStream, type ChatResumeDeps } from "../resume/chat-resume-route.ts";
 import { attachToLog, type EventLog } from "../resume/event-log.ts";
 import { withCost } from "../usage/usage-cost.ts";

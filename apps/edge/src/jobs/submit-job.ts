@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { CreateJobRequest, GatewayConfig, InferenceQueuePayload, JobRecord } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import type { Response } from "express";
 import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
 import { admitJob, enqueueJob } from "../chat/admit-and-enqueue.ts";
@@ -8,7 +9,6 @@ import { chatRequestParser } from "../chat/parse-chat-request.ts";
 import { toChatJob } from "../chat/to-chat-job.ts";
 import { embeddingsRequestParser } from "../embeddings/parse-embeddings-request.ts";
 import { toEmbeddingsJob } from "../embeddings/to-embeddings-job.ts";
-import { AppError } from "../http/app-error.ts";
 import type { ContentPolicy } from "../limits/content-policy.ts";
 import { assertTierMaxTokens } from "../limits/tier-max-tokens.ts";
 import { canonicalModel } from "../models/model-index.ts";

@@ -1,8 +1,8 @@
 import type { Caller, ChatJob, TierConfig } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
-import { AppError } from "../http/app-error.ts";
 import type { LeaseKeeper } from "./lease-keeper.ts";
 import { activeKeysKey, limitKeys, msToUtcMidnight, rpmKeyPrefix, USED_TTL_S, utcDay, type LimitKeys } from "./limit-keys.ts";
 import type { LimitMetrics } from "./limit-metrics.ts";

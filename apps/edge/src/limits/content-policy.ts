@@ -1,5 +1,5 @@
 import type { ChatMessage } from "@gateway/contracts";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "@gateway/http";
 import type { LimitMetrics } from "./limit-metrics.ts";
 
 export type ContentPolicy = (messages: readonly ChatMessage[]) => void;

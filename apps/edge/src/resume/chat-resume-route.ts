@@ -1,8 +1,7 @@
 import type { Prices } from "@gateway/config";
 import type { ChatCompletionChunk } from "@gateway/contracts";
+import { AppError, errorEnvelope } from "@gateway/http";
 import { Router, type RequestHandler, type Response } from "express";
-import { errorEnvelope } from "../http/error-envelope.ts";
-import { AppError } from "../http/app-error.ts";
 import type { RelayHub } from "../relay/relay-hub.ts";
 import { withCost } from "../usage/usage-cost.ts";
 import { attachToLog, type EventLog } from "./event-log.ts";

@@ -1,6 +1,6 @@
 import { MAX_RANGE_DAYS, UsageReportQuery } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import { Router, type RequestHandler } from "express";
-import { AppError } from "../http/app-error.ts";
 import { parseInput } from "../http/parse-input.ts";
 import type { BillingClient } from "./billing-client.ts";
 import { usageReport } from "./usage-report.ts";

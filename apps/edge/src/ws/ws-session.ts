@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { randomUUID } from "node:crypto";
 import { WsClientMessage, type WsServerMessage } from "@gateway/contracts";
+import { AppError, errorEnvelope } from "@gateway/http";
 import type { Request, Response } from "express";
 import type { WebSocket } from "ws";
 import { ZodError } from "zod";
@@ -10,8 +11,6 @@ import type { ChatRouteDeps } from "../chat/chat-completions-route.ts";
 import { chatRequestParser } from "../chat/parse-chat-request.ts";
 import { toChatJob } from "../chat/to-chat-job.ts";
 import { tokenTiming } from "../chat/token-timing.ts";
-import { AppError } from "../http/app-error.ts";
-import { errorEnvelope } from "../http/error-envelope.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { assertTierMaxTokens } from "../limits/tier-max-tokens.ts";
 import { withCost } from "../usage/usage-cost.ts";
