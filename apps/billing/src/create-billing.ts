@@ -59,7 +59,7 @@ export function createBilling(deps: BillingDeps): Billing {
     logger: deps.logger,
     internalToken: deps.internalToken,
     accepting: () => accepting,
-    checks: { postgres: () => repository.ping(), redis: () => deps.redis.ping() },
+    checks: { postgres: () => repository.ping(), redis: async () => void (await deps.redis.ping()) },
   });
   return {
     app,

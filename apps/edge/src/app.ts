@@ -1,15 +1,16 @@
+import { errorHandler, healthRoutes, requestId } from "@gateway/http";
 import type { Logger, Registry } from "@gateway/observability";
 import express from "express";
 import { adminRoutes, type AdminRouteDeps } from "./admin/admin-routes.ts";
 import { chatCompletionsRoute, type ChatRouteDeps } from "./chat/chat-completions-route.ts";
 import { docsRoutes } from "./docs/docs-routes.ts";
 import { embeddingsRoute, type EmbeddingsRouteDeps } from "./embeddings/embeddings-route.ts";
-import { errorHandler } from "./http/error-handler.ts";
-import { healthRoutes, type HealthDeps } from "./http/health-routes.ts";
+import { countRejections } from "./http/count-rejections.ts";
 import "./http/locals.ts";
+import { newRequestId } from "./http/new-request-id.ts";
 import { observeRequests } from "./http/observe-requests.ts";
+import { readinessChecks, type ReadinessDeps } from "./http/readiness-checks.ts";
 import { refuseWhileDraining } from "./http/refuse-while-draining.ts";
-import { requestId } from "./http/request-id.ts";
 import { unmatchedRoute } from "./http/routes-table.ts";
 import { conversationsRoutes, type ConversationRouteDeps } from "./conversations/conversations-routes.ts";
 import { jobsRoutes, type JobRouteDeps } from "./jobs/jobs-routes.ts";
@@ -22,7 +23,7 @@ import { wsRoute } from "./ws/ws-route.ts";
 export interface AppDeps
   extends
     ChatRouteDeps,
-    HealthDeps,
+    ReadinessDeps,
     UsageRouteDeps,
     AdminRouteDeps,
     EmbeddingsRouteDeps,
@@ -35,14 +36,20 @@ export interface AppDeps
   isAccepting: () => boolean;
 }
 
+/**
+ * A client-supplied id is echoed if it is sane: it becomes a BullMQ job id, which may not be
+ * a bare integer or contain ':', and it ends up in logs.
+ */
+const SANE_ID = /^(?!\d+$)[A-Za-z0-9][A-Za-z0-9_.-]{7,127}$/;
+
 /** Builds the edge's HTTP app; no I/O, no listening: main.ts does that. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-  app.use(requestId);
+  app.use(requestId({ trusted: SANE_ID, generate: newRequestId }));
   app.use(observeRequests(deps.metrics, deps.logger));
-  app.use(healthRoutes(deps));
+  app.use(healthRoutes({ registry: deps.registry, checks: readinessChecks(deps), retryAfterS: 5 }));
   app.use(refuseWhileDraining(deps.isAccepting));
   app.use(chatCompletionsRoute(deps));
   app.use(embeddingsRoute(deps));
@@ -56,6 +63,6 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(adminRoutes(deps));
   app.use(docsRoutes(deps.config));
   app.use(unmatchedRoute);
-  app.use(errorHandler(deps.logger, deps.metrics));
+  app.use(errorHandler(deps.logger, { onError: countRejections(deps.metrics) }));
   return app;
 }

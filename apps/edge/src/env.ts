@@ -1,23 +1,30 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { envBoolean, loadGatewayConfig, parseEnv } from "@gateway/config";
+import {
+  envBoolean,
+  listenHost,
+  listenPort,
+  loadGatewayConfig,
+  logLevel,
+  milliseconds,
+  optionalString,
+  parseEnv,
+  queuePrefix,
+  redisUrl,
+  unlessBlank,
+} from "@gateway/config";
 import { MAX_ROTATION_GRACE_S, type GatewayConfig } from "@gateway/contracts";
 import { z } from "zod";
 import { compileBlockedPatterns } from "./limits/content-policy.ts";
-
-/** Compose files and shells pass unset variables as "": for optional settings that means unset. */
-const unlessBlank = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
-const optional = unlessBlank(z.string().trim().min(1));
-const ms = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 
 /** Where keys live, and how a rotation's grace defaults: shared by the server and the CLI. */
 const KeyStoreEnv = z.object({
   EDGE_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   /** How long a rotated-out secret keeps working when the rotation does not say. */
   KEY_ROTATION_GRACE_S: z.coerce.number().int().min(0).max(MAX_ROTATION_GRACE_S).default(3_600),
-  GATEWAY_CONFIG_FILE: optional,
-  LLAMA_SERVER_URLS: optional,
-  GATEWAY_MODEL: optional,
+  GATEWAY_CONFIG_FILE: optionalString,
+  LLAMA_SERVER_URLS: optionalString,
+  GATEWAY_MODEL: optionalString,
 });
 
 /** JSON array of RE2 regular expressions (matched case-insensitively) that nothing a client sends may match. */
@@ -43,10 +50,10 @@ const BlockedPatterns = z
   });
 
 const EnvSchema = KeyStoreEnv.extend({
-  HOST: z.string().default("127.0.0.1"),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
-  REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
-  QUEUE_PREFIX: z.string().min(1).default("gw"),
+  HOST: listenHost,
+  PORT: listenPort(8080),
+  REDIS_URL: redisUrl,
+  QUEUE_PREFIX: queuePrefix,
   /** Names this process's relay channel; unique per replica. */
   EDGE_ID: z
     .string()
@@ -59,38 +66,38 @@ const EnvSchema = KeyStoreEnv.extend({
   /** Credential for /v1/admin/…; the admin API answers 401 to everyone while unset. */
   ADMIN_API_KEY: unlessBlank(z.string().min(32, "must be at least 32 characters")),
   /** How stale a cached key may be: a revoked or rotated key stops working on every replica within this. */
-  KEY_CACHE_TTL_MS: ms(5_000, 100),
+  KEY_CACHE_TTL_MS: milliseconds(5_000, 100),
   /** last_used_at is written in one batch per interval, never per request. */
-  LAST_USED_FLUSH_MS: ms(30_000, 100),
+  LAST_USED_FLUSH_MS: milliseconds(30_000, 100),
   /** Optional JWT bearer tokens: an HS256 secret or a JWKS URL (not both). */
   JWT_HS256_SECRET: unlessBlank(z.string().min(32, "must be at least 32 characters")),
   JWT_JWKS_URL: unlessBlank(z.url({ protocol: /^https?$/ })),
-  JWT_ISSUER: optional,
-  JWT_AUDIENCE: optional,
+  JWT_ISSUER: optionalString,
+  JWT_AUDIENCE: optionalString,
   JWT_TENANT_CLAIM: z.string().min(1).default("sub"),
   JWT_TIER_CLAIM: z.string().min(1).default("tier"),
   /** Tier for a token without the tier claim; unset means such a token is refused. */
-  JWT_DEFAULT_TIER: optional,
+  JWT_DEFAULT_TIER: optionalString,
   /** Concurrency slots and token reservations expire unless renewed: a crashed edge frees them within this. */
-  LIMIT_LEASE_MS: ms(30_000, 1_000),
+  LIMIT_LEASE_MS: milliseconds(30_000, 1_000),
   /** After a cancel or timeout, how long to wait for the worker's last word (what was produced) before releasing. */
-  SETTLE_GRACE_MS: ms(10_000, 0),
+  SETTLE_GRACE_MS: milliseconds(10_000, 0),
   /** Budget for an exact prompt count from a backend's /tokenize (asked only near the token quota). */
-  TOKENIZE_TIMEOUT_MS: ms(200),
+  TOKENIZE_TIMEOUT_MS: milliseconds(200),
   BILLING_URL: unlessBlank(z.url({ protocol: /^https?$/ })),
   BILLING_INTERNAL_TOKEN: unlessBlank(z.string().min(16, "must be at least 16 characters")),
-  BILLING_TIMEOUT_MS: ms(5_000),
+  BILLING_TIMEOUT_MS: milliseconds(5_000),
   /** How often one replica raises the token counters to what billing recorded. */
-  RECONCILE_INTERVAL_MS: ms(60_000, 1_000),
+  RECONCILE_INTERVAL_MS: milliseconds(60_000, 1_000),
   CONTENT_BLOCKED_PATTERNS: BlockedPatterns,
   BODY_LIMIT: z.string().default("1mb"),
   /** A request not answered within this long gets 504 and its job is cancelled. */
-  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(300_000),
+  REQUEST_TIMEOUT_MS: milliseconds(300_000, 100),
   /** A worker counts as alive if it sent a heartbeat within this long. */
-  WORKER_SEEN_WITHIN_MS: z.coerce.number().int().min(1_000).default(10_000),
+  WORKER_SEEN_WITHIN_MS: milliseconds(10_000, 1_000),
   /** A model whose queue would make a new request wait longer than this gets 503 + Retry-After; 0 never sheds. */
-  MAX_QUEUE_WAIT_MS: z.coerce.number().int().min(0).default(30_000),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
+  MAX_QUEUE_WAIT_MS: milliseconds(30_000, 0),
+  SHUTDOWN_GRACE_MS: milliseconds(25_000, 0),
   /**
    * After SIGTERM, how long the edge keeps serving new requests with /readyz already 503, so that
    * a load balancer (or Kubernetes endpoints) stops routing here before the listener closes. 0
@@ -103,12 +110,12 @@ const EnvSchema = KeyStoreEnv.extend({
   /** How long a chat stream's events stay replayable for a client that reconnects (the resume URL). */
   STREAM_RETENTION_S: z.coerce.number().int().min(10).default(600),
   /** A stream whose client went away keeps generating this long for a reconnect before it is cancelled; 0 cancels at once. */
-  STREAM_RESUME_GRACE_MS: ms(10_000, 0),
+  STREAM_RESUME_GRACE_MS: milliseconds(10_000, 0),
   /** How long an Idempotency-Key is remembered (and its request's outcome kept for repeats). */
   IDEMPOTENCY_TTL_S: z.coerce.number().int().min(60).default(86_400),
   /** A comment on every open SSE stream this often, so proxies do not cut a stream whose job waits in the queue. */
-  SSE_KEEPALIVE_MS: ms(15_000, 100),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SSE_KEEPALIVE_MS: milliseconds(15_000, 100),
+  LOG_LEVEL: logLevel,
   /** Debugging only: keep prompts and completions in log lines that carry them (redacted otherwise). */
   LOG_CONTENT: envBoolean.default(false),
 })
@@ -136,7 +143,7 @@ export const readEnv = (): EdgeEnv => parseEdgeEnv(process.env);
 
 const CliSchema = KeyStoreEnv.extend({
   /** Only `keys import` reads it: the `key:tenant:tier` triples of the old configuration. */
-  GATEWAY_API_KEYS: optional,
+  GATEWAY_API_KEYS: optionalString,
 });
 
 /** The CLI's environment: the key store, and the gateway config when there is one (to check tiers and models). */

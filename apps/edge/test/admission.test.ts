@@ -1,10 +1,10 @@
-import { ErrorEnvelope, type ChatJob } from "@gateway/contracts";
+import { ErrorEnvelope, limitKeys, type ChatJob } from "@gateway/contracts";
 import { startLlamaSim, type LlamaSim } from "@gateway/test-kit/llama-sim";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { limitKeys, utcDay } from "../src/limits/limit-keys.ts";
 import { withLimitCommands } from "../src/limits/limit-scripts.ts";
+import { utcDay } from "../src/limits/utc-day.ts";
 import { TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import { until } from "@gateway/test-kit/until";
 import { resultOf, startFakeWorker, type FakeWorker } from "./fake-worker.ts";

@@ -1,3 +1,4 @@
 export * from "./load-gateway-config.ts";
 export * from "./parse-env.ts";
+export * from "./env-fields.ts";
 export * from "./exact-cost.ts";

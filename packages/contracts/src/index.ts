@@ -9,6 +9,7 @@ export * from "./usage-api.ts";
 export * from "./embeddings.ts";
 export * from "./models.ts";
 export * from "./registry.ts";
+export * from "./redis-keys.ts";
 export * from "./pagination.ts";
 export * from "./jobs.ts";
 export * from "./ws.ts";

@@ -65,12 +65,3 @@ export const JobRecord = z.object({
   cancelled: z.boolean().optional(),
 });
 export type JobRecord = z.infer<typeof JobRecord>;
-
-/** A request's relay messages, appended by the worker for replay (`XRANGE`) and live follow (`XREAD`). */
-export const eventsKey = (ns: string, requestId: string) => `${ns}:events:${requestId}`;
-export const jobRecordKey = (ns: string, jobId: string) => `${ns}:job:${jobId}`;
-/** Sorted set of a tenant's job ids scored by creation (epoch ms), kept longer than the jobs for "expired" answers. */
-export const tenantJobsKey = (ns: string, tenantId: string) => `${ns}:jobs:${tenantId}`;
-/** Which tenant owns a buffered stream (for resume), and how many clients are attached to it. */
-export const streamOwnerKey = (ns: string, requestId: string) => `${ns}:stream-owner:${requestId}`;
-export const streamAttachedKey = (ns: string, requestId: string) => `${ns}:stream-attached:${requestId}`;

@@ -58,12 +58,3 @@ export const WorkerRegistry = z.object({
   models: z.array(ModelSnapshot),
 });
 export type WorkerRegistry = z.infer<typeof WorkerRegistry>;
-
-/** Hash: worker id → WorkerRegistry JSON. */
-export const registryKey = (ns: string) => `${ns}:registry`;
-/** Sorted set of slot leases on one backend, scored by expiry (Redis server time, ms). */
-export const slotLeasesKey = (ns: string, backendUrl: string) => `${ns}:slots:${backendUrl}`;
-/** Sorted set of request ids queued for a model and not yet holding a slot, scored by deadline (epoch ms). */
-export const pendingKey = (ns: string, model: string) => `${ns}:pending:${model}`;
-/** Where a worker leaves an embeddings response body for the edge to take (too large for pub/sub). */
-export const embeddingsResultKey = (ns: string, requestId: string) => `${ns}:embeddings:${requestId}`;

@@ -67,19 +67,3 @@ export const CancelMessage = z.object({
   reason: z.enum(["client_disconnected", "timeout", "cancelled"]),
 });
 export type CancelMessage = z.infer<typeof CancelMessage>;
-
-/**
- * Redis names outside BullMQ, all under the deployment's namespace (the queue prefix), so that
- * two deployments, or two tests, sharing one Redis never hear each other.
- */
-export const CHANNELS = {
-  /** One channel per edge process; the job payload names it in `reply_to`. */
-  reply: (ns: string, edgeId: string) => `${ns}:reply:${edgeId}`,
-  /** One channel all workers listen on. */
-  cancel: (ns: string) => `${ns}:cancel`,
-} as const;
-
-/** Set alongside a cancel message so a job still waiting in the queue is skipped when picked up. */
-export const cancelledKey = (ns: string, requestId: string) => `${ns}:cancelled:${requestId}`;
-/** Sorted set of worker ids scored by their last heartbeat (epoch ms). */
-export const workersKey = (ns: string) => `${ns}:workers`;

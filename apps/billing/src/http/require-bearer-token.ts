@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { AppError } from "@gateway/http";
 import type { RequestHandler } from "express";
-import { AppError } from "./app-error.ts";
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
 

@@ -1,8 +1,8 @@
 import { AdminKeyListQuery, CreateApiKeyRequest, ListQuery, RotateApiKeyRequest, UpdateApiKeyRequest } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import type { Registry } from "@gateway/observability";
 import { json, Router, type RequestHandler, type Response } from "express";
 import type { PrismaClient } from "../generated/prisma/client.ts";
-import { AppError } from "../http/app-error.ts";
 import { listPage } from "../http/list-page.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { requireJson } from "../http/require-json.ts";

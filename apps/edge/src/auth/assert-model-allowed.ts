@@ -1,5 +1,5 @@
 import type { GatewayConfig } from "@gateway/contracts";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "@gateway/http";
 import { modelIndex } from "../models/model-index.ts";
 import type { Principal } from "./principal.ts";
 

@@ -1,5 +1,5 @@
+import { AppError } from "@gateway/http";
 import type { Logger } from "@gateway/observability";
-import { AppError } from "../http/app-error.ts";
 import type { KeyCache } from "../keys/key-cache.ts";
 import { hashSecret } from "../keys/key-secret.ts";
 import type { LastUsedTracker } from "../keys/last-used-tracker.ts";

@@ -1,6 +1,6 @@
+import { AppError } from "@gateway/http";
 import { ZodError, z } from "zod";
 import { readCliEnv } from "../env.ts";
-import { AppError } from "../http/app-error.ts";
 import { createEdgePrisma } from "../keys/edge-prisma.ts";
 import { parseCliArgs, USAGE, UsageError } from "./cli-args.ts";
 import { runKeysCommand } from "./keys-commands.ts";

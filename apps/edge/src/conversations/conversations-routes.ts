@@ -7,9 +7,9 @@ import {
   type ConversationList,
   type ConversationWithMessages,
 } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import { Router, json, type Response } from "express";
 import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
-import { AppError } from "../http/app-error.ts";
 import { listPage } from "../http/list-page.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { requireJson } from "../http/require-json.ts";

@@ -1,5 +1,5 @@
 import type { ChatMessage } from "@gateway/contracts";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "@gateway/http";
 import { promptTokensUpperBound } from "../limits/prompt-tokens.ts";
 import type { StoredMessage } from "./conversation-repository.ts";
 

@@ -2,7 +2,7 @@ import type { ChatMessage, Conversation, ConversationMessage, PostMessageRequest
 import type { Response } from "express";
 import type { ChatRouteDeps } from "../chat/chat-completions-route.ts";
 import { respondStream } from "../chat/respond-stream.ts";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "@gateway/http";
 import { httpTransport } from "../inference/http-transport.ts";
 import { chatJobPreparer } from "../inference/prepare-chat-job.ts";
 import { runInference, type ResumeOnClose } from "../inference/run-inference.ts";

@@ -1,8 +1,8 @@
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import type { GatewayConfig } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import { Router } from "express";
-import { AppError } from "../http/app-error.ts";
 import { buildOpenApiDocument, type OpenApiDocument } from "../openapi/build-openapi-document.ts";
 import { DOCS_ASSETS, DOCS_CSP, DOCS_INIT_SCRIPT, DOCS_PAGE } from "./docs-page.ts";
 

@@ -1,7 +1,7 @@
 import type { EmbeddingsResultMessage, GatewayConfig } from "@gateway/contracts";
 import { Router, json, type RequestHandler } from "express";
 import type { Redis } from "ioredis";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "@gateway/http";
 import { requireJson } from "../http/require-json.ts";
 import { httpTransport, type HttpInferenceDeps } from "../inference/http-transport.ts";
 import type { PrepareDeps } from "../inference/inference-deps.ts";

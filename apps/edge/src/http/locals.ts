@@ -1,13 +1,11 @@
 import type { Caller } from "@gateway/contracts";
 import type { Principal } from "../auth/principal.ts";
 
+// requestId and requestIdFromClient come with @gateway/http's requestId middleware.
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Locals {
-      requestId: string;
-      /** True when the id came from the client's x-request-id header. */
-      requestIdFromClient: boolean;
       caller: Caller;
       /** The authenticated credential: caller plus what it allows (set by authenticate). */
       principal: Principal;

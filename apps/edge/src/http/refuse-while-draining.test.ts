@@ -1,6 +1,6 @@
+import { AppError } from "@gateway/http";
 import type { Request, Response } from "express";
 import { describe, expect, it, vi } from "vitest";
-import { AppError } from "./app-error.ts";
 import { refuseWhileDraining } from "./refuse-while-draining.ts";
 
 describe("refuseWhileDraining", () => {

@@ -1,5 +1,5 @@
+import { AppError } from "@gateway/http";
 import type { RequestHandler } from "express";
-import { AppError } from "./app-error.ts";
 
 /**
  * After SIGTERM the listener is closed, but a client may still send a new request on a keep-alive

@@ -30,7 +30,7 @@ export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 /**
  * Codes that always mean a refusal. `backend_unavailable` is absent: after enqueueing it is a
- * failure, not a refusal, so the two places that refuse with it say so (`AppError.extra.rejection`).
+ * failure, not a refusal, so the two places that refuse with it say so (a `RefusalError`).
  * Unknown routes (404, 405) and a plain GET of the WebSocket endpoint (426) are not counted: they are scanners and typos, visible as
  * `route="unmatched"` in gateway_http_requests_total.
  */

@@ -1,5 +1,5 @@
+import { AppError } from "@gateway/http";
 import type { RequestHandler } from "express";
-import { AppError } from "./app-error.ts";
 
 export const requireJson: RequestHandler = (req, _res, next) => {
   if (!req.is("application/json")) {

@@ -1,5 +1,5 @@
+import { AppError } from "@gateway/http";
 import type { RequestHandler } from "express";
-import { AppError } from "./app-error.ts";
 
 /** Every path the edge serves and its methods: unknown paths are 404, known ones with another method 405. */
 export const ROUTES: ReadonlyArray<{ path: string; methods: readonly string[] }> = [

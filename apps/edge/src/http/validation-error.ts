@@ -1,6 +1,6 @@
 import type { ErrorCode, FieldIssue } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import type { z } from "zod";
-import { AppError } from "./app-error.ts";
 
 /** Each issue as a field and a message; an unrecognized key names the key itself. */
 function fieldIssues(issues: readonly z.core.$ZodIssue[]): FieldIssue[] {

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
+import { idempotencyKey } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import type { Request } from "express";
 import type { Redis } from "ioredis";
-import { AppError } from "../http/app-error.ts";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("base64url");
 
@@ -31,7 +32,7 @@ export class IdempotencyStore {
 
   async claim(tenantId: string, key: string, req: Request, requestId: string): Promise<Claim> {
     // Hashed: the key is the client's text, the fingerprint covers the route and the parsed body.
-    const redisKey = `${this.namespace}:idem:${tenantId}:${sha256(key)}`;
+    const redisKey = idempotencyKey(this.namespace, tenantId, sha256(key));
     const fingerprint = sha256(`${req.method} ${req.path} ${JSON.stringify(req.body)}`);
     const mine = JSON.stringify({ fingerprint, request_id: requestId });
     const [[, set] = [], [, current] = []] =

@@ -1,7 +1,7 @@
 import type { Prices } from "@gateway/config";
 import type { Response } from "express";
 import { sendChatAnswer } from "../chat/respond-json.ts";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "@gateway/http";
 import { chatAnswer } from "../inference/terminal.ts";
 import { waitForEnd } from "../inference/wait-for-end.ts";
 import { replayChatStream, type ReplayDeps } from "../resume/replay-chat-stream.ts";

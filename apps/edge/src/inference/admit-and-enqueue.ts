@@ -1,6 +1,6 @@
 import type { InferenceQueuePayload } from "@gateway/contracts";
 import { embeddingsAdmitRequest } from "./to-embeddings-job.ts";
-import { AppError } from "../http/app-error.ts";
+import { RefusalError } from "../http/refusal-error.ts";
 import type { Ticket } from "../limits/admission.ts";
 import type { QueueDeps } from "./inference-deps.ts";
 
@@ -17,7 +17,7 @@ export async function admitJob(
   beforeTicket?: () => Promise<void>,
 ): Promise<Ticket> {
   if (deps.presence.workers === 0) {
-    throw new AppError("backend_unavailable", "no worker is available to serve this request", { retryAfter: 5, rejection: "unavailable" });
+    throw new RefusalError("unavailable", "backend_unavailable", "no worker is available to serve this request", { retryAfter: 5 });
   }
   deps.shedder.admit(job.model);
   await beforeTicket?.();

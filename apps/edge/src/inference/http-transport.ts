@@ -1,5 +1,5 @@
 import type { Response } from "express";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "@gateway/http";
 import type { InferenceDeps } from "./inference-deps.ts";
 import type { InferenceTransport } from "./run-inference.ts";
 

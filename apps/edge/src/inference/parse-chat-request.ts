@@ -1,5 +1,5 @@
 import { chatCompletionRequest, UNSUPPORTED_FIELDS, type ChatCompletionRequest, type GatewayConfig } from "@gateway/contracts";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "@gateway/http";
 import { validationError } from "../http/validation-error.ts";
 import { modelIndex } from "../models/model-index.ts";
 

@@ -1,5 +1,5 @@
 import { embeddingsRequest, EMBEDDINGS_UNSUPPORTED_FIELDS, type EmbeddingsRequest, type GatewayConfig } from "@gateway/contracts";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "@gateway/http";
 import { validationError } from "../http/validation-error.ts";
 
 const unsupported = new Set<string>(EMBEDDINGS_UNSUPPORTED_FIELDS);

@@ -1,5 +1,5 @@
 import type { InferenceQueuePayload } from "@gateway/contracts";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "@gateway/http";
 import type { EventLog } from "../resume/event-log.ts";
 import { admitJob, enqueueJob } from "./admit-and-enqueue.ts";
 import type { InferenceDeps } from "./inference-deps.ts";

@@ -1,6 +1,6 @@
 import type { Prices } from "@gateway/config";
 import type { ChatCompletion, ChunkMessage, ErrorMessage, RelayMessage, ResultMessage, UsageWithCost } from "@gateway/contracts";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "@gateway/http";
 import type { SettledUsage } from "../limits/admission.ts";
 import { withCost } from "../usage/usage-cost.ts";
 

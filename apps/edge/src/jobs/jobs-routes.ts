@@ -1,7 +1,7 @@
 import { CreateJobRequest, eventsKey, ListQuery, type ErrorMessage, type JobList, type JobRecord } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import { Router, json, type RequestHandler, type Response } from "express";
 import type { Redis } from "ioredis";
-import { AppError } from "../http/app-error.ts";
 import { listPage } from "../http/list-page.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { requireJson } from "../http/require-json.ts";

@@ -7,7 +7,7 @@ import {
   type GatewayConfig,
   type UpdateApiKeyRequest,
 } from "@gateway/contracts";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "@gateway/http";
 import { modelIndex } from "../models/model-index.ts";
 import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import { toApiKey, type KeyRecord } from "./key-record.ts";

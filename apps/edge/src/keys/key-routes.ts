@@ -1,7 +1,7 @@
 import { ListQuery } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import { Router, type RequestHandler } from "express";
 import { listPage } from "../http/list-page.ts";
-import { AppError } from "../http/app-error.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { toApiKey } from "./key-record.ts";
 import type { KeyRepository } from "./key-repository.ts";

@@ -1,14 +1,14 @@
-import type { Caller, ChatJob, TierConfig } from "@gateway/contracts";
+import { activeKeysKey, limitKeys, rpmKeyPrefix, type Caller, type ChatJob, type LimitKeys, type TierConfig } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
-import { AppError } from "../http/app-error.ts";
 import type { LeaseKeeper } from "./lease-keeper.ts";
-import { activeKeysKey, limitKeys, msToUtcMidnight, rpmKeyPrefix, USED_TTL_S, utcDay, type LimitKeys } from "./limit-keys.ts";
 import type { LimitMetrics } from "./limit-metrics.ts";
 import { withLimitCommands, type AdmitResult, type LimitCommands } from "./limit-scripts.ts";
 import { promptTokensUpperBound, type TokenizedCount } from "./prompt-tokens.ts";
 import { rateLimitHeaders } from "./ratelimit-headers.ts";
+import { msToUtcMidnight, USED_TTL_S, utcDay } from "./utc-day.ts";
 
 export interface AdmitRequest {
   requestId: string;

@@ -1,6 +1,6 @@
 import type { ChatMessage } from "@gateway/contracts";
 import { RE2JS } from "re2js";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "@gateway/http";
 import type { LimitMetrics } from "./limit-metrics.ts";
 
 /** One piece of text a client sent, and the field it came in (named in a refusal). */

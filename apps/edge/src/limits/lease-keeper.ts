@@ -1,6 +1,6 @@
+import type { LimitKeys } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
-import type { LimitKeys } from "./limit-keys.ts";
 
 /**
  * Renews the leases of this process's requests in flight, all in one pipeline, three times per

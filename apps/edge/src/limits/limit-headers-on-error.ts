@@ -1,5 +1,5 @@
+import { AppError } from "@gateway/http";
 import type { ErrorRequestHandler } from "express";
-import { AppError } from "../http/app-error.ts";
 import type { Admission } from "./admission.ts";
 
 /**

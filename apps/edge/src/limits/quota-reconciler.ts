@@ -1,10 +1,10 @@
-import { MAX_KEYS_PER_QUERY } from "@gateway/contracts";
+import { activeKeysKey, limitKeys, MAX_KEYS_PER_QUERY, reconcileLockKey } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
 import type { BillingClient } from "../usage/billing-client.ts";
-import { activeKeysKey, limitKeys, reconcileLockKey, USED_TTL_S, utcDay } from "./limit-keys.ts";
 import type { LimitMetrics } from "./limit-metrics.ts";
 import { withLimitCommands, type LimitCommands } from "./limit-scripts.ts";
+import { USED_TTL_S, utcDay } from "./utc-day.ts";
 
 export interface ReconcilerDeps {
   redis: Redis;

@@ -1,5 +1,5 @@
 import type { TierConfig } from "@gateway/contracts";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "@gateway/http";
 
 /** 400 naming the limit when a request asks for more tokens than its tier allows (the model's own cap is checked by the contract). */
 export function assertTierMaxTokens(

@@ -1,6 +1,6 @@
 import { pendingKey, type InferenceQueuePayload } from "@gateway/contracts";
 import type { Redis } from "ioredis";
-import { AppError } from "../http/app-error.ts";
+import { RefusalError } from "../http/refusal-error.ts";
 import type { ModelDirectory } from "./model-directory.ts";
 
 /** A client told to come back much later than this would rather hear "overloaded" and decide. */
@@ -24,10 +24,11 @@ export class LoadShedder {
     const wait = this.directory.expectedWaitMs(model);
     if (wait === undefined || wait <= this.maxWaitMs) return;
     const seconds = Math.ceil(wait / 1000);
-    throw new AppError(
+    throw new RefusalError(
+      "shed",
       "backend_unavailable",
       `model '${model}' is overloaded: a new request would wait about ${seconds} s for a backend, more than this gateway's limit of ${Math.ceil(this.maxWaitMs / 1000)} s; retry later`,
-      { retryAfter: Math.min(MAX_RETRY_AFTER_S, Math.max(1, seconds - Math.floor(this.maxWaitMs / 1000))), rejection: "shed" },
+      { retryAfter: Math.min(MAX_RETRY_AFTER_S, Math.max(1, seconds - Math.floor(this.maxWaitMs / 1000))) },
     );
   }
 

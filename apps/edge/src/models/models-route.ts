@@ -1,7 +1,7 @@
 import type { GatewayConfig } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import { Router, type RequestHandler } from "express";
 import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
-import { AppError } from "../http/app-error.ts";
 import type { ModelDirectory } from "./model-directory.ts";
 
 export interface ModelRouteDeps {

@@ -49,7 +49,7 @@ const MESSAGES: Record<ErrorCode, { message: string; param?: string; details?: {
   internal_error: { message: "internal error" },
   upstream_error: { message: "the backend failed after sending part of the answer" },
   backend_unavailable: { message: "no backend can serve model 'stories260k' right now; retry later" },
-  not_ready: { message: "not ready: no worker seen recently" },
+  not_ready: { message: "not ready: workers: no worker seen recently" },
   upstream_timeout: { message: "the request timed out before the backend finished" },
 };
 

@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from "express";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "@gateway/http";
 import { lastEventId } from "../sse/open-sse.ts";
 import { replayChatStream, type ReplayDeps } from "./replay-chat-stream.ts";
 

@@ -1,6 +1,6 @@
 import type { ChatCompletionChunk, ChunkMessage, ErrorCode } from "@gateway/contracts";
 import type { Response } from "express";
-import { errorEnvelope } from "../http/error-envelope.ts";
+import { errorEnvelope } from "@gateway/http";
 import type { ChatAnswer } from "../inference/terminal.ts";
 
 /**

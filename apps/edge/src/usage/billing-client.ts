@@ -1,5 +1,5 @@
 import { KeyTokens, UsageRange } from "@gateway/contracts";
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "@gateway/http";
 
 export interface BillingClient {
   usageRange(tenantId: string, from: string, to: string, requestId?: string): Promise<UsageRange>;

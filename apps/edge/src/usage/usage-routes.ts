@@ -1,10 +1,10 @@
 import { MAX_RANGE_DAYS, UsageReportQuery } from "@gateway/contracts";
+import { AppError } from "@gateway/http";
 import { Router, type RequestHandler } from "express";
-import { AppError } from "../http/app-error.ts";
 import { parseInput } from "../http/parse-input.ts";
 import type { BillingClient } from "./billing-client.ts";
 import { usageReport } from "./usage-report.ts";
-import { utcDay } from "../limits/limit-keys.ts";
+import { utcDay } from "../limits/utc-day.ts";
 
 export interface UsageRouteDeps {
   /** Undefined when BILLING_URL is not configured: the route answers 503. */

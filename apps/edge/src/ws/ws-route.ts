@@ -1,5 +1,5 @@
+import { AppError } from "@gateway/http";
 import { Router } from "express";
-import { AppError } from "../http/app-error.ts";
 import { WS_PATH } from "./ws-server.ts";
 
 /**

@@ -1,5 +1,6 @@
 import { ERROR_CODES, type ErrorCode, type ErrorEnvelope, type FieldIssue } from "@gateway/contracts";
 
+/** The one error body every service returns, on every status (HTTP, SSE, WebSocket). */
 export function errorEnvelope(
   code: ErrorCode,
   message: string,

@@ -1,0 +1,23 @@
+import { z } from "zod";
+
+/** Compose files and shells pass unset variables as "": for optional settings that means unset. */
+export const unlessBlank = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+
+/** An optional setting: blank is unset, anything else must have some text. */
+export const optionalString = unlessBlank(z.string().trim().min(1));
+
+/** A duration in whole milliseconds, at least `min`. */
+export const milliseconds = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
+
+export const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info");
+
+/** The interface to listen on: loopback by default (safe on a bare host); containers set 0.0.0.0. */
+export const listenHost = z.string().min(1).default("127.0.0.1");
+
+/** 0 asks the OS for a free port (tests). */
+export const listenPort = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
+
+export const redisUrl = z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379");
+
+/** BullMQ key prefix and namespace of every Redis name: every service of one deployment must agree on it. */
+export const queuePrefix = z.string().min(1).default("gw");

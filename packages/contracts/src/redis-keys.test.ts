@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import {
+  activeKeysKey,
+  cancelledKey,
+  CHANNELS,
+  embeddingsResultKey,
+  eventsKey,
+  idempotencyKey,
+  jobRecordKey,
+  limitKeys,
+  pendingKey,
+  reconcileLockKey,
+  registryKey,
+  requestIdClaimKey,
+  rpmKeyPrefix,
+  slotLeasesKey,
+  streamAttachedKey,
+  streamOwnerKey,
+  tenantJobsKey,
+  workersKey,
+} from "./redis-keys.ts";
+
+describe("Redis names", () => {
+  it("when built, then they are the names deployments already store under (a rename strands their data)", () => {
+    expect([
+      CHANNELS.reply("gw", "edge-1"),
+      CHANNELS.cancel("gw"),
+      cancelledKey("gw", "req_1"),
+      workersKey("gw"),
+      registryKey("gw"),
+      slotLeasesKey("gw", "http://a:8080"),
+      pendingKey("gw", "m"),
+      embeddingsResultKey("gw", "req_1"),
+      eventsKey("gw", "req_1"),
+      jobRecordKey("gw", "job_1"),
+      tenantJobsKey("gw", "t"),
+      streamOwnerKey("gw", "req_1"),
+      streamAttachedKey("gw", "req_1"),
+      idempotencyKey("gw", "t", "digest"),
+      requestIdClaimKey("gw", "client-id-1"),
+      activeKeysKey("gw", "2026-11-29"),
+      rpmKeyPrefix("gw"),
+      reconcileLockKey("gw"),
+    ]).toEqual([
+      "gw:reply:edge-1",
+      "gw:cancel",
+      "gw:cancelled:req_1",
+      "gw:workers",
+      "gw:registry",
+      "gw:slots:http://a:8080",
+      "gw:pending:m",
+      "gw:embeddings:req_1",
+      "gw:events:req_1",
+      "gw:job:job_1",
+      "gw:jobs:t",
+      "gw:stream-owner:req_1",
+      "gw:stream-attached:req_1",
+      "gw:idem:t:digest",
+      "gw:request-id:client-id-1",
+      "gw:limits:active:2026-11-29",
+      "gw:limits:rpm",
+      "gw:limits:reconcile-lock",
+    ]);
+  });
+
+  it("when an API key's limit names are built, then all share the key's hash tag (one cluster slot per Lua script)", () => {
+    const keys = limitKeys("gw", "key_1");
+    const names = [keys.leases, keys.reserved, keys.used("2026-11-29")];
+    expect(names).toEqual(["gw:limits:{key_1}:leases", "gw:limits:{key_1}:reserved", "gw:limits:{key_1}:used:2026-11-29"]);
+    for (const name of names) expect(/\{(.+?)\}/.exec(name)?.[1]).toBe("key_1");
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * Every Redis name outside BullMQ's own, all under the deployment's namespace (`ns`, the queue
+ * prefix), so that two deployments, or two tests, sharing one Redis never hear each other.
+ * Renaming one strands what a running deployment stored under the old name.
+ */
+
+export const CHANNELS = {
+  /** Pub/sub, RelayMessage JSON: one channel per edge process; the job payload names it in `reply_to`. */
+  reply: (ns: string, edgeId: string) => `${ns}:reply:${edgeId}`,
+  /** Pub/sub, CancelMessage JSON: one channel all workers listen on. */
+  cancel: (ns: string) => `${ns}:cancel`,
+} as const;
+
+/** String, the cancel reason: set alongside a cancel message so a job still waiting in the queue is skipped when picked up. */
+export const cancelledKey = (ns: string, requestId: string) => `${ns}:cancelled:${requestId}`;
+/** Sorted set of worker ids scored by their last heartbeat (epoch ms). */
+export const workersKey = (ns: string) => `${ns}:workers`;
+
+/** Hash: worker id → WorkerRegistry JSON. */
+export const registryKey = (ns: string) => `${ns}:registry`;
+/** Sorted set of slot leases on one backend, scored by expiry (Redis server time, ms). */
+export const slotLeasesKey = (ns: string, backendUrl: string) => `${ns}:slots:${backendUrl}`;
+/** Sorted set of request ids queued for a model and not yet holding a slot, scored by deadline (epoch ms). */
+export const pendingKey = (ns: string, model: string) => `${ns}:pending:${model}`;
+/** String, an embeddings response body: where a worker leaves it for the edge to take (too large for pub/sub). */
+export const embeddingsResultKey = (ns: string, requestId: string) => `${ns}:embeddings:${requestId}`;
+
+/** Stream of a request's relay messages, appended by the worker for replay (`XRANGE`) and live follow (`XREAD`). */
+export const eventsKey = (ns: string, requestId: string) => `${ns}:events:${requestId}`;
+/** String, JobRecord JSON: what the edge keeps about an async job (its status comes from its event log). */
+export const jobRecordKey = (ns: string, jobId: string) => `${ns}:job:${jobId}`;
+/** Sorted set of a tenant's job ids scored by creation (epoch ms), kept longer than the jobs for "expired" answers. */
+export const tenantJobsKey = (ns: string, tenantId: string) => `${ns}:jobs:${tenantId}`;
+/** String, the tenant id that owns a buffered stream (for resume). */
+export const streamOwnerKey = (ns: string, requestId: string) => `${ns}:stream-owner:${requestId}`;
+/** String, an integer: how many clients, on any replica, are attached to a stream through its resume URL. */
+export const streamAttachedKey = (ns: string, requestId: string) => `${ns}:stream-attached:${requestId}`;
+
+/**
+ * String, `{"fingerprint","request_id"}` JSON: the request that claimed an Idempotency-Key. The
+ * caller passes a digest of the key, never the client's text.
+ */
+export const idempotencyKey = (ns: string, tenantId: string, keyDigest: string) => `${ns}:idem:${tenantId}:${keyDigest}`;
+/** String "1", set if absent: a client-supplied x-request-id already in use (a reuse is a 409). */
+export const requestIdClaimKey = (ns: string, requestId: string) => `${ns}:request-id:${requestId}`;
+
+/**
+ * Names of one API key's limits. The `{key id}` hash tag keeps a key's names in one cluster
+ * slot, so each Lua script touches one slot only.
+ */
+export function limitKeys(ns: string, keyId: string) {
+  const base = `${ns}:limits:{${keyId}}`;
+  return {
+    /** Sorted set request id → lease expiry (epoch ms): the concurrency slots in use. */
+    leases: `${base}:leases`,
+    /** Hash request id → tokens reserved (prompt estimate + max_tokens). */
+    reserved: `${base}:reserved`,
+    /** String, an integer: tokens settled on a UTC day (real usage, not estimates). */
+    used: (day: string) => `${base}:used:${day}`,
+  };
+}
+export type LimitKeys = ReturnType<typeof limitKeys>;
+
+/** Set of key ids that were admitted on a UTC day: the keys the reconciler checks against billing. */
+export const activeKeysKey = (ns: string, day: string) => `${ns}:limits:active:${day}`;
+/** Prefix of rate-limiter-flexible's per-key request counters (strings, one 60 s window each). */
+export const rpmKeyPrefix = (ns: string) => `${ns}:limits:rpm`;
+/** String, the edge id holding it: one replica at a time reconciles token counters with billing. */
+export const reconcileLockKey = (ns: string) => `${ns}:limits:reconcile-lock`;

@@ -1,0 +1,5 @@
+export * from "./app-error.ts";
+export * from "./error-envelope.ts";
+export * from "./error-handler.ts";
+export * from "./health-routes.ts";
+export * from "./request-id.ts";
