@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { errorHandler, healthRoutes, requestId, type ReadinessCheck } from "@gateway/http";
+import { errorHandler, healthRoutes, notFound, requestId, type ReadinessCheck } from "@gateway/http";
 import type { Logger, Registry } from "@gateway/observability";
 import express, { type Express } from "express";
-import { notFound } from "./http/not-found.ts";
 import { requireBearerToken } from "./http/require-bearer-token.ts";
 import { usageRoutes } from "./http/usage-routes.ts";
 import type { UsageRepository } from "./usage/usage-repository.ts";

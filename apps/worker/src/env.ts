@@ -1,22 +1,32 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { envBoolean, loadGatewayConfig, parseEnv } from "@gateway/config";
+import {
+  envBoolean,
+  listenHost,
+  listenPort,
+  loadGatewayConfig,
+  logLevel,
+  milliseconds as ms,
+  optionalString,
+  parseEnv,
+  queuePrefix,
+  redisUrl,
+  unlessBlank,
+} from "@gateway/config";
 import type { GatewayConfig } from "@gateway/contracts";
 import { z } from "zod";
 
-const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
-
 const Schema = z.object({
-  REDIS_URL: z.string().min(1).default("redis://127.0.0.1:6379"),
-  QUEUE_PREFIX: z.string().min(1).default("gw"),
+  REDIS_URL: redisUrl,
+  QUEUE_PREFIX: queuePrefix,
   /** Names this process's slot leases, heartbeat and registry entry: unique per process unless set. */
   WORKER_ID: z
     .string()
     .min(1)
     .default(() => `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`),
-  HOST: z.string().min(1).default("127.0.0.1"),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8083),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  HOST: listenHost,
+  PORT: listenPort(8083),
+  LOG_LEVEL: logLevel,
   /** Debugging only: prompts and completions in debug log lines (redacted otherwise). */
   LOG_CONTENT: envBoolean.default(false),
   /** Jobs run at once; unset means twice the slots of the backends that can take work, followed as they change. */
@@ -48,13 +58,13 @@ const Schema = z.object({
   /** How long SIGTERM lets in-flight generations finish before aborting them. */
   SHUTDOWN_TIMEOUT_MS: ms(25_000),
   /** Signs async jobs' webhooks (Standard Webhooks: `whsec_` + base64, or any text); unset: none are sent. */
-  WEBHOOK_SECRET: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(16, "must be at least 16 characters").optional()),
+  WEBHOOK_SECRET: unlessBlank(z.string().min(16, "must be at least 16 characters")),
   WEBHOOK_TIMEOUT_MS: ms(10_000),
   /** First retry delay of a refused webhook delivery; each next one doubles. */
   WEBHOOK_RETRY_DELAY_MS: ms(1_000),
-  GATEWAY_CONFIG_FILE: z.string().optional(),
-  LLAMA_SERVER_URLS: z.string().optional(),
-  GATEWAY_MODEL: z.string().optional(),
+  GATEWAY_CONFIG_FILE: optionalString,
+  LLAMA_SERVER_URLS: optionalString,
+  GATEWAY_MODEL: optionalString,
 });
 
 /** The schema's own variable names, as edge and billing have them, plus the gateway config they name. */

@@ -1,34 +1,22 @@
 import { createServer, type Server } from "node:http";
-import type { Registry } from "@gateway/observability";
+import { errorHandler, healthRoutes, notFound, type ReadinessCheck } from "@gateway/http";
+import type { Logger, Registry } from "@gateway/observability";
+import express from "express";
 
 export interface HttpServerDeps {
   registry: Registry;
-  /** Redis answers and at least one backend is ready. */
-  isReady: () => Promise<boolean>;
+  logger: Logger;
+  /** False once shutdown began: no balancer or orchestrator should count on this worker. */
+  accepting: () => boolean;
+  checks: Record<string, ReadinessCheck>;
 }
 
-/** /healthz (the process runs), /readyz (it can do work), /metrics. Built here, listened on by main.ts. */
-export function createHttpServer({ registry, isReady }: HttpServerDeps): Server {
-  return createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
-    const json = (status: number, body: object) => {
-      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-    };
-    if (req.method !== "GET" && req.method !== "HEAD") return json(405, { status: "method not allowed" });
-    if (path === "/healthz") return json(200, { status: "ok" });
-    if (path === "/readyz") {
-      void isReady()
-        .catch(() => false)
-        .then((ready) => json(ready ? 200 : 503, { status: ready ? "ready" : "not ready" }));
-      return;
-    }
-    if (path === "/metrics") {
-      void registry
-        .metrics()
-        .then((text) => res.writeHead(200, { "content-type": registry.contentType }).end(text))
-        .catch(() => json(500, { status: "metrics failed" }));
-      return;
-    }
-    json(404, { status: "not found" });
-  });
+/** /healthz (the process runs), /readyz (it can do work), /metrics, as every service serves them. Listened on by main.ts. */
+export function createHttpServer({ registry, logger, accepting, checks }: HttpServerDeps): Server {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(healthRoutes({ registry, accepting, checks, retryAfterS: 5 }));
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return createServer(app);
 }

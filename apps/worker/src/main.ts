@@ -9,7 +9,7 @@ const logger = createLogger({ service: "worker", level: env.LOG_LEVEL, logConten
 const registry = createRegistry("worker");
 
 const running = await startWorker({ env, logger, registry });
-const server = createHttpServer({ registry, isReady: () => running.isReady() });
+const server = createHttpServer({ registry, logger, accepting: running.accepting, checks: running.readiness });
 server.listen(env.PORT, env.HOST);
 await once(server, "listening");
 logger.info({ host: env.HOST, port: env.PORT }, "worker http listening");

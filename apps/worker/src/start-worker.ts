@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ReadinessCheck } from "@gateway/http";
 import type { Logger, Registry } from "@gateway/observability";
 import { createConsumer, createProducer, createRedis, watchQueueDepth } from "@gateway/queue";
 import type { Worker } from "bullmq";
@@ -34,8 +35,10 @@ export interface StartWorkerDeps {
 export interface RunningWorker {
   readonly pool: BackendPool;
   readonly worker: Worker;
-  /** Redis answers and at least one backend is ready. */
-  isReady(): Promise<boolean>;
+  /** False once shutdown began. */
+  accepting(): boolean;
+  /** What /readyz asks: Redis answers, and at least one backend is ready (the count). */
+  readiness: Record<string, ReadinessCheck>;
   /** Stops taking jobs, lets in-flight ones finish (aborting them after the grace period), closes everything. */
   close(): Promise<void>;
 }
@@ -179,10 +182,15 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
   return {
     pool,
     worker,
-    async isReady() {
-      // Once shutdown began, no balancer or orchestrator should count on this worker.
-      if (closing || pool.readyCount() === 0) return false;
-      return (await commands.ping().catch(() => "")) === "PONG";
+    accepting: () => closing === undefined,
+    readiness: {
+      redis: async () => {
+        await commands.ping();
+      },
+      backends: async () => {
+        if (pool.readyCount() === 0) throw new Error("no backend is ready");
+        return pool.readyCount();
+      },
     },
     close: () => (closing ??= close()),
   };

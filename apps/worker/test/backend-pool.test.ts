@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { GatewayConfig } from "@gateway/contracts";
+import { GatewayConfig, pendingKey } from "@gateway/contracts";
 import { createLogger, createRegistry } from "@gateway/observability";
 import { createRedis } from "@gateway/queue";
 import { cleanPrefix, testPrefix, TEST_REDIS_URL } from "@gateway/test-kit/redis";
@@ -194,8 +194,8 @@ describe("BackendPool with the Redis slot gate", () => {
     ready(pool, A, 1);
     const redis = createRedis(TEST_REDIS_URL);
     cleanup.push(async () => void (await redis.quit()));
-    await redis.zadd(`${prefix}:pending:m`, Date.now() + 60_000, "req-1");
+    await redis.zadd(pendingKey(prefix, "m"), Date.now() + 60_000, "req-1");
     await lease(pool.acquire("m", "chat", none, new AbortController().signal, Date.now() + 50, "req-1"));
-    expect(await redis.zcard(`${prefix}:pending:m`)).toBe(0);
+    expect(await redis.zcard(pendingKey(prefix, "m"))).toBe(0);
   });
 });

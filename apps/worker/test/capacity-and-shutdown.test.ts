@@ -1,3 +1,4 @@
+import { workersKey } from "@gateway/contracts";
 import { simCompletion, startLlamaSim } from "@gateway/test-kit/llama-sim";
 import { describe, expect, it } from "vitest";
 import { useWorkerHarness } from "./worker-harness.ts";
@@ -31,7 +32,7 @@ describe("inference worker capacity and shutdown", () => {
     await h.worker.close();
     const { final } = await h.finished(job.request_id);
     expect(final.type).toBe("result");
-    expect(await h.redis.zscore(`${h.prefix}:workers`, h.env.WORKER_ID)).toBeNull();
+    expect(await h.redis.zscore(workersKey(h.prefix), h.env.WORKER_ID)).toBeNull();
   });
 
   it("when the shutdown grace period ends mid-generation, then the request is aborted and billed as failed", async () => {

@@ -99,6 +99,8 @@ describe("inference worker failures", () => {
     const job = h.job();
     await h.submit(job);
     await h.finished(job.request_id);
+    // The result is published before the handler returns (its usage add follows): a job still active cannot be removed.
+    await expect.poll(async () => (await h.inference.getJob(job.request_id))?.isCompleted()).toBe(true);
     await (await h.inference.getJob(job.request_id))?.remove();
     h.received.delete(job.request_id);
     await h.submit(job);

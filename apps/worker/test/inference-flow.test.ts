@@ -1,4 +1,4 @@
-import { ChatCompletion, ChatCompletionChunk, usageJobId } from "@gateway/contracts";
+import { ChatCompletion, ChatCompletionChunk, usageJobId, workersKey } from "@gateway/contracts";
 import { simCompletion, simPromptTokens, startLlamaSim } from "@gateway/test-kit/llama-sim";
 import { describe, expect, it } from "vitest";
 import { MODEL, useWorkerHarness } from "./worker-harness.ts";
@@ -117,8 +117,10 @@ describe("inference worker", () => {
 
   it("when the worker runs, then its heartbeat is in the workers set and /readyz logic sees a ready backend", async () => {
     const h = await setup(1);
-    const score = await h.redis.zscore(`${h.prefix}:workers`, h.env.WORKER_ID);
+    const score = await h.redis.zscore(workersKey(h.prefix), h.env.WORKER_ID);
     expect(Number(score)).toBeGreaterThan(Date.now() - 10_000);
-    expect(await h.worker.isReady()).toBe(true);
+    expect(h.worker.accepting()).toBe(true);
+    await expect(h.worker.readiness.redis!()).resolves.toBeUndefined();
+    expect(await h.worker.readiness.backends!()).toBe(1);
   });
 });

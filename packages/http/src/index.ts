@@ -3,3 +3,4 @@ export * from "./error-envelope.ts";
 export * from "./error-handler.ts";
 export * from "./health-routes.ts";
 export * from "./request-id.ts";
+export * from "./not-found.ts";
