@@ -1,3 +1,4 @@
+import { AppError } from "@gateway/http";
 import type { z } from "zod";
 import { validationError } from "./validation-error.ts";
 
@@ -6,4 +7,17 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.in
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
   throw validationError(parsed.error.issues);
+}
+
+/**
+ * Parses an API request body, which must be a JSON object: a mismatch is a 400 naming each
+ * field, with `unsupported_parameter` for the top-level fields the gateway refuses on purpose.
+ */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown, unsupported: ReadonlySet<string>): z.infer<S> {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new AppError("invalid_request", "the request body must be a JSON object");
+  }
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw validationError(parsed.error.issues, unsupported);
 }

@@ -1,6 +1,5 @@
 import { chatCompletionRequest, UNSUPPORTED_FIELDS, type ChatCompletionRequest, type GatewayConfig } from "@gateway/contracts";
-import { AppError } from "@gateway/http";
-import { validationError } from "../http/validation-error.ts";
+import { parseBody } from "../http/parse-input.ts";
 import { modelIndex } from "../models/model-index.ts";
 
 const unsupported = new Set<string>(UNSUPPORTED_FIELDS);
@@ -14,12 +13,5 @@ export function chatRequestParser(config: GatewayConfig) {
       [...modelIndex(config)].filter(([, m]) => m.backends.length > 0).map(([name, m]) => [name, { maxOutputTokens: m.max_output_tokens }]),
     ),
   });
-  return (body: unknown): ChatCompletionRequest => {
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw new AppError("invalid_request", "the request body must be a JSON object");
-    }
-    const parsed = schema.safeParse(body);
-    if (parsed.success) return parsed.data;
-    throw validationError(parsed.error.issues, unsupported);
-  };
+  return (body: unknown): ChatCompletionRequest => parseBody(schema, body, unsupported);
 }

@@ -1,6 +1,5 @@
 import { embeddingsRequest, EMBEDDINGS_UNSUPPORTED_FIELDS, type EmbeddingsRequest, type GatewayConfig } from "@gateway/contracts";
-import { AppError } from "@gateway/http";
-import { validationError } from "../http/validation-error.ts";
+import { parseBody } from "../http/parse-input.ts";
 
 const unsupported = new Set<string>(EMBEDDINGS_UNSUPPORTED_FIELDS);
 
@@ -13,12 +12,5 @@ export function embeddingsRequestParser(config: GatewayConfig) {
     maxInputChars: config.max_content_chars,
     models: new Set(config.models.filter((m) => m.embedding_backends.length > 0).flatMap((m) => [m.id, ...m.aliases])),
   });
-  return (body: unknown): EmbeddingsRequest => {
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw new AppError("invalid_request", "the request body must be a JSON object");
-    }
-    const parsed = schema.safeParse(body);
-    if (parsed.success) return parsed.data;
-    throw validationError(parsed.error.issues, unsupported);
-  };
+  return (body: unknown): EmbeddingsRequest => parseBody(schema, body, unsupported);
 }
