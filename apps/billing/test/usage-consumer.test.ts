@@ -19,7 +19,7 @@ async function deliver(jobId: string, event = usageEvent()) {
 
 describe("usage consumer", () => {
   it("when a usage event arrives, then one row is written with the exact cost", async () => {
-    const event = usageEvent({ prompt_tokens: 1_234_567, completion_tokens: 89 });
+    const event = usageEvent({ prompt_tokens: 1_234_567, completion_tokens: 89, client_request_id: "sdk-req-42" });
     expect(await deliver(usageJobId(event.request_id), event)).toBe("completed");
 
     const row = await h.prisma.usageRecord.findUniqueOrThrow({ where: { requestId: event.request_id } });
@@ -37,6 +37,7 @@ describe("usage consumer", () => {
       totalTokens: 1_234_656,
       outcome: "succeeded",
       backend: "http://127.0.0.1:1",
+      clientRequestId: "sdk-req-42",
       finishedAt: new Date(event.finished_at),
     });
     expect(await metricValue(h.registry, "gateway_billing_usage_events_total", { outcome: "succeeded" })).toBe(1);

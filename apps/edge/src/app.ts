@@ -7,7 +7,7 @@ import { docsRoutes } from "./docs/docs-routes.ts";
 import { embeddingsRoute, type EmbeddingsRouteDeps } from "./embeddings/embeddings-route.ts";
 import { countRejections } from "./http/count-rejections.ts";
 import "./http/locals.ts";
-import { newRequestId } from "./http/new-request-id.ts";
+import { newRequestId } from "./http/request-ids.ts";
 import { observeRequests } from "./http/observe-requests.ts";
 import { readinessChecks, type ReadinessDeps } from "./http/readiness-checks.ts";
 import { refuseWhileDraining } from "./http/refuse-while-draining.ts";
@@ -36,18 +36,13 @@ export interface AppDeps
   isAccepting: () => boolean;
 }
 
-/**
- * A client-supplied id is echoed if it is sane: it becomes a BullMQ job id, which may not be
- * a bare integer or contain ':', and it ends up in logs.
- */
-const SANE_ID = /^(?!\d+$)[A-Za-z0-9][A-Za-z0-9_.-]{7,127}$/;
-
 /** Builds the edge's HTTP app; no I/O, no listening: main.ts does that. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-  app.use(requestId({ trusted: SANE_ID, generate: newRequestId }));
+  // Every id that names work is the server's; the client's own id is a label (docs/architecture.md, trust).
+  app.use(requestId({ generate: newRequestId, clientLabel: true }));
   app.use(observeRequests(deps.metrics, deps.logger));
   app.use(healthRoutes({ registry: deps.registry, checks: readinessChecks(deps), retryAfterS: 5 }));
   app.use(refuseWhileDraining(deps.isAccepting));

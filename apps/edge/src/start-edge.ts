@@ -2,7 +2,7 @@ import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pricesOf } from "@gateway/config";
-import { requestIdClaimKey } from "@gateway/contracts";
+
 import { createLogger, createRegistry, type Logger } from "@gateway/observability";
 import { createProducer, createRedis } from "@gateway/queue";
 import { createApp } from "./app.ts";
@@ -112,7 +112,6 @@ export async function startEdge(
     idempotency: new IdempotencyStore(redis, env.QUEUE_PREFIX, env.IDEMPOTENCY_TTL_S),
     conversations,
     tokenized: limits.tokenized,
-    claimRequestId: async (id: string) => (await redis.set(requestIdClaimKey(env.QUEUE_PREFIX, id), "1", "EX", 86_400, "NX")) === "OK",
   };
   const app = createApp(appDeps);
   const server = app.listen(env.PORT, env.HOST);

@@ -35,14 +35,20 @@ describe("when a worker is seen but nobody answers", () => {
     expect(await redis.get(cancelledKey(edge.prefix, id))).toBe("timeout");
   });
 
-  it("then a reused client request id is refused with 409 while the first is running", async () => {
+  it("then two requests sending the same x-request-id each get an id of the server's, the client's only echoed as a label", async () => {
     const headers = { "x-request-id": `client-${Date.now()}-abc` };
-    const first = post(`${edge.url}/v1/chat/completions`, chatBody(), headers);
-    await new Promise((r) => setTimeout(r, 50));
-    const second = await post(`${edge.url}/v1/chat/completions`, chatBody(), headers);
-    expect(second.status).toBe(409);
-    expect(((await second.json()) as { error: { code: string } }).error.code).toBe("request_id_conflict");
-    expect((await first).status).toBe(504);
+    const [first, second] = await Promise.all([
+      post(`${edge.url}/v1/chat/completions`, chatBody(), headers),
+      post(`${edge.url}/v1/chat/completions`, chatBody(), headers),
+    ]);
+    expect([first.status, second.status]).toEqual([504, 504]);
+    const ids = [first, second].map((r) => r.headers.get("x-request-id"));
+    expect(ids[0]).toMatch(/^req_[0-9a-f]{32}$/);
+    expect(ids[1]).toMatch(/^req_[0-9a-f]{32}$/);
+    expect(ids[0]).not.toBe(ids[1]);
+    expect([first, second].map((r) => r.headers.get("x-client-request-id"))).toEqual([headers["x-request-id"], headers["x-request-id"]]);
+    // Nothing was ever keyed by the client's id.
+    expect(await redis.keys(`${edge.prefix}:*${headers["x-request-id"]}*`)).toEqual([]);
   });
 
   it("then a client that disconnects gets its job cancelled", async () => {
@@ -57,6 +63,11 @@ describe("when a worker is seen but nobody answers", () => {
     await new Promise((r) => setTimeout(r, 50));
     controller.abort();
     await pending;
-    await expect.poll(() => redis.get(cancelledKey(edge.prefix, headers["x-request-id"])), { timeout: 2_000 }).toBe("client_disconnected");
+    // The request's id is the server's (the client never saw it): its cancel is the one marked client_disconnected.
+    const cancelledBy = async () => {
+      const keys = await redis.keys(cancelledKey(edge.prefix, "*"));
+      return Promise.all(keys.map((k) => redis.get(k)));
+    };
+    await expect.poll(cancelledBy, { timeout: 2_000 }).toContain("client_disconnected");
   });
 });

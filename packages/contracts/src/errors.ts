@@ -19,7 +19,6 @@ export const ERROR_CODES = {
   job_expired: { status: 404, type: "not_found_error" },
   method_not_allowed: { status: 405, type: "invalid_request_error" },
   upgrade_required: { status: 426, type: "invalid_request_error" },
-  request_id_conflict: { status: 409, type: "conflict_error" },
   idempotency_conflict: { status: 409, type: "conflict_error" },
   payload_too_large: { status: 413, type: "invalid_request_error" },
   unsupported_media_type: { status: 415, type: "invalid_request_error" },

@@ -55,6 +55,8 @@ export const ChatJob = z.object({
   webhook_url: WebhookUrl.optional(),
   /** A conversation's turn: the worker queues the reply for storage when it ends. Optional: older edges never set it. */
   conversation_id: z.string().min(1).optional(),
+  /** The client's own id for the request: a label for logs and the usage row, never a key. Optional: older edges never set it. */
+  client_request_id: z.string().max(128).optional(),
 });
 export type ChatJob = z.infer<typeof ChatJob>;
 
@@ -73,6 +75,7 @@ export const EmbeddingsJob = z.object({
   /** As on a chat job; also how long the embeddings result body is kept. */
   events_ttl_s: z.number().int().min(1).optional(),
   webhook_url: WebhookUrl.optional(),
+  client_request_id: z.string().max(128).optional(),
 });
 export type EmbeddingsJob = z.infer<typeof EmbeddingsJob>;
 

@@ -41,8 +41,6 @@ export const streamAttachedKey = (ns: string, requestId: string) => `${ns}:strea
  * caller passes a digest of the key, never the client's text.
  */
 export const idempotencyKey = (ns: string, tenantId: string, keyDigest: string) => `${ns}:idem:${tenantId}:${keyDigest}`;
-/** String "1", set if absent: a client-supplied x-request-id already in use (a reuse is a 409). */
-export const requestIdClaimKey = (ns: string, requestId: string) => `${ns}:request-id:${requestId}`;
 
 /**
  * Names of one API key's limits. The `{key id}` hash tag keeps a key's names in one cluster

@@ -18,6 +18,8 @@ export const UsageEvent = z.object({
   outcome: UsageOutcome,
   /** Backend base URL that served it (for operators; not a metric label). */
   backend: z.string().optional(),
+  /** The client's own id for the request (x-client-request-id), stored beside the gateway's. Optional: older workers. */
+  client_request_id: z.string().max(128).optional(),
   started_at: z.iso.datetime(),
   finished_at: z.iso.datetime(),
 });

@@ -4,8 +4,8 @@ declare global {
     interface Locals {
       /** Set by requestId on every request, echoed in `x-request-id` and in every error envelope. */
       requestId: string;
-      /** True when the id came from the caller's x-request-id header. */
-      requestIdFromClient: boolean;
+      /** The caller's own id for the request (requestId's clientLabel): a label, never a key. */
+      clientRequestId?: string;
     }
   }
 }

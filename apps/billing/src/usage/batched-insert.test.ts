@@ -13,6 +13,7 @@ const record = (requestId: string): NewUsageRecord => ({
   completionTokens: 1,
   outcome: "succeeded",
   backend: null,
+  clientRequestId: null,
   startedAt: new Date(0),
   finishedAt: new Date(0),
   promptCost: zero,

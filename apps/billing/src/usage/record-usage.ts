@@ -34,6 +34,7 @@ export function createRecordUsage({ insert, prices, metrics, logger, now = Date.
       completionTokens: event.completion_tokens,
       outcome: event.outcome,
       backend: event.backend ?? null,
+      clientRequestId: event.client_request_id ?? null,
       startedAt: new Date(event.started_at),
       finishedAt: new Date(event.finished_at),
       promptCost: costs.prompt_cost,

@@ -13,6 +13,7 @@ export interface NewUsageRecord {
   completionTokens: number;
   outcome: string;
   backend: string | null;
+  clientRequestId: string | null;
   startedAt: Date;
   finishedAt: Date;
 }
@@ -60,11 +61,12 @@ export function createUsageRepository(prisma: PrismaClient): UsageRepository {
       const rows = records.map(
         (r) => Prisma.sql`(${r.requestId}, ${r.tenantId}, ${r.keyId}, ${r.tier}, ${r.model}, ${r.promptTokens}, ${r.completionTokens},
           ${r.promptTokens + r.completionTokens}, ${r.outcome}, ${r.promptCost}::numeric, ${r.completionCost}::numeric,
-          ${r.cost}::numeric, ${r.backend}, ${r.startedAt}, ${r.finishedAt})`,
+          ${r.cost}::numeric, ${r.backend}, ${r.clientRequestId}, ${r.startedAt}, ${r.finishedAt})`,
       );
       const written = await prisma.$queryRaw<Array<{ request_id: string }>>`
         INSERT INTO usage_records (request_id, tenant_id, key_id, tier, model, prompt_tokens, completion_tokens,
-                                   total_tokens, outcome, prompt_cost, completion_cost, cost, backend, started_at, finished_at)
+                                   total_tokens, outcome, prompt_cost, completion_cost, cost, backend, client_request_id,
+                                   started_at, finished_at)
         VALUES ${Prisma.join(rows)}
         ON CONFLICT (request_id) DO NOTHING
         RETURNING request_id`;

@@ -1,5 +1,6 @@
 import type { GatewayConfig } from "@gateway/contracts";
 import { Router, json, type RequestHandler } from "express";
+import { requestIdsOf } from "../http/request-ids.ts";
 import { requireJson } from "../http/require-json.ts";
 import { idempotentChat, type IdempotentChatDeps } from "../idempotency/idempotent-chat.ts";
 import type { PrepareDeps } from "../inference/inference-deps.ts";
@@ -20,7 +21,7 @@ export function chatCompletionsRoute(deps: ChatRouteDeps): Router {
   const router = Router();
   router.post("/v1/chat/completions", deps.authenticate, requireJson, json({ limit: deps.bodyLimit }), async (req, res) => {
     const startedAt = process.hrtime.bigint();
-    const { request, job } = prepare(req.body, res.locals.principal, res.locals.requestId);
+    const { request, job } = prepare(req.body, res.locals.principal, requestIdsOf(res));
     const includeUsage = request.stream_options?.include_usage === true;
     if (deps.idempotency.keyOf(req) !== undefined) return idempotentChat(deps, req, res, job, includeUsage, startedAt);
     if (job.stream) await respondStream(deps, job, res, includeUsage, startedAt);

@@ -1,12 +1,13 @@
 import type { ChatJob } from "@gateway/contracts";
 import type { Response } from "express";
-import { httpTransport, type HttpInferenceDeps } from "../inference/http-transport.ts";
+import { httpTransport } from "../inference/http-transport.ts";
+import type { InferenceDeps } from "../inference/inference-deps.ts";
 import { runInference, type ResumeOnClose } from "../inference/run-inference.ts";
 import { chatAnswer, type ChatAnswer } from "../inference/terminal.ts";
 
 /** Runs a chat job and answers it as JSON (an error as its status and envelope). */
-export async function respondJson(deps: HttpInferenceDeps, job: ChatJob, res: Response, resume?: ResumeOnClose): Promise<void> {
-  const end = await runInference(deps, job, httpTransport(res, deps.claimRequestId, resume && { resume }));
+export async function respondJson(deps: InferenceDeps, job: ChatJob, res: Response, resume?: ResumeOnClose): Promise<void> {
+  const end = await runInference(deps, job, httpTransport(res, resume && { resume }));
   if (end) sendChatAnswer(res, chatAnswer(deps.prices, end));
 }
 

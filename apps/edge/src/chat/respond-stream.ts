@@ -1,6 +1,7 @@
 import type { ChatJob } from "@gateway/contracts";
 import type { Response } from "express";
-import { httpTransport, type HttpInferenceDeps } from "../inference/http-transport.ts";
+import { httpTransport } from "../inference/http-transport.ts";
+import type { InferenceDeps } from "../inference/inference-deps.ts";
 import { runInference, type ResumeOnClose } from "../inference/run-inference.ts";
 import { chatAnswer, toAppError } from "../inference/terminal.ts";
 import { tokenTiming } from "../inference/token-timing.ts";
@@ -8,7 +9,7 @@ import type { StreamResumeDeps } from "../resume/stream-attachments.ts";
 import { ChatEventWriter } from "../sse/chat-event-writer.ts";
 import { keepAlive, SSE_HEADERS } from "../sse/open-sse.ts";
 
-export interface StreamDeps extends HttpInferenceDeps, StreamResumeDeps {}
+export interface StreamDeps extends InferenceDeps, StreamResumeDeps {}
 
 /**
  * Relays a job as OpenAI-style SSE. The status is committed only when the first chunk arrives
@@ -50,7 +51,7 @@ export async function respondStream(
     const end = await runInference(
       deps,
       job,
-      httpTransport(res, deps.claimRequestId, {
+      httpTransport(res, {
         resume,
         onChunk: (message) => {
           if (!opened) open();

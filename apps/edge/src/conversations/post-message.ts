@@ -3,6 +3,7 @@ import type { Response } from "express";
 import type { ChatRouteDeps } from "../chat/chat-completions-route.ts";
 import { respondStream } from "../chat/respond-stream.ts";
 import { AppError } from "@gateway/http";
+import { requestIdsOf } from "../http/request-ids.ts";
 import { httpTransport } from "../inference/http-transport.ts";
 import { chatJobPreparer } from "../inference/prepare-chat-job.ts";
 import { runInference, type ResumeOnClose } from "../inference/run-inference.ts";
@@ -54,7 +55,7 @@ export function messagePoster(deps: PostMessageDeps) {
     };
     const userTurn: ChatMessage = { role: "user", content: input.content };
     // Validated as the chat endpoint would (model, max_tokens bounds, content), before anything is stored.
-    const { job: draft } = prepare({ ...params, messages: [userTurn] }, res.locals.principal, res.locals.requestId);
+    const { job: draft } = prepare({ ...params, messages: [userTurn] }, res.locals.principal, requestIdsOf(res));
 
     const [userTokens, systemTokens] = await Promise.all([
       deps.tokenized(draft.model, [userTurn]),
@@ -78,7 +79,7 @@ export function messagePoster(deps: PostMessageDeps) {
     };
 
     if (job.stream) return respondStream(deps, job, res, false, startedAt, KEEP_GENERATING);
-    const end = await runInference(deps, job, httpTransport(res, deps.claimRequestId, { resume: KEEP_GENERATING }));
+    const end = await runInference(deps, job, httpTransport(res, { resume: KEEP_GENERATING }));
     if (!end) return;
     if (end.type === "error") throw toAppError(end);
     await deps.conversations.addReply({

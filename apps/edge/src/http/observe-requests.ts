@@ -28,6 +28,7 @@ export function observeRequests(metrics: EdgeMetrics, logger?: Logger): RequestH
       logger[level](
         {
           request_id: res.locals.requestId,
+          ...(res.locals.clientRequestId !== undefined && { client_request_id: res.locals.clientRequestId }),
           method: req.method,
           route,
           status: res.headersSent ? res.statusCode : null,

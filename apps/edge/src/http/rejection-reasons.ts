@@ -8,7 +8,7 @@ import type { ErrorCode } from "@gateway/contracts";
  * - auth: no, or a bad, credential (401)
  * - forbidden: the credential may not use this model or resource (403)
  * - validation: the request is malformed or asks for something the gateway does not do (400, 404 model, 413, 415)
- * - conflict: a reused client x-request-id or idempotency key (409)
+ * - conflict: an Idempotency-Key reused with another body (409)
  * - rate_limit / concurrency / quota: the key's tier limits (429)
  * - content_policy: a user message matched CONTENT_BLOCKED_PATTERNS (400)
  * - shed: the model's queue was already too long (503, load shedding)
@@ -46,7 +46,6 @@ const BY_CODE: Partial<Record<ErrorCode, RejectionReason>> = {
   context_length_exceeded: "validation",
   payload_too_large: "validation",
   unsupported_media_type: "validation",
-  request_id_conflict: "conflict",
   idempotency_conflict: "conflict",
   rate_limit_exceeded: "rate_limit",
   concurrency_limit_exceeded: "concurrency",

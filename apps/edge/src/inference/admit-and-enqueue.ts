@@ -7,20 +7,17 @@ import type { QueueDeps } from "./inference-deps.ts";
 /**
  * Refuses a job that cannot be served now (503 without a worker, or when its model's queue is
  * too long), then takes its admission ticket (429 otherwise) and hands its rate limit headers to
- * `setHeaders`. `beforeTicket` runs between the two: a check that must not run for a job refused
- * anyway and must not hold a ticket when it fails.
+ * `setHeaders`.
  */
 export async function admitJob(
   deps: QueueDeps,
   job: InferenceQueuePayload,
   setHeaders: (headers: Record<string, string>) => void,
-  beforeTicket?: () => Promise<void>,
 ): Promise<Ticket> {
   if (deps.presence.workers === 0) {
     throw new RefusalError("unavailable", "backend_unavailable", "no worker is available to serve this request", { retryAfter: 5 });
   }
   deps.shedder.admit(job.model);
-  await beforeTicket?.();
   const ticket = await (job.kind === "chat" ? deps.admission.admitChat(job) : deps.admission.admit(embeddingsAdmitRequest(job)));
   setHeaders(ticket.headers);
   return ticket;

@@ -1,12 +1,5 @@
 import type { Response } from "express";
-import { AppError } from "@gateway/http";
-import type { InferenceDeps } from "./inference-deps.ts";
 import type { InferenceTransport } from "./run-inference.ts";
-
-export interface HttpInferenceDeps extends InferenceDeps {
-  /** Claims a client-supplied request id for a day; false if it was already used. */
-  claimRequestId: (requestId: string) => Promise<boolean>;
-}
 
 export type HttpTransportOptions = Pick<InferenceTransport, "onChunk" | "resume">;
 
@@ -15,11 +8,7 @@ export type HttpTransportOptions = Pick<InferenceTransport, "onChunk" | "resume"
  * leaving, admission's headers become response headers, the backend time goes to the access
  * log and the overhead metric.
  */
-export function httpTransport(
-  res: Response,
-  claimRequestId: (requestId: string) => Promise<boolean>,
-  options: HttpTransportOptions = {},
-): InferenceTransport {
+export function httpTransport(res: Response, options: HttpTransportOptions = {}): InferenceTransport {
   const left = new AbortController();
   if (res.closed) left.abort();
   else res.once("close", () => left.abort());
@@ -29,11 +18,6 @@ export function httpTransport(
       for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     },
     onLastWord: (message) => (res.locals.backendMs = message.backend_ms),
-    beforeTicket: async () => {
-      if (res.locals.requestIdFromClient && !(await claimRequestId(res.locals.requestId))) {
-        throw new AppError("request_id_conflict", "this x-request-id was already used; send a new one or none");
-      }
-    },
     ...options,
   };
 }

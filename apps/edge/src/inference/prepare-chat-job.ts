@@ -1,6 +1,7 @@
 import type { ChatCompletionRequest, ChatJob } from "@gateway/contracts";
 import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
 import type { Principal } from "../auth/principal.ts";
+import type { RequestIds } from "../http/request-ids.ts";
 import { messageTexts } from "../limits/content-policy.ts";
 import { assertTierMaxTokens } from "../limits/tier-max-tokens.ts";
 import type { PrepareDeps } from "./inference-deps.ts";
@@ -20,14 +21,14 @@ export interface PreparedChat {
  */
 export function chatJobPreparer(deps: PrepareDeps) {
   const parse = chatRequestParser(deps.config);
-  return (body: unknown, principal: Principal, requestId: string): PreparedChat => {
+  return (body: unknown, principal: Principal, ids: RequestIds): PreparedChat => {
     const request = parse(body);
     const { caller } = principal;
     const tier = deps.config.tiers[caller.tier];
     assertModelAllowed(principal, request.model, deps.config);
     assertTierMaxTokens(request, caller.tier, tier);
     const job = toChatJob(request, deps.config, {
-      requestId,
+      ...ids,
       caller,
       replyTo: deps.hub.channel,
       now: Date.now(),

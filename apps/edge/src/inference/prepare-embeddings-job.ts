@@ -1,6 +1,7 @@
 import type { EmbeddingsJob } from "@gateway/contracts";
 import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
 import type { Principal } from "../auth/principal.ts";
+import type { RequestIds } from "../http/request-ids.ts";
 import { canonicalModel } from "../models/model-index.ts";
 import type { PrepareDeps } from "./inference-deps.ts";
 import { embeddingsRequestParser } from "./parse-embeddings-request.ts";
@@ -13,11 +14,11 @@ import { toEmbeddingsJob } from "./to-embeddings-job.ts";
  */
 export function embeddingsJobPreparer(deps: PrepareDeps) {
   const parse = embeddingsRequestParser(deps.config);
-  return (body: unknown, principal: Principal, requestId: string): EmbeddingsJob => {
+  return (body: unknown, principal: Principal, ids: RequestIds): EmbeddingsJob => {
     const request = parse(body);
     assertModelAllowed(principal, request.model, deps.config);
     const job = toEmbeddingsJob(request, {
-      requestId,
+      ...ids,
       caller: principal.caller,
       model: canonicalModel(deps.config, request.model),
       replyTo: deps.hub.channel,

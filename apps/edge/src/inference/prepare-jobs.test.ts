@@ -36,7 +36,7 @@ describe("the content policy in job preparation", () => {
         { role, content: "the LAUNCH codes" },
         { role: "user", content: "hi" },
       ];
-      expect(refusal(() => prepareChat({ model: "m", messages }, principal, "req_1"))).toMatchObject({
+      expect(refusal(() => prepareChat({ model: "m", messages }, principal, { requestId: "req_1" }))).toMatchObject({
         code: "content_policy_violation",
         extra: { param: "messages.0.content" },
       });
@@ -44,10 +44,12 @@ describe("the content policy in job preparation", () => {
   );
 
   it("when one embeddings input of several carries a blocked phrase, then the refusal names that input", () => {
-    expect(refusal(() => prepareEmbeddings({ model: "m", input: ["fine", "launch  codes"] }, principal, "req_2")).extra.param).toBe(
-      "input.1",
+    expect(
+      refusal(() => prepareEmbeddings({ model: "m", input: ["fine", "launch  codes"] }, principal, { requestId: "req_2" })).extra.param,
+    ).toBe("input.1");
+    expect(refusal(() => prepareEmbeddings({ model: "m", input: "launch codes" }, principal, { requestId: "req_3" })).extra.param).toBe(
+      "input",
     );
-    expect(refusal(() => prepareEmbeddings({ model: "m", input: "launch codes" }, principal, "req_3")).extra.param).toBe("input");
-    expect(prepareEmbeddings({ model: "m", input: [[1, 2, 3]] }, principal, "req_4").prompts).toEqual([[1, 2, 3]]);
+    expect(prepareEmbeddings({ model: "m", input: [[1, 2, 3]] }, principal, { requestId: "req_4" }).prompts).toEqual([[1, 2, 3]]);
   });
 });

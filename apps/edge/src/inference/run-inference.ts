@@ -18,8 +18,6 @@ export interface InferenceTransport {
   onChunk?: (message: ChunkMessage) => void;
   /** When the client leaves: cancel the job at once (unset), or keep it going for a reconnect. */
   resume?: ResumeOnClose;
-  /** A check between "can be served now" and taking the admission ticket (see admitJob). */
-  beforeTicket?: () => Promise<void>;
   /** The worker's last word when it comes, also after the client left (what it says of backend time). */
   onLastWord?: (message: Terminal) => void;
 }
@@ -49,7 +47,7 @@ export async function runInference<R extends Exclude<Terminal, ErrorMessage> = R
   const { signal, resume } = transport;
   // A client gone before its job was queued gets nothing queued and holds nothing.
   if (signal.aborted) return undefined;
-  const ticket = await admitJob(deps, job, (headers) => transport.setHeaders(headers), transport.beforeTicket);
+  const ticket = await admitJob(deps, job, (headers) => transport.setHeaders(headers));
   if (signal.aborted) {
     ticket.release(undefined);
     return undefined;

@@ -1,11 +1,11 @@
 import type { Caller, ChatCompletionRequest, ChatMessage, GatewayConfig, ChatJob } from "@gateway/contracts";
+import type { RequestIds } from "../http/request-ids.ts";
 import { modelIndex } from "../models/model-index.ts";
 
 const text = (content: ChatCompletionRequest["messages"][number]["content"]) =>
   typeof content === "string" ? content : content.map((part) => part.text).join("");
 
-export interface JobContext {
-  requestId: string;
+export interface JobContext extends RequestIds {
   caller: Caller;
   replyTo: string;
   now: number;
@@ -45,5 +45,6 @@ export function toChatJob(req: ChatCompletionRequest, config: GatewayConfig, ctx
     reply_to: ctx.replyTo,
     accepted_at: ctx.now,
     deadline_at: ctx.now + ctx.timeoutMs,
+    ...(ctx.clientRequestId !== undefined && { client_request_id: ctx.clientRequestId }),
   };
 }

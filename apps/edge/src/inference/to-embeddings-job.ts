@@ -1,8 +1,8 @@
 import { embeddingPrompts, type Caller, type EmbeddingsJob, type EmbeddingsRequest } from "@gateway/contracts";
+import type { RequestIds } from "../http/request-ids.ts";
 import type { AdmitRequest } from "../limits/admission.ts";
 
-export interface EmbeddingsJobContext {
-  requestId: string;
+export interface EmbeddingsJobContext extends RequestIds {
   caller: Caller;
   /** The canonical id of the requested model (an alias resolved). */
   model: string;
@@ -23,6 +23,7 @@ export function toEmbeddingsJob(req: EmbeddingsRequest, ctx: EmbeddingsJobContex
     reply_to: ctx.replyTo,
     accepted_at: ctx.now,
     deadline_at: ctx.now + ctx.timeoutMs,
+    ...(ctx.clientRequestId !== undefined && { client_request_id: ctx.clientRequestId }),
   };
 }
 

@@ -36,7 +36,7 @@ export function jobsRoutes(deps: JobRouteDeps): Router {
   const router = Router();
   router.post("/v1/jobs", deps.authenticate, requireJson, json({ limit: deps.bodyLimit }), async (req, res) => {
     const input = parseInput(CreateJobRequest, req.body);
-    const payload = build(input, newJobId(), res.locals.principal);
+    const payload = build(input, { requestId: newJobId(), clientRequestId: res.locals.clientRequestId }, res.locals.principal);
     const tenant = res.locals.caller.tenant_id;
     const claim = await claimIdempotency(deps.idempotency, req, tenant, payload.request_id);
     let record: JobRecord;

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { CreateJobRequest, InferenceQueuePayload, JobRecord } from "@gateway/contracts";
 import type { Response } from "express";
 import type { Principal } from "../auth/principal.ts";
+import type { RequestIds } from "../http/request-ids.ts";
 import type { InferenceDeps, PrepareDeps } from "../inference/inference-deps.ts";
 import { chatJobPreparer } from "../inference/prepare-chat-job.ts";
 import { embeddingsJobPreparer } from "../inference/prepare-embeddings-job.ts";
@@ -20,12 +21,12 @@ export const newJobId = () => `job_${randomBytes(12).toString("hex")}`;
 export function jobPayloadBuilder(deps: SubmitJobDeps) {
   const prepareChat = chatJobPreparer(deps);
   const prepareEmbeddings = embeddingsJobPreparer(deps);
-  return (input: CreateJobRequest, id: string, principal: Principal): InferenceQueuePayload => {
+  return (input: CreateJobRequest, ids: RequestIds, principal: Principal): InferenceQueuePayload => {
     const job: InferenceQueuePayload =
       input.type === "chat.completion"
         ? // Always streamed by the worker: the chunks fill the event log that /events replays.
-          { ...prepareChat({ ...input.request, stream: false }, principal, id).job, stream: true }
-        : prepareEmbeddings(input.request, principal, id);
+          { ...prepareChat({ ...input.request, stream: false }, principal, ids).job, stream: true }
+        : prepareEmbeddings(input.request, principal, ids);
     return { ...job, events_ttl_s: deps.jobs.retentionS, ...(input.webhook_url && { webhook_url: input.webhook_url }) };
   };
 }

@@ -6,7 +6,7 @@ import type { ChatRouteDeps } from "../chat/chat-completions-route.ts";
 import { AppError } from "@gateway/http";
 import { errorEnvelope } from "@gateway/http";
 import { parseInput } from "../http/parse-input.ts";
-import { newRequestId } from "../http/new-request-id.ts";
+import { newRequestId } from "../http/request-ids.ts";
 import { chatJobPreparer } from "../inference/prepare-chat-job.ts";
 import { runInference } from "../inference/run-inference.ts";
 import { chatAnswer } from "../inference/terminal.ts";
@@ -90,7 +90,7 @@ export class WsSession {
   ): Promise<void> {
     const { deps } = this;
     const startedAt = process.hrtime.bigint();
-    const { job } = this.prepare({ ...body, stream: true }, locals.principal, requestId);
+    const { job } = this.prepare({ ...body, stream: true }, locals.principal, { requestId });
     const tokenWritten = tokenTiming(deps.metrics, job.model, startedAt);
     deps.metrics.activeStreams.inc();
     let end;

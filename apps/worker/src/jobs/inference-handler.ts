@@ -23,7 +23,13 @@ export function createInferenceHandler(shared: InferenceDeps): Handler<"inferenc
       deps = { ...deps, publish: withConversationReply(deps.publish, shared.conversationReplies, job, job.conversation_id, shared.logger) };
     }
     // The job id is the request id; tier is bounded and tells operators whose traffic it is.
-    const log = deps.logger.child({ request_id: job.request_id, model: job.model, kind: job.kind, tier: job.caller.tier });
+    const log = deps.logger.child({
+      request_id: job.request_id,
+      ...(job.client_request_id !== undefined && { client_request_id: job.client_request_id }),
+      model: job.model,
+      kind: job.kind,
+      tier: job.caller.tier,
+    });
     // Registered before the cancelled-key check: a cancel landing in between still aborts.
     const controller = deps.cancels.register(job.request_id);
     const model = deps.pool.hasModel(job.model, job.kind === "chat" ? "chat" : "embeddings") ? job.model : "unknown";

@@ -9,7 +9,10 @@ export interface UsageRecord {
   startedAt: number;
 }
 
-export type RecordUsage = (job: Pick<InferenceQueuePayload, "request_id" | "caller" | "model">, record: UsageRecord) => Promise<void>;
+export type RecordUsage = (
+  job: Pick<InferenceQueuePayload, "request_id" | "caller" | "model" | "client_request_id">,
+  record: UsageRecord,
+) => Promise<void>;
 
 /**
  * Adds the one usage event of a request under its deterministic job id: a re-delivered job adds
@@ -26,6 +29,7 @@ export function createUsageRecorder(producer: Producer<"usage">, metrics: Worker
       completion_tokens: usage.completion_tokens,
       outcome,
       backend,
+      ...(job.client_request_id !== undefined && { client_request_id: job.client_request_id }),
       started_at: new Date(startedAt).toISOString(),
       finished_at: new Date().toISOString(),
     });
