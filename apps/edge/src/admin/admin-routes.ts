@@ -4,7 +4,7 @@ import type { Registry } from "@gateway/observability";
 import { json, Router, type RequestHandler, type Response } from "express";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { listPage } from "../http/list-page.ts";
-import { parseInput } from "../http/parse-input.ts";
+import { parseInput, pathId } from "../http/parse-input.ts";
 import { requireJson } from "../http/require-json.ts";
 import type { KeyAdmin } from "../keys/key-admin.ts";
 import { toApiKey } from "../keys/key-record.ts";
@@ -46,27 +46,24 @@ export function adminRoutes({ prisma, keyRepository, keyAdmin, requireAdmin, reg
   });
 
   router.get("/v1/admin/keys/:id", async (req, res) => {
-    res.json(toApiKey(found(await keyRepository.get(String(req.params.id)), String(req.params.id))));
+    res.json(toApiKey(found(await keyRepository.get(pathId(req)), pathId(req))));
   });
 
   router.patch("/v1/admin/keys/:id", ...body, async (req, res) => {
-    const updated = found(
-      await keyAdmin.update(String(req.params.id), parseInput(UpdateApiKeyRequest, req.body), who(res)),
-      String(req.params.id),
-    );
+    const updated = found(await keyAdmin.update(pathId(req), parseInput(UpdateApiKeyRequest, req.body), who(res)), pathId(req));
     actions.inc({ action: "key.update" });
     res.json(updated);
   });
 
   router.post("/v1/admin/keys/:id/rotate", ...body, async (req, res) => {
     const { grace_seconds } = parseInput(RotateApiKeyRequest, req.body);
-    const rotated = found(await keyAdmin.rotate(String(req.params.id), grace_seconds, who(res)), String(req.params.id));
+    const rotated = found(await keyAdmin.rotate(pathId(req), grace_seconds, who(res)), pathId(req));
     actions.inc({ action: "key.rotate" });
     res.json(rotated);
   });
 
   router.post("/v1/admin/keys/:id/revoke", async (req, res) => {
-    const revoked = found(await keyAdmin.revoke(String(req.params.id), who(res)), String(req.params.id));
+    const revoked = found(await keyAdmin.revoke(pathId(req), who(res)), pathId(req));
     actions.inc({ action: "key.revoke" });
     res.json(revoked);
   });

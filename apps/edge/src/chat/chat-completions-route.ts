@@ -24,7 +24,7 @@ export function chatCompletionsRoute(deps: ChatRouteDeps): Router {
     const { request, job } = prepare(req.body, res.locals.principal, requestIdsOf(res));
     const includeUsage = request.stream_options?.include_usage === true;
     if (deps.idempotency.keyOf(req) !== undefined) return idempotentChat(deps, req, res, job, includeUsage, startedAt);
-    if (job.stream) await respondStream(deps, job, res, includeUsage, startedAt);
+    if (job.stream) await respondStream(deps, job, res, { includeUsage, startedAt });
     else await respondJson(deps, job, res);
   });
   router.use(limitHeadersOnError(deps.admission));

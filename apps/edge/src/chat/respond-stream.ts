@@ -11,20 +11,25 @@ import { keepAlive, SSE_HEADERS } from "../sse/open-sse.ts";
 
 export interface StreamDeps extends InferenceDeps, StreamResumeDeps {}
 
+export interface StreamOptions {
+  /** The client asked for the usage chunk (stream_options.include_usage). */
+  includeUsage?: boolean;
+  /** When the request arrived: time to first token is measured from it. */
+  startedAt: bigint;
+  /** Default: the stream's resume grace, then cancelled unless a reader re-attached. */
+  resume?: ResumeOnClose;
+  beforeEnqueue?: () => Promise<void>;
+}
+
 /**
  * Relays a job as OpenAI-style SSE. The status is committed only when the first chunk arrives
  * (or the first keep-alive is due), so a job that fails before producing anything still gets a
  * proper error status; after that, a failure is an error event, never a clean-looking truncated
  * answer. The job's events are also logged, so `x-resume-url` replays them after a disconnect.
  */
-export async function respondStream(
-  deps: StreamDeps,
-  streamJob: ChatJob,
-  res: Response,
-  includeUsage: boolean,
-  startedAt: bigint,
-  resume: ResumeOnClose = { graceMs: deps.resumeGraceMs, isAttached: () => deps.attachments.isAttached(streamJob.request_id) },
-): Promise<void> {
+export async function respondStream(deps: StreamDeps, streamJob: ChatJob, res: Response, options: StreamOptions): Promise<void> {
+  const { includeUsage = false, startedAt, beforeEnqueue } = options;
+  const resume = options.resume ?? { graceMs: deps.resumeGraceMs, isAttached: () => deps.attachments.isAttached(streamJob.request_id) };
   const job: ChatJob = { ...streamJob, events_ttl_s: streamJob.events_ttl_s ?? deps.attachments.retentionS };
   deps.attachments.own(job.request_id, job.caller.tenant_id);
   const events = new ChatEventWriter(res, includeUsage);
@@ -53,6 +58,7 @@ export async function respondStream(
       job,
       httpTransport(res, {
         resume,
+        ...(beforeEnqueue && { beforeEnqueue }),
         onChunk: (message) => {
           if (!opened) open();
           tokenWritten();

@@ -159,8 +159,10 @@ export class ConversationRepository {
       UPDATE conversations SET message_count = message_count + 1, updated_at = now() WHERE id IN (SELECT conversation_id FROM ins)`;
   }
 
-  async replyTo(requestId: string): Promise<StoredMessage | undefined> {
-    const rows = await this.prisma.$queryRaw<MessageRow[]>`SELECT * FROM conversation_messages WHERE request_id = ${requestId}`;
+  /** The reply a request stored in this conversation (the caller checked the conversation is its tenant's). */
+  async replyTo(conversationId: string, requestId: string): Promise<StoredMessage | undefined> {
+    const rows = await this.prisma.$queryRaw<MessageRow[]>`
+      SELECT * FROM conversation_messages WHERE conversation_id = ${conversationId} AND request_id = ${requestId}`;
     return rows[0] && toMessage(rows[0]);
   }
 }

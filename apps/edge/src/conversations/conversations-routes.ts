@@ -11,7 +11,7 @@ import { AppError } from "@gateway/http";
 import { Router, json, type Response } from "express";
 import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
 import { listPage } from "../http/list-page.ts";
-import { parseInput } from "../http/parse-input.ts";
+import { parseInput, pathId } from "../http/parse-input.ts";
 import { requireJson } from "../http/require-json.ts";
 import { limitHeadersOnError } from "../limits/limit-headers-on-error.ts";
 import { canonicalModel, modelIndex } from "../models/model-index.ts";
@@ -39,6 +39,7 @@ export function conversationsRoutes(deps: ConversationRouteDeps): Router {
     const input = parseInput(CreateConversationRequest, req.body);
     if (!models.has(input.model)) throw new AppError("model_not_found", `the model '${input.model}' does not exist`, { param: "model" });
     assertModelAllowed(res.locals.principal, input.model, deps.config);
+    if (input.system_prompt) deps.contentPolicy([{ param: "system_prompt", text: input.system_prompt }]);
     const created = await deps.conversations.create(res.locals.caller.tenant_id, {
       model: canonicalModel(deps.config, input.model),
       title: input.title ?? null,
@@ -54,7 +55,7 @@ export function conversationsRoutes(deps: ConversationRouteDeps): Router {
     res.json(list);
   });
   router.get("/v1/conversations/:id", deps.authenticate, async (req, res) => {
-    const conversation = await find(res, req.params.id as string);
+    const conversation = await find(res, pathId(req));
     const query = parseInput(ListQuery, req.query);
     const { data, hasMore } = await deps.conversations.messages(conversation.id, query.limit, query.after);
     const messages = data.map(({ tokens: _tokens, ...m }) => m);
@@ -63,18 +64,19 @@ export function conversationsRoutes(deps: ConversationRouteDeps): Router {
   });
   router.patch("/v1/conversations/:id", ...body, async (req, res) => {
     const input = parseInput(UpdateConversationRequest, req.body);
-    const updated = await deps.conversations.update(res.locals.caller.tenant_id, req.params.id as string, input);
-    if (!updated) throw new AppError("not_found", `no conversation '${req.params.id as string}'`);
+    if (input.system_prompt) deps.contentPolicy([{ param: "system_prompt", text: input.system_prompt }]);
+    const updated = await deps.conversations.update(res.locals.caller.tenant_id, pathId(req), input);
+    if (!updated) throw new AppError("not_found", `no conversation '${pathId(req)}'`);
     res.json(updated);
   });
   router.delete("/v1/conversations/:id", deps.authenticate, async (req, res) => {
-    if (!(await deps.conversations.delete(res.locals.caller.tenant_id, req.params.id as string)))
-      throw new AppError("not_found", `no conversation '${req.params.id as string}'`);
+    if (!(await deps.conversations.delete(res.locals.caller.tenant_id, pathId(req))))
+      throw new AppError("not_found", `no conversation '${pathId(req)}'`);
     res.status(204).end();
   });
   router.post("/v1/conversations/:id/messages", ...body, async (req, res) => {
     const startedAt = process.hrtime.bigint();
-    const conversation = await find(res, req.params.id as string);
+    const conversation = await find(res, pathId(req));
     const input = parseInput(PostMessageRequest, req.body);
     const claim = await claimIdempotency(deps.idempotency, req, res.locals.caller.tenant_id, res.locals.requestId);
     if (claim?.repeat) {

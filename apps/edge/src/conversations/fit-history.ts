@@ -15,7 +15,7 @@ const PROMPT_OVERHEAD = 16;
  */
 export function fitHistory(
   systemPrompt: { content: string; tokens: number } | null,
-  newestFirst: readonly StoredMessage[],
+  newestFirst: readonly Pick<StoredMessage, "role" | "content" | "tokens">[],
   contextLength: number | undefined,
   maxTokens: number,
 ): ChatMessage[] {

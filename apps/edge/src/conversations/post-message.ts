@@ -54,8 +54,11 @@ export function messagePoster(deps: PostMessageDeps) {
       ...(input.stop !== undefined && { stop: input.stop }),
     };
     const userTurn: ChatMessage = { role: "user", content: input.content };
-    // Validated as the chat endpoint would (model, max_tokens bounds, content), before anything is stored.
-    const { job: draft } = prepare({ ...params, messages: [userTurn] }, res.locals.principal, requestIdsOf(res));
+    // Validated as the chat endpoint would (model, max_tokens bounds, content), before anything is
+    // stored; the content policy sees the new turn and the conversation's system prompt.
+    const texts = [{ param: "content", text: input.content }];
+    if (conversation.system_prompt) texts.push({ param: "system_prompt", text: conversation.system_prompt });
+    const { job: draft } = prepare({ ...params, messages: [userTurn] }, res.locals.principal, requestIdsOf(res), texts);
 
     const [userTokens, systemTokens] = await Promise.all([
       deps.tokenized(draft.model, [userTurn]),
@@ -63,8 +66,9 @@ export function messagePoster(deps: PostMessageDeps) {
         ? deps.tokenized(draft.model, [{ role: "system", content: conversation.system_prompt }])
         : Promise.resolve(0),
     ]);
-    await deps.conversations.addUserMessage(conversation.id, input.content, userTokens ?? null);
-    const history = await deps.conversations.recent(conversation.id, HISTORY_WINDOW);
+    // The history before this turn, and the turn itself, which is stored only once the job is admitted.
+    const earlier = await deps.conversations.recent(conversation.id, HISTORY_WINDOW - 1);
+    const history = [{ role: "user" as const, content: input.content, tokens: userTokens ?? null }, ...earlier];
     const system = conversation.system_prompt
       ? { content: conversation.system_prompt, tokens: systemTokens ?? Math.ceil(conversation.system_prompt.length / 2) }
       : null;
@@ -78,8 +82,10 @@ export function messagePoster(deps: PostMessageDeps) {
       ...(eventsTtlS && { events_ttl_s: eventsTtlS }),
     };
 
-    if (job.stream) return respondStream(deps, job, res, false, startedAt, KEEP_GENERATING);
-    const end = await runInference(deps, job, httpTransport(res, { resume: KEEP_GENERATING }));
+    // Admission before storage: a refused turn (429, 503) stores nothing.
+    const storeTurn = async () => void (await deps.conversations.addUserMessage(conversation.id, input.content, userTokens ?? null));
+    if (job.stream) return respondStream(deps, job, res, { startedAt, resume: KEEP_GENERATING, beforeEnqueue: storeTurn });
+    const end = await runInference(deps, job, httpTransport(res, { resume: KEEP_GENERATING, beforeEnqueue: storeTurn }));
     if (!end) return;
     if (end.type === "error") throw toAppError(end);
     await deps.conversations.addReply({
@@ -101,11 +107,11 @@ export async function answerStoredReply(
   requestId: string,
   res: Response,
 ): Promise<void> {
-  let stored = await deps.conversations.replyTo(requestId);
+  let stored = await deps.conversations.replyTo(conversation.id, requestId);
   // A repeat may see the first request's end a moment before its reply row is written.
   for (let i = 0; !stored && i < 20; i++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    stored = await deps.conversations.replyTo(requestId);
+    stored = await deps.conversations.replyTo(conversation.id, requestId);
   }
   if (!stored) throw new AppError("not_found", `conversation '${conversation.id}' was deleted while it answered`);
   const { tokens: _tokens, ...message } = stored;

@@ -1,5 +1,7 @@
+import { PathId } from "@gateway/contracts";
 import { AppError } from "@gateway/http";
-import type { z } from "zod";
+import type { Request } from "express";
+import { z } from "zod";
 import { validationError } from "./validation-error.ts";
 
 /** Parses a query or body with its contract; a mismatch is a 400 naming each field, never a 500. */
@@ -21,3 +23,8 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, unsuppo
   if (parsed.success) return parsed.data;
   throw validationError(parsed.error.issues, unsupported);
 }
+
+const IdParams = z.object({ id: PathId });
+
+/** The resource id of a path (`:id`): storable text, bounded, or a 400 naming `id` (never a database error). */
+export const pathId = (req: Request): string => parseInput(IdParams, req.params).id;

@@ -30,7 +30,7 @@ export async function idempotentChat(
   if (claim?.repeat) return replayChat(deps, claim.requestId, job.stream ? { includeUsage } : undefined, res);
   const logged: ChatJob = { ...job, events_ttl_s: deps.idempotency.ttlS };
   try {
-    if (job.stream) await respondStream(deps, logged, res, includeUsage, startedAt);
+    if (job.stream) await respondStream(deps, logged, res, { includeUsage, startedAt });
     else
       await respondJson(deps, logged, res, { graceMs: deps.resumeGraceMs, isAttached: () => deps.attachments.isAttached(job.request_id) });
   } catch (err) {

@@ -1,7 +1,7 @@
 import type { Response } from "express";
 import type { InferenceTransport } from "./run-inference.ts";
 
-export type HttpTransportOptions = Pick<InferenceTransport, "onChunk" | "resume">;
+export type HttpTransportOptions = Pick<InferenceTransport, "onChunk" | "resume" | "beforeEnqueue">;
 
 /**
  * An HTTP response as the inference core's transport: the response closing is the client

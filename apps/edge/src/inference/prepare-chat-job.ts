@@ -2,7 +2,7 @@ import type { ChatCompletionRequest, ChatJob } from "@gateway/contracts";
 import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { RequestIds } from "../http/request-ids.ts";
-import { messageTexts } from "../limits/content-policy.ts";
+import { messageTexts, type PolicyText } from "../limits/content-policy.ts";
 import { assertTierMaxTokens } from "../limits/tier-max-tokens.ts";
 import type { PrepareDeps } from "./inference-deps.ts";
 import { chatRequestParser } from "./parse-chat-request.ts";
@@ -17,11 +17,12 @@ export interface PreparedChat {
  * Builds (once per configuration) the one way a client's chat request becomes a chat job, for
  * every entry point: validated as `POST /v1/chat/completions` validates it (400 naming the
  * field), the model allowed for the credential (403), max_tokens within the tier (400), and
- * the content policy passed (400).
+ * the content policy passed (400) by every message, or by `policyTexts` where the client's
+ * request is not a chat request (a conversation turn names its own fields).
  */
 export function chatJobPreparer(deps: PrepareDeps) {
   const parse = chatRequestParser(deps.config);
-  return (body: unknown, principal: Principal, ids: RequestIds): PreparedChat => {
+  return (body: unknown, principal: Principal, ids: RequestIds, policyTexts?: readonly PolicyText[]): PreparedChat => {
     const request = parse(body);
     const { caller } = principal;
     const tier = deps.config.tiers[caller.tier];
@@ -35,7 +36,7 @@ export function chatJobPreparer(deps: PrepareDeps) {
       timeoutMs: deps.requestTimeoutMs,
       maxTokensCap: tier?.max_tokens,
     });
-    deps.contentPolicy(messageTexts(job.params.messages));
+    deps.contentPolicy(policyTexts ?? messageTexts(job.params.messages));
     return { request, job };
   };
 }

@@ -18,6 +18,8 @@ export interface InferenceTransport {
   onChunk?: (message: ChunkMessage) => void;
   /** When the client leaves: cancel the job at once (unset), or keep it going for a reconnect. */
   resume?: ResumeOnClose;
+  /** Runs once the job is admitted, before it is queued: what must not happen for a refused request (storing a turn). */
+  beforeEnqueue?: () => Promise<void>;
   /** The worker's last word when it comes, also after the client left (what it says of backend time). */
   onLastWord?: (message: Terminal) => void;
 }
@@ -48,6 +50,14 @@ export async function runInference<R extends Exclude<Terminal, ErrorMessage> = R
   // A client gone before its job was queued gets nothing queued and holds nothing.
   if (signal.aborted) return undefined;
   const ticket = await admitJob(deps, job, (headers) => transport.setHeaders(headers));
+  if (transport.beforeEnqueue && !signal.aborted) {
+    try {
+      await transport.beforeEnqueue();
+    } catch (err) {
+      ticket.release(undefined);
+      throw err;
+    }
+  }
   if (signal.aborted) {
     ticket.release(undefined);
     return undefined;

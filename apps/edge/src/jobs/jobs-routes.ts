@@ -3,7 +3,7 @@ import { AppError } from "@gateway/http";
 import { Router, json, type RequestHandler, type Response } from "express";
 import type { Redis } from "ioredis";
 import { listPage } from "../http/list-page.ts";
-import { parseInput } from "../http/parse-input.ts";
+import { parseInput, pathId } from "../http/parse-input.ts";
 import { requireJson } from "../http/require-json.ts";
 import { claimIdempotency, type IdempotencyStore } from "../idempotency/idempotency-store.ts";
 import { limitHeadersOnError } from "../limits/limit-headers-on-error.ts";
@@ -62,10 +62,10 @@ export function jobsRoutes(deps: JobRouteDeps): Router {
     res.json(page);
   });
   router.get("/v1/jobs/:id", deps.authenticate, async (req, res) => {
-    res.json(await viewJob(deps, await findJob(deps.jobs, res, req.params.id as string)));
+    res.json(await viewJob(deps, await findJob(deps.jobs, res, pathId(req))));
   });
   router.delete("/v1/jobs/:id", deps.authenticate, async (req, res) => {
-    const record = await findJob(deps.jobs, res, req.params.id as string);
+    const record = await findJob(deps.jobs, res, pathId(req));
     const before = await viewJob(deps, record);
     if (before.status === "queued" || before.status === "running") {
       await deps.jobs.markCancelled(record);
@@ -86,7 +86,7 @@ export function jobsRoutes(deps: JobRouteDeps): Router {
     res.json(await viewJob(deps, record));
   });
   router.get("/v1/jobs/:id/events", deps.authenticate, async (req, res) => {
-    const record = await findJob(deps.jobs, res, req.params.id as string);
+    const record = await findJob(deps.jobs, res, pathId(req));
     await streamJobEvents(deps, record, lastEventId(req.get("last-event-id"), req.query.last_event_id), res);
   });
   router.use(limitHeadersOnError(deps.admission));

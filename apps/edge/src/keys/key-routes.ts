@@ -2,7 +2,7 @@ import { ListQuery } from "@gateway/contracts";
 import { AppError } from "@gateway/http";
 import { Router, type RequestHandler } from "express";
 import { listPage } from "../http/list-page.ts";
-import { parseInput } from "../http/parse-input.ts";
+import { parseInput, pathId } from "../http/parse-input.ts";
 import { toApiKey } from "./key-record.ts";
 import type { KeyRepository } from "./key-repository.ts";
 
@@ -18,7 +18,7 @@ export function keyRoutes(keys: KeyRepository, authenticate: RequestHandler): Ro
     res.json(listPage({ data: page.data.map(toApiKey), hasMore: page.hasMore }));
   });
   router.get("/v1/keys/:id", authenticate, async (req, res) => {
-    const id = String(req.params.id);
+    const id = pathId(req);
     const key = await keys.get(id);
     if (!key || key.tenantId !== res.locals.caller.tenant_id) throw new AppError("not_found", `no API key ${id}`);
     res.json(toApiKey(key));

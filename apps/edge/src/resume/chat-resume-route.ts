@@ -1,3 +1,4 @@
+import { pathId } from "../http/parse-input.ts";
 import { Router, type RequestHandler } from "express";
 import { AppError } from "@gateway/http";
 import { lastEventId } from "../sse/open-sse.ts";
@@ -15,7 +16,7 @@ export interface ChatResumeDeps extends ReplayDeps {
 export function chatResumeRoute(deps: ChatResumeDeps): Router {
   const router = Router();
   router.get("/v1/chat/completions/:id/stream", deps.authenticate, async (req, res) => {
-    const id = req.params.id as string;
+    const id = pathId(req);
     if ((await deps.attachments.owner(id)) !== res.locals.caller.tenant_id) {
       throw new AppError("not_found", `no resumable stream '${id}': it never existed or is older than ${deps.attachments.retentionS} s`);
     }
