@@ -18,6 +18,10 @@ export function resolveConfig(options: LlamaSimOptions): SimConfig {
     embeddingsOnly: options.embeddingsOnly ?? false,
     apiKey: options.apiKey,
     usageMode: options.usageMode ?? "final-chunk",
+    toolsMode: options.toolsMode ?? "streamed",
+    jinja: options.jinja ?? true,
+    vision: options.vision ?? false,
+    reranking: options.reranking ?? false,
   };
 }
 

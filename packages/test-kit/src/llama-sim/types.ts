@@ -29,12 +29,33 @@ export interface LlamaSimOptions {
    * chunk with `choices: []`. Default "final-chunk".
    */
   usageMode?: "final-chunk" | "separate-chunk";
+  /**
+   * Which build's handling of tools and the rest of the newer request surface to copy.
+   * "streamed" (newer builds, default): tool calls stream as OpenAI `delta.tool_calls` and carry
+   * random 32-character ids, a function's `description` is optional, `max_completion_tokens` bounds
+   * generation, /v1/rerank sorts by score and honours top_n, /props reports `modalities`.
+   * "legacy" (build b4748): `tools` with `stream` is a 500 "Cannot use tools with stream", a function
+   * without `description` a 500 "Failed to parse tools: ...", tool call ids are "",
+   * `max_completion_tokens` is ignored, response_format json_schema is ignored (a bug of that build),
+   * rerank results keep document order and ignore top_n.
+   */
+  toolsMode?: "streamed" | "legacy";
+  /** false is a server started without `--jinja`: requests with tools (or a tool_choice) are 500s. Default true. */
+  jinja?: boolean;
+  /**
+   * Like a model loaded with a vision projector (`--mmproj`): image_url parts (data URLs) are
+   * accepted, each counting SIM_IMAGE_TOKENS prompt tokens, and /props says `modalities.vision`.
+   * Without it an image part is a 500, as on the real server.
+   */
+  vision?: boolean;
+  /** Like `--reranking` with a reranking model: /v1/rerank answers; without it, 501. */
+  reranking?: boolean;
 }
 
 export interface LlamaSimStats {
   /** HTTP requests received, any endpoint. */
   requests: number;
-  /** Generation requests (chat + embeddings) received. */
+  /** Generation requests (chat, completions, embeddings, rerank) received. */
   generations: number;
   /** Generation requests being processed in a slot right now, and the most ever at once. */
   processing: number;
@@ -50,7 +71,8 @@ export interface LlamaSimStats {
 }
 
 export interface RequestEndEvent {
-  endpoint: "/v1/chat/completions" | "/v1/embeddings";
+  /** The endpoint's canonical path, whichever alias was asked (`/completion` is llama's own format). */
+  endpoint: "/v1/chat/completions" | "/v1/completions" | "/completion" | "/v1/embeddings" | "/v1/rerank";
   aborted: boolean;
   /** Tokens generated before the end. */
   tokens: number;
