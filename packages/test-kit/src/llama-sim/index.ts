@@ -5,7 +5,16 @@
  * (and seed), min(max_tokens, naturalTokens, room left in context) tokens long.
  */
 export { startLlamaSim } from "./start-llama-sim.ts";
-export { simTokenize, simPromptTokens, SIM_VOCAB, type SimMessage } from "./sim-tokenize.ts";
+export {
+  simTokenize,
+  simPromptTokens,
+  simPieces,
+  SIM_VOCAB,
+  SIM_IMAGE_TOKENS,
+  type SimMessage,
+  type SimContentPart,
+} from "./sim-tokenize.ts";
+export type { LogprobEntry, TopLogprob } from "./sim-logprobs.ts";
 export { simCompletion, STORY_TOKENS, type SimCompletion, type SimCompletionOptions } from "./sim-completion.ts";
 export { simEmbedding, simTextEmbedding, embeddingFromBase64, SIM_N_EMBD } from "./sim-embedding.ts";
 export type { LlamaSim, LlamaSimFaults, LlamaSimOptions, LlamaSimStats, RequestEndEvent } from "./types.ts";

@@ -68,6 +68,8 @@ export function handleProps(ctx: SimContext, res: ServerResponse): void {
     bos_token: "<s>",
     eos_token: "</s>",
     build_info: BUILD_INFO,
+    // Newer builds always say what the model takes in; b4748 had no such field (nor vision).
+    ...(ctx.config.toolsMode !== "legacy" || ctx.config.vision ? { modalities: { vision: ctx.config.vision, audio: false } } : {}),
   };
   sendJson(res, 200, JSON.stringify(props));
 }

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { SIM_IMAGE_TOKENS, simCompletion, simPromptTokens } from "./index.ts";
+import { postJson, useSims } from "./test-client.ts";
+
+const start = useSims();
+const PNG = "data:image/png;base64,iVBORw0KGgo=";
+const withImage = (url: string) => [
+  {
+    role: "user",
+    content: [
+      { type: "text", text: "What is this?" },
+      { type: "image_url", image_url: { url } },
+    ],
+  },
+];
+
+async function ask(url: string, body: object) {
+  const res = await postJson(`${url}/v1/chat/completions`, body);
+  return {
+    status: res.status,
+    body: (await res.json()) as { usage?: { prompt_tokens: number }; error?: { message: string }; choices?: unknown },
+  };
+}
+
+describe("chat content", () => {
+  it("when a developer message comes, then it is accepted and counted like a system message", async () => {
+    const { url } = await start();
+    const developer = [
+      { role: "developer", content: "Be brief." },
+      { role: "user", content: "Hi" },
+    ];
+    const { status, body } = await ask(url, { messages: developer });
+    expect(status).toBe(200);
+    expect(body.usage?.prompt_tokens).toBe(simPromptTokens([{ role: "system", content: "Be brief." }, developer[1]!]));
+  });
+
+  it("when an image part comes to a server without a vision projector, then it is a 500 in each build's words", async () => {
+    const newer = await ask((await start()).url, { messages: withImage(PNG) });
+    expect(newer.status).toBe(500);
+    expect(newer.body.error?.message).toBe(
+      "image input is not supported - hint: if this is unexpected, you may need to provide the mmproj",
+    );
+    const legacy = await ask((await start({ toolsMode: "legacy" })).url, { messages: withImage(PNG) });
+    expect(legacy.status).toBe(500);
+    expect(legacy.body.error?.message).toBe(
+      `Failed to parse messages: Unsupported content part type: "image_url"; messages = ${JSON.stringify(withImage(PNG), null, 2)}`,
+    );
+  });
+
+  it("when vision is on, then an image data URL is accepted, costs SIM_IMAGE_TOKENS, and /props says vision", async () => {
+    const { url } = await start({ vision: true });
+    const { status, body } = await ask(url, { messages: withImage(PNG), max_tokens: 2 });
+    expect(status).toBe(200);
+    expect(body.usage?.prompt_tokens).toBe(simPromptTokens(withImage(PNG)));
+    expect(simPromptTokens(withImage(PNG))).toBe(simPromptTokens([{ role: "user", content: "What is this?" }]) + SIM_IMAGE_TOKENS);
+    expect(await (await fetch(`${url}/props`)).json()).toMatchObject({ modalities: { vision: true, audio: false } });
+  });
+
+  it.each([
+    ["a URL that is no data URL", "ftp://x/y.png", "Invalid url value"],
+    ["a data URL of no image", "data:text/plain;base64,aGk=", "Invalid url format: data:text/plain;base64"],
+    ["a data URL not in base64", "data:image/png;utf8,abc", "url must be base64 encoded"],
+  ])("when vision is on and the image is %s, then it is refused as the newer build refuses it", async (_name, image, message) => {
+    const { url } = await start({ vision: true });
+    expect(await ask(url, { messages: withImage(image) })).toMatchObject({ status: 500, body: { error: { message } } });
+  });
+
+  it("when vision is off, then /props says so on newer builds and says nothing of modalities on b4748", async () => {
+    expect(await (await fetch(`${(await start()).url}/props`)).json()).toMatchObject({ modalities: { vision: false } });
+    expect(await (await fetch(`${(await start({ toolsMode: "legacy" })).url}/props`)).json()).not.toHaveProperty("modalities");
+  });
+
+  it("when native sampling fields and logit_bias come, then they are accepted and change nothing", async () => {
+    const { url } = await start();
+    const messages = [{ role: "user", content: "Tell me a story" }];
+    const native = {
+      top_k: 5,
+      min_p: 0.1,
+      typical_p: 0.9,
+      repeat_penalty: 1.1,
+      repeat_last_n: 64,
+      mirostat: 2,
+      mirostat_tau: 5,
+      mirostat_eta: 0.1,
+      dynatemp_range: 0.5,
+      samplers: ["top_k", "temperature"],
+      cache_prompt: false,
+      id_slot: 0,
+      logit_bias: [[15, -100]],
+      presence_penalty: 0.5,
+    };
+    const { status, body } = await ask(url, { messages, max_tokens: 5, ...native });
+    expect(status).toBe(200);
+    expect(body.choices).toMatchObject([{ message: { content: simCompletion(messages, 5).text } }]);
+  });
+});
