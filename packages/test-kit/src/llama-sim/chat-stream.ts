@@ -67,7 +67,7 @@ function chunkWriter(reply: ChatReply, tail: string): (i: number) => string {
 export function streamReply(reply: ChatReply, g: Generation, usageOnFinish: boolean, cut: StreamCut | undefined): void {
   const { output, chat } = reply;
   const res = g.res;
-  const tail = `}}],"created":${reply.created},"id":"${reply.id}","model":${JSON.stringify(chat.model)},"object":"chat.completion.chunk"}\n\n`;
+  const tail = `}}],"created":${reply.created},"id":"${reply.id}","model":${JSON.stringify(chat.model)},"system_fingerprint":"${SYSTEM_FINGERPRINT}","object":"chat.completion.chunk"}\n\n`;
   const chunk = chunkWriter(reply, tail);
   const cuts = cut !== undefined && cut.after < output.count;
   const count = cuts ? cut.after : output.count;
@@ -107,11 +107,8 @@ function finalEvents(reply: ChatReply, g: Generation, usageOnFinish: boolean): s
   const { chat, output, id, created } = reply;
   const choices = [{ finish_reason: output.finishReason, index: 0, delta: {} }];
   const timings = g.timings(reply.promptTokens);
-  if (usageOnFinish) {
-    const last = { choices, created, id, model: chat.model, object: "chat.completion.chunk", usage: usageOf(reply, g), timings };
-    return `data: ${JSON.stringify(last)}\n\n${DONE}`;
-  }
   const base = { created, id, model: chat.model, system_fingerprint: SYSTEM_FINGERPRINT, object: "chat.completion.chunk" };
+  if (usageOnFinish) return `data: ${JSON.stringify({ choices, ...base, usage: usageOf(reply, g), timings })}\n\n${DONE}`;
   if (!chat.includeUsage) return `data: ${JSON.stringify({ choices, ...base, timings })}\n\n${DONE}`;
   const finish = `data: ${JSON.stringify({ choices, ...base })}\n\n`;
   return `${finish}data: ${JSON.stringify({ choices: [], ...base, usage: usageOf(reply, g), timings })}\n\n${DONE}`;

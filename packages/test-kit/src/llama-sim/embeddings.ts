@@ -58,7 +58,9 @@ export function handleEmbeddings(ctx: SimContext, res: ServerResponse, raw: stri
     g.produce(0, noop, noop, () => {
       const data = prompts.map((tokens, index) => {
         const vector = simEmbedding(tokens);
-        return { embedding: format === "base64" ? embeddingToBase64(vector) : Array.from(vector), index, object: "embedding" };
+        // The real server marks each base64 item with its encoding too.
+        if (format === "base64") return { embedding: embeddingToBase64(vector), index, object: "embedding", encoding_format: "base64" };
+        return { embedding: Array.from(vector), index, object: "embedding" };
       });
       const model = typeof fields.model === "string" ? fields.model : "gpt-3.5-turbo";
       const usage = { prompt_tokens: promptTokens, total_tokens: promptTokens };
