@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { planChatOutput, saidCalls, type ChatOutput } from "./chat-output.ts";
+import { outputPieces, planChatOutput, saidCalls, type ChatOutput } from "./chat-output.ts";
 import { parseChatRequest } from "./chat-request.ts";
 import { SSE_HEADERS, streamReply, SYSTEM_FINGERPRINT, usageOf, type ChatReply } from "./chat-stream.ts";
 import { Generation } from "./generation.ts";
@@ -26,7 +26,7 @@ export function handleChatCompletions(ctx: SimContext, res: ServerResponse, raw:
     sendError(res, failure, "simulated failure");
     return;
   }
-  const promptTokens = simPromptTokens(chat.messages, ctx.config.nCtx);
+  const promptTokens = simPromptTokens(chat.messages, ctx.config.nCtx, chat.toolsJson);
   const reply: ChatReply = {
     chat,
     output: planChatOutput(chat, promptTokens, ctx.config),
@@ -44,38 +44,32 @@ export function handleChatCompletions(ctx: SimContext, res: ServerResponse, raw:
     ctx.totals.promptTokens += promptTokens;
     if (hang) return;
     if (chat.stream) streamReply(reply, g, ctx.config.usageMode === "final-chunk", cut);
-    else jsonReply(reply, g, ctx.config.toolsMode === "legacy");
+    else jsonReply(reply, g);
   });
   if (chat.stream && !hang && !generation.isEnded && !res.headersSent) res.flushHeaders();
-}
-
-/** Every token of the output in order, tool arguments included: what logprobs describe. */
-function outputPieces(output: ChatOutput): readonly string[] {
-  if (output.kind === "text") return output.pieces;
-  if (output.kind === "tools") return output.calls.flatMap((c) => c.pieces);
-  return [];
 }
 
 /**
  * The message: tool calls come with `content: null`; a tool call cut by max_tokens stays a partial
  * call on newer builds, while build b4748 then gives up parsing and returns the raw text.
  */
-function messageOf(output: ChatOutput, legacy: boolean) {
+function messageOf(output: ChatOutput) {
   if (output.kind === "story") return { role: "assistant", content: completionText(output.plan) };
   if (output.kind === "text") return { role: "assistant", content: output.pieces.slice(0, output.count).join("") };
-  const said = saidCalls(output.calls, output.count);
-  if (said.length === 0 || (legacy && output.finishReason === "length")) {
-    return { role: "assistant", content: said.map((c) => c.arguments).join("") };
+  if (output.raw !== undefined && output.finishReason === "length") {
+    return { role: "assistant", content: output.raw.slice(0, output.count).join("") };
   }
+  const said = saidCalls(output.calls, output.count);
+  if (said.length === 0) return { role: "assistant", content: "" };
   const calls = said.map((c) => ({ type: "function", function: { name: c.name, arguments: c.arguments }, id: c.id }));
   return { role: "assistant", content: null, tool_calls: calls };
 }
 
-function jsonReply(reply: ChatReply, g: Generation, legacy: boolean): void {
+function jsonReply(reply: ChatReply, g: Generation): void {
   const { output, chat } = reply;
   g.produce(output.count, noop, noop, () => {
-    const choice: Record<string, unknown> = { finish_reason: output.finishReason, index: 0, message: messageOf(output, legacy) };
-    if (chat.nProbs > 0) choice.logprobs = logprobsOf(outputPieces(output), chat.nProbs, 0, output.count);
+    const choice: Record<string, unknown> = { finish_reason: output.finishReason, index: 0, message: messageOf(output) };
+    if (chat.nProbs > 0) choice.logprobs = logprobsOf(outputPieces(output).slice(0, output.count), chat);
     const body = JSON.stringify({
       choices: [choice],
       created: reply.created,

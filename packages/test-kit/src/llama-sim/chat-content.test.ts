@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SIM_IMAGE_TOKENS, simCompletion, simPromptTokens } from "./index.ts";
+import { SIM_IMAGE_TOKENS, simPromptTokens } from "./index.ts";
 import { postJson, useSims } from "./test-client.ts";
 
 const start = useSims();
@@ -68,29 +68,5 @@ describe("chat content", () => {
   it("when vision is off, then /props says so on newer builds and says nothing of modalities on b4748", async () => {
     expect(await (await fetch(`${(await start()).url}/props`)).json()).toMatchObject({ modalities: { vision: false } });
     expect(await (await fetch(`${(await start({ toolsMode: "legacy" })).url}/props`)).json()).not.toHaveProperty("modalities");
-  });
-
-  it("when native sampling fields and logit_bias come, then they are accepted and change nothing", async () => {
-    const { url } = await start();
-    const messages = [{ role: "user", content: "Tell me a story" }];
-    const native = {
-      top_k: 5,
-      min_p: 0.1,
-      typical_p: 0.9,
-      repeat_penalty: 1.1,
-      repeat_last_n: 64,
-      mirostat: 2,
-      mirostat_tau: 5,
-      mirostat_eta: 0.1,
-      dynatemp_range: 0.5,
-      samplers: ["top_k", "temperature"],
-      cache_prompt: false,
-      id_slot: 0,
-      logit_bias: [[15, -100]],
-      presence_penalty: 0.5,
-    };
-    const { status, body } = await ask(url, { messages, max_tokens: 5, ...native });
-    expect(status).toBe(200);
-    expect(body.choices).toMatchObject([{ message: { content: simCompletion(messages, 5).text } }]);
   });
 });

@@ -9,44 +9,86 @@ import {
   type FinishReason,
 } from "./sim-completion.ts";
 import type { SimConfig } from "./sim-context.ts";
-import { chooseTools, planCalls, type PlannedCall } from "./sim-tools.ts";
+import { biasedTokens, type LogitBias } from "./sim-logit-bias.ts";
+import { chooseTools, genericToolText, planCalls, type PlannedCall } from "./sim-tools.ts";
 import { simPieces } from "./sim-tokenize.ts";
+import { applyStop } from "./stop-words.ts";
 import { jsonOutput } from "./structured-output.ts";
 
+/** Plain text: the hot path, streaming precomputed story tokens. */
+export interface StoryOutput {
+  kind: "story";
+  plan: CompletionPlan;
+  count: number;
+  finishReason: FinishReason;
+}
+
+/** Text given token by token: JSON under a schema, or text with logprobs, a stop string or a logit bias. A piece may be "" after a stop string. */
+export interface TokenOutput {
+  kind: "text";
+  pieces: readonly string[];
+  count: number;
+  finishReason: FinishReason;
+}
+
 /**
- * What a chat reply says. "story" is plain text, the hot path that streams precomputed tokens;
- * "text" is text given token by token (JSON under a schema, or any text with logprobs); "tools"
- * is tool calls, whose arguments are the tokens. `count` tokens of it get said.
+ * Tool calls, whose arguments are the tokens said (`count` of them). On build b4748 the model
+ * writes the Generic format's wrapper, `{"tool_call":{"name":…,"arguments":…}}`, and all of it is
+ * said and counted: `raw` holds those tokens.
  */
-export type ChatOutput =
-  | { kind: "story"; plan: CompletionPlan; count: number; finishReason: FinishReason }
-  | { kind: "text"; pieces: readonly string[]; count: number; finishReason: FinishReason }
-  | { kind: "tools"; calls: PlannedCall[]; count: number; finishReason: "tool_calls" | "length" };
+export interface ToolsOutput {
+  kind: "tools";
+  calls: PlannedCall[];
+  raw: readonly string[] | undefined;
+  count: number;
+  finishReason: "tool_calls" | "length";
+}
+
+export type TextOutput = StoryOutput | TokenOutput;
+export type ChatOutput = TextOutput | ToolsOutput;
+
+/** What shapes a text output besides its prompt. */
+export interface TextParams {
+  maxTokens: number | null;
+  seed: number | undefined;
+  stop: readonly string[];
+  bias: LogitBias | undefined;
+  nProbs: number;
+}
+
+function tokenOutput(pieces: readonly string[], promptTokens: number, params: TextParams, nCtx: number): TokenOutput {
+  const cut = cutOutput(pieces.length, promptTokens, params.maxTokens ?? undefined, nCtx);
+  const stopped = params.stop.length > 0 ? applyStop(pieces, cut.count, params.stop) : undefined;
+  if (stopped !== undefined) return { kind: "text", pieces: stopped.pieces, count: stopped.count, finishReason: "stop" };
+  return { kind: "text", pieces, count: cut.count, finishReason: cut.whole ? "stop" : "length" };
+}
+
+/** The story the "model" tells for `promptText`, as chat and completions share it. */
+export function planTextOutput(promptText: string, promptTokens: number, params: TextParams, config: SimConfig): TextOutput {
+  const { naturalTokens, nCtx } = config;
+  const plan = planCompletion(promptText, promptTokens, params.maxTokens ?? undefined, params.seed, naturalTokens, nCtx);
+  if (params.bias !== undefined) return tokenOutput(biasedTokens(params.bias, plan.offset, naturalTokens), promptTokens, params, nCtx);
+  if (params.nProbs === 0 && params.stop.length === 0) return { kind: "story", plan, count: plan.count, finishReason: plan.finishReason };
+  return tokenOutput(planTokens({ ...plan, count: naturalTokens }), promptTokens, params, nCtx);
+}
 
 export function planChatOutput(chat: ChatRequest, promptTokens: number, config: SimConfig): ChatOutput {
-  const { naturalTokens, nCtx } = config;
-  const maxTokens = chat.maxTokens ?? undefined;
   const promptText = lastUserText(chat.messages);
-  const plan = planCompletion(promptText, promptTokens, maxTokens, chat.seed, naturalTokens, nCtx);
   const chosen = chooseTools(chat.tools, chat.toolChoice, chat.parallelToolCalls, chat.messages);
   if (chosen.length > 0) {
-    const calls = planCalls(chosen, promptText, config.toolsMode === "legacy");
-    const cut = cutOutput(
-      calls.reduce((n, c) => n + c.pieces.length, 0),
-      promptTokens,
-      maxTokens,
-      nCtx,
-    );
-    return { kind: "tools", calls, count: cut.count, finishReason: cut.whole ? "tool_calls" : "length" };
+    const legacy = config.toolsMode === "legacy";
+    const calls = planCalls(chosen, promptText, legacy);
+    const raw = legacy ? simPieces(genericToolText(calls)) : undefined;
+    const natural = raw?.length ?? calls.reduce((n, c) => n + c.pieces.length, 0);
+    const cut = cutOutput(natural, promptTokens, chat.maxTokens ?? undefined, config.nCtx);
+    return { kind: "tools", calls, raw, count: cut.count, finishReason: cut.whole ? "tool_calls" : "length" };
   }
   if (chat.format.kind === "json") {
-    const story = completionText({ ...plan, count: naturalTokens });
-    const pieces = simPieces(jsonOutput(chat.format.schema, plan.offset, story));
-    const cut = cutOutput(pieces.length, promptTokens, maxTokens, nCtx);
-    return { kind: "text", pieces, count: cut.count, finishReason: cut.whole ? "stop" : "length" };
+    const plan = planCompletion(promptText, promptTokens, undefined, chat.seed, config.naturalTokens, config.nCtx);
+    const story = completionText({ ...plan, count: config.naturalTokens });
+    return tokenOutput(simPieces(jsonOutput(chat.format.schema, plan.offset, story)), promptTokens, chat, config.nCtx);
   }
-  if (chat.nProbs > 0) return { kind: "text", pieces: planTokens(plan), count: plan.count, finishReason: plan.finishReason };
-  return { kind: "story", plan, count: plan.count, finishReason: plan.finishReason };
+  return planTextOutput(promptText, promptTokens, chat, config);
 }
 
 /** Position of each said token: which call it belongs to and where in its arguments. */
@@ -70,4 +112,11 @@ export function saidCalls(calls: readonly PlannedCall[], count: number): { id: s
     if (last !== undefined) last.arguments += c.pieces[piece] ?? "";
   }
   return said;
+}
+
+/** Every token of the output in order, tool arguments (or b4748's raw wrapper) included: what logprobs describe. */
+export function outputPieces(output: ChatOutput): readonly string[] {
+  if (output.kind === "text") return output.pieces;
+  if (output.kind === "tools") return output.raw ?? output.calls.flatMap((c) => c.pieces);
+  return planTokens(output.plan);
 }

@@ -1,8 +1,10 @@
 import { parseMessages } from "./chat-messages.ts";
 import { LlamaError } from "./llama-response.ts";
 import type { SimConfig } from "./sim-context.ts";
+import { parseLogitBias, type LogitBias } from "./sim-logit-bias.ts";
 import { parseToolChoice, parseTools, type ToolChoice, type ToolSpec } from "./sim-tools.ts";
 import type { SimMessage } from "./sim-tokenize.ts";
+import { parseStop } from "./stop-words.ts";
 import { parseOutputFormat, type OutputFormat } from "./structured-output.ts";
 
 export interface ChatRequest {
@@ -14,11 +16,17 @@ export interface ChatRequest {
   seed: number | undefined;
   includeUsage: boolean;
   tools: ToolSpec[];
+  /** The request's tools as sent, for the prompt they are rendered into. */
+  toolsJson: unknown[] | undefined;
   toolChoice: ToolChoice;
   parallelToolCalls: boolean;
   format: OutputFormat;
   /** How many top log-probabilities each token carries; 0 means no `logprobs` at all. */
   nProbs: number;
+  /** post_sampling_probs: probabilities (`prob`, `top_probs`) instead of log-probabilities. */
+  postSampling: boolean;
+  stop: string[];
+  bias: LogitBias | undefined;
 }
 
 /** Body parse failures are 500s on llama-server (an uncaught nlohmann exception), not 400s. */
@@ -62,7 +70,7 @@ function probsOf(body: Record<string, unknown>, toolsStream: boolean, legacy: bo
 /**
  * Reads a chat request as llama-server does (oaicompat_completion_params_parse): missing/ill-shaped
  * `messages` and `n > 1` are 500s; fields with the wrong type fall back to their defaults, unknown
- * fields (logit_bias, native sampling fields such as top_k or mirostat) are ignored.
+ * fields (native sampling fields such as top_k or mirostat, dimensions) are ignored.
  */
 export function parseChatRequest(raw: string, config: SimConfig): ChatRequest {
   const legacy = config.toolsMode === "legacy";
@@ -92,9 +100,13 @@ export function parseChatRequest(raw: string, config: SimConfig): ChatRequest {
     seed: typeof body.seed === "number" ? body.seed : undefined,
     includeUsage: isRecord(options) && options.include_usage === true,
     tools,
+    toolsJson: hasTools ? (body.tools as unknown[]) : undefined,
     toolChoice,
     parallelToolCalls: body.parallel_tool_calls === true,
     format,
     nProbs: probsOf(body, hasTools && stream, legacy),
+    postSampling: body.post_sampling_probs === true,
+    stop: parseStop(body.stop),
+    bias: body.logit_bias === undefined ? undefined : parseLogitBias(body.logit_bias, legacy),
   };
 }

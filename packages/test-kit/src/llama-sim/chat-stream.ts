@@ -3,7 +3,7 @@ import { callTokens } from "./chat-output.ts";
 import type { ChatRequest } from "./chat-request.ts";
 import type { Generation } from "./generation.ts";
 import { STORY_TOKENS_JSON } from "./sim-completion.ts";
-import { logprobEntry } from "./sim-logprobs.ts";
+import { probsEntry } from "./sim-logprobs.ts";
 
 export const SYSTEM_FINGERPRINT = "b0-unknown";
 export const DONE = "data: [DONE]\n\n";
@@ -46,8 +46,10 @@ function chunkWriter(reply: ChatReply, tail: string): (i: number) => string {
   if (output.kind === "text") {
     return (i) => {
       const piece = output.pieces[i] ?? "";
+      // A token a stop string emptied sends no event.
+      if (piece === "") return "";
       if (chat.nProbs === 0) return CHUNK_HEAD + JSON.stringify(piece) + tail;
-      const logprobs = JSON.stringify({ content: [logprobEntry(piece, i, chat.nProbs)] });
+      const logprobs = JSON.stringify({ content: [probsEntry(piece, i, chat)] });
       return `${CHUNK_HEAD}${JSON.stringify(piece)}},"logprobs":${logprobs}${close}`;
     };
   }

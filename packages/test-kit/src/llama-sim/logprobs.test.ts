@@ -51,6 +51,19 @@ describe("logprobs", () => {
     expect((await ask(url, { logprobs: false })).body.choices[0]).not.toHaveProperty("logprobs");
   });
 
+  it("when post_sampling_probs is true, then entries carry prob and top_probs, the probabilities of the same values", async () => {
+    const { url } = await start();
+    const logs = (await ask(url, { logprobs: true, top_logprobs: 2 })).body.choices[0]?.logprobs?.content[0];
+    const probs = (await ask(url, { logprobs: true, top_logprobs: 2, post_sampling_probs: true })).body.choices[0]?.logprobs
+      ?.content[0] as unknown as {
+      prob: number;
+      top_probs: { prob: number }[];
+    };
+    expect(probs).not.toHaveProperty("logprob");
+    expect(probs.prob).toBeCloseTo(Math.exp(logs!.logprob), 5);
+    expect(probs.top_probs.map((t) => t.prob)).toEqual(logs!.top_logprobs.map((t) => expect.closeTo(Math.exp(t.logprob), 5) as number));
+  });
+
   it("when top_logprobs comes without logprobs, then it is refused (400 newer, 500 on b4748)", async () => {
     const message = "top_logprobs requires logprobs to be set to true";
     const newer = await ask((await start()).url, { top_logprobs: 2 });

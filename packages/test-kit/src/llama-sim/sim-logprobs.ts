@@ -45,9 +45,31 @@ export function logprobEntry(piece: string, position: number, n: number): Logpro
   return { ...chosen, top_logprobs: alternatives };
 }
 
-/** The `logprobs` of a choice: llama-server's `{content: [...]}`, one entry per token, for chat and completions alike. */
-export function logprobsOf(pieces: readonly string[], n: number, from = 0, to = pieces.length): { content: LogprobEntry[] } {
-  const content: LogprobEntry[] = [];
-  for (let i = from; i < to; i++) content.push(logprobEntry(pieces[i] ?? "", i, n));
+export interface ProbsOptions {
+  nProbs: number;
+  /** post_sampling_probs: `prob`/`top_probs` with probabilities instead of `logprob`/`top_logprobs`. */
+  postSampling: boolean;
+}
+
+type Entry = LogprobEntry | (Omit<TopLogprob, "logprob"> & { prob: number; top_probs: (Omit<TopLogprob, "logprob"> & { prob: number })[] });
+
+const asProb = ({ logprob, ...rest }: TopLogprob) => ({ ...rest, prob: round6(Math.exp(logprob)) });
+
+/** The entry for the token `piece` at `position`, in the shape the request asked for. */
+export function probsEntry(piece: string, position: number, options: ProbsOptions): Entry {
+  const entry = logprobEntry(piece, position, options.nProbs);
+  if (!options.postSampling) return entry;
+  return { ...asProb(entry), top_probs: entry.top_logprobs.map(asProb) };
+}
+
+/**
+ * The `logprobs` of a choice, llama-server's `{content: [...]}` for chat and completions alike: one
+ * entry per token said (a token a stop string emptied says nothing).
+ */
+export function logprobsOf(pieces: readonly string[], options: ProbsOptions): { content: Entry[] } {
+  const content: Entry[] = [];
+  pieces.forEach((piece, i) => {
+    if (piece !== "") content.push(probsEntry(piece, i, options));
+  });
   return { content };
 }

@@ -113,11 +113,14 @@ function messageTokens(message: SimMessage): number {
  * The `prompt_tokens` the simulator reports for a chat request:
  * 4 + Σ over messages (4 + its tokens), then truncated as the server would when `nCtx` is given and
  * the prompt does not fit. A message's tokens are those of its text, SIM_IMAGE_TOKENS per image
- * part, and those of each tool call's name and arguments.
+ * part, and those of each tool call's name and arguments. `tools`, when given and not empty, add
+ * the tokens of their JSON, as the chat template renders them into the prompt (even with
+ * tool_choice "none").
  */
-export function simPromptTokens(messages: readonly SimMessage[], nCtx?: number): number {
+export function simPromptTokens(messages: readonly SimMessage[], nCtx?: number, tools?: readonly unknown[]): number {
   let total = PROMPT_OVERHEAD_TOKENS;
   for (const m of messages) total += MESSAGE_OVERHEAD_TOKENS + messageTokens(m);
+  if (tools !== undefined && tools.length > 0) total += countTokens(JSON.stringify(tools));
   return nCtx === undefined ? total : truncatePromptTokens(total, nCtx);
 }
 

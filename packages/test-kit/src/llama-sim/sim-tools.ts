@@ -103,3 +103,12 @@ export function planCalls(chosen: readonly ToolSpec[], promptText: string, legac
     return { id: toolCallId(legacy), name: tool.name, pieces: simPieces(JSON.stringify(isRecord(args) ? args : {})) };
   });
 }
+
+/**
+ * What build b4748's Generic chat format makes the model write for these calls (the grammar allows
+ * nothing else): `{"tool_call":{"name":…,"arguments":{…}}}`, or `{"tool_calls":[…]}` for several.
+ */
+export function genericToolText(calls: readonly PlannedCall[]): string {
+  const call = (c: PlannedCall) => ({ name: c.name, arguments: JSON.parse(c.pieces.join("")) as unknown });
+  return JSON.stringify(calls.length === 1 && calls[0] !== undefined ? { tool_call: call(calls[0]) } : { tool_calls: calls.map(call) });
+}

@@ -85,6 +85,16 @@ describe("tools, non-stream", () => {
     expect(one.body.choices[0]?.message.tool_calls).toHaveLength(1);
   });
 
+  it("when tools are given, then their JSON counts in the prompt, with any tool_choice, and tools [] counts nothing", async () => {
+    const { url } = await start();
+    const messages = ask("Tell me a story");
+    const plain = (await chat(url, { messages })).body.usage.prompt_tokens;
+    const none = (await chat(url, { messages, tools: [weather], tool_choice: "none" })).body.usage.prompt_tokens;
+    expect(none).toBe(simPromptTokens(messages, undefined, [weather]));
+    expect(none).toBeGreaterThan(plain + 20);
+    expect((await chat(url, { messages, tools: [] })).body.usage.prompt_tokens).toBe(plain);
+  });
+
   it("when the tool result comes back, then it answers in text, counting the call and the result in the prompt", async () => {
     const { url } = await start();
     const first = await chat(url, { messages: ask("get_weather in Oslo"), tools: [weather] });
@@ -97,7 +107,7 @@ describe("tools, non-stream", () => {
     const second = await chat(url, { messages, tools: [weather] });
     expect(second.status).toBe(200);
     expect(second.body.choices[0]).toMatchObject({ finish_reason: "stop", message: { content: expect.any(String) } });
-    expect(second.body.usage.prompt_tokens).toBe(simPromptTokens(messages));
+    expect(second.body.usage.prompt_tokens).toBe(simPromptTokens(messages, undefined, [weather]));
     expect(simPromptTokens(messages)).toBeGreaterThan(
       simPromptTokens([...ask("get_weather in Oslo"), { role: "tool", content: '{"temp": 3}' }]),
     );
@@ -110,8 +120,16 @@ describe("tools, non-stream", () => {
     expect(cut.finish_reason).toBe("length");
     expect(cut.message.tool_calls?.[0]?.function.arguments).toBe('{"city"');
     const legacy = (await chat((await start({ toolsMode: "legacy" })).url, body)).body.choices[0]!;
-    expect(legacy).toMatchObject({ finish_reason: "length", message: { content: '{"city"' } });
+    expect(legacy).toMatchObject({ finish_reason: "length", message: { content: '{"tool_' } });
     expect(legacy.message).not.toHaveProperty("tool_calls");
+  });
+
+  it("when toolsMode is legacy, then the model writes the Generic format's wrapper and usage counts all of it", async () => {
+    const { url } = await start({ toolsMode: "legacy" });
+    const { body } = await chat(url, { messages: ask("x"), tools: [weather], tool_choice: "required" });
+    const call = body.choices[0]!.message.tool_calls![0]!;
+    const wrapper = JSON.stringify({ tool_call: { name: "get_weather", arguments: JSON.parse(call.function.arguments) as unknown } });
+    expect(body.usage.completion_tokens).toBe(simPieces(wrapper).length);
   });
 
   it.each([
