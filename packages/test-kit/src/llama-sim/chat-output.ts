@@ -29,6 +29,8 @@ export interface TokenOutput {
   pieces: readonly string[];
   count: number;
   finishReason: FinishReason;
+  /** The stop string that ended it, if one did. */
+  stopWord?: string;
 }
 
 /**
@@ -59,7 +61,8 @@ export interface TextParams {
 function tokenOutput(pieces: readonly string[], promptTokens: number, params: TextParams, nCtx: number): TokenOutput {
   const cut = cutOutput(pieces.length, promptTokens, params.maxTokens ?? undefined, nCtx);
   const stopped = params.stop.length > 0 ? applyStop(pieces, cut.count, params.stop) : undefined;
-  if (stopped !== undefined) return { kind: "text", pieces: stopped.pieces, count: stopped.count, finishReason: "stop" };
+  if (stopped !== undefined)
+    return { kind: "text", pieces: stopped.pieces, count: stopped.count, finishReason: "stop", stopWord: stopped.word };
   return { kind: "text", pieces, count: cut.count, finishReason: cut.whole ? "stop" : "length" };
 }
 

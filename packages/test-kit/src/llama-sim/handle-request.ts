@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { handleChatCompletions } from "./chat-completions.ts";
+import { handleCompletions, handleNativeCompletion } from "./completions.ts";
 import { parseJsonBody } from "./chat-request.ts";
 import { handleEmbeddings } from "./embeddings.ts";
 import { handleHealth, handleMetrics, handleModels, handleProps, handleSlots, handleTokenize } from "./info-routes.ts";
@@ -33,6 +34,9 @@ const ROUTES = new Map<string, Route>([
   ["/tokenize", post(handleTokenize)],
   ["/chat/completions", post(handleChatCompletions)],
   ["/v1/chat/completions", post(handleChatCompletions)],
+  ["/completion", post(handleNativeCompletion)],
+  ["/completions", post(handleNativeCompletion)],
+  ["/v1/completions", post(handleCompletions)],
   ["/embeddings", post(handleEmbeddings)],
   ["/v1/embeddings", post(handleEmbeddings)],
 ]);

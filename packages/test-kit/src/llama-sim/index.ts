@@ -15,6 +15,6 @@ export {
   type SimContentPart,
 } from "./sim-tokenize.ts";
 export type { LogprobEntry, TopLogprob } from "./sim-logprobs.ts";
-export { simCompletion, STORY_TOKENS, type SimCompletion, type SimCompletionOptions } from "./sim-completion.ts";
+export { simCompletion, simTextCompletion, STORY_TOKENS, type SimCompletion, type SimCompletionOptions } from "./sim-completion.ts";
 export { simEmbedding, simTextEmbedding, embeddingFromBase64, SIM_N_EMBD } from "./sim-embedding.ts";
 export type { LlamaSim, LlamaSimFaults, LlamaSimOptions, LlamaSimStats, RequestEndEvent } from "./types.ts";

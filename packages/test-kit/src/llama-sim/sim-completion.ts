@@ -1,4 +1,4 @@
-import { messageText, simPromptTokens, type SimMessage } from "./sim-tokenize.ts";
+import { countTokens, messageText, simPromptTokens, truncatePromptTokens, type SimMessage } from "./sim-tokenize.ts";
 
 /** What the "model" says: this story, token by token, cyclically, from a prompt-dependent offset. */
 const STORY =
@@ -121,6 +121,15 @@ export function simCompletion(
     options.naturalTokens ?? DEFAULT_NATURAL_TOKENS,
     nCtx,
   );
+  const tokens = planTokens(plan);
+  return { text: tokens.join(""), tokens, finishReason: plan.finishReason };
+}
+
+/** Exactly what `/v1/completions` answers to `prompt` (a string) with these max_tokens: its prompt is BOS plus the prompt's tokens. */
+export function simTextCompletion(prompt: string, maxTokens: number | undefined, options: SimCompletionOptions = {}): SimCompletion {
+  const nCtx = options.nCtx ?? DEFAULT_N_CTX;
+  const promptTokens = truncatePromptTokens(1 + countTokens(prompt), nCtx);
+  const plan = planCompletion(prompt, promptTokens, maxTokens, options.seed, options.naturalTokens ?? DEFAULT_NATURAL_TOKENS, nCtx);
   const tokens = planTokens(plan);
   return { text: tokens.join(""), tokens, finishReason: plan.finishReason };
 }

@@ -14,15 +14,16 @@ export function applyStop(
   pieces: readonly string[],
   count: number,
   stops: readonly string[],
-): { pieces: string[]; count: number } | undefined {
+): { pieces: string[]; count: number; word: string } | undefined {
   let text = "";
   for (let k = 0; k < count; k++) {
     const before = text.length;
     text += pieces[k] ?? "";
     let cut = -1;
+    let word = "";
     for (const stop of stops) {
       const at = text.indexOf(stop, Math.max(0, before - stop.length + 1));
-      if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+      if (at >= 0 && (cut < 0 || at < cut)) [cut, word] = [at, stop];
     }
     if (cut < 0) continue;
     const kept: string[] = [];
@@ -32,7 +33,7 @@ export function applyStop(
       kept.push(text.slice(Math.min(pos, cut), Math.min(pos + piece.length, cut)));
       pos += piece.length;
     }
-    return { pieces: kept, count: k + 1 };
+    return { pieces: kept, count: k + 1, word };
   }
   return undefined;
 }
