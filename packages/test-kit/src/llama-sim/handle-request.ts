@@ -3,9 +3,10 @@ import { handleChatCompletions } from "./chat-completions.ts";
 import { handleCompletions, handleNativeCompletion } from "./completions.ts";
 import { parseJsonBody } from "./chat-request.ts";
 import { handleEmbeddings } from "./embeddings.ts";
-import { handleHealth, handleMetrics, handleModels, handleProps, handleSlots, handleTokenize } from "./info-routes.ts";
+import { handleHealth, handleMetrics, handleModels, handleProps, handleSlots } from "./info-routes.ts";
 import { LlamaError, sendError, sendJson } from "./llama-response.ts";
 import type { SimContext } from "./sim-context.ts";
+import { handleDetokenize, handleTokenize } from "./tokenize-routes.ts";
 import { applyFaultCommand } from "./sim-faults.ts";
 import type { LlamaSimFaults } from "./types.ts";
 
@@ -32,6 +33,7 @@ const ROUTES = new Map<string, Route>([
   ["/v1/models", get(handleModels, true)],
   ["/metrics", get(handleMetrics)],
   ["/tokenize", post(handleTokenize)],
+  ["/detokenize", post(handleDetokenize)],
   ["/chat/completions", post(handleChatCompletions)],
   ["/v1/chat/completions", post(handleChatCompletions)],
   ["/completion", post(handleNativeCompletion)],
