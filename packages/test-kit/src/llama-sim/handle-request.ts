@@ -5,6 +5,7 @@ import { parseJsonBody } from "./chat-request.ts";
 import { handleEmbeddings } from "./embeddings.ts";
 import { handleHealth, handleMetrics, handleModels, handleProps, handleSlots } from "./info-routes.ts";
 import { LlamaError, sendError, sendJson } from "./llama-response.ts";
+import { handleRerank } from "./rerank.ts";
 import type { SimContext } from "./sim-context.ts";
 import { handleDetokenize, handleTokenize } from "./tokenize-routes.ts";
 import { applyFaultCommand } from "./sim-faults.ts";
@@ -41,6 +42,10 @@ const ROUTES = new Map<string, Route>([
   ["/v1/completions", post(handleCompletions)],
   ["/embeddings", post(handleEmbeddings)],
   ["/v1/embeddings", post(handleEmbeddings)],
+  ["/rerank", post(handleRerank)],
+  ["/reranking", post(handleRerank)],
+  ["/v1/rerank", post(handleRerank)],
+  ["/v1/reranking", post(handleRerank)],
 ]);
 
 /** Returns the request handler of one simulator: loading, then API key, then routing, as the real server orders them. */

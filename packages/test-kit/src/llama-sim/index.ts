@@ -16,5 +16,6 @@ export {
 } from "./sim-tokenize.ts";
 export type { LogprobEntry, TopLogprob } from "./sim-logprobs.ts";
 export { simCompletion, simTextCompletion, STORY_TOKENS, type SimCompletion, type SimCompletionOptions } from "./sim-completion.ts";
+export { simRerankScore } from "./rerank.ts";
 export { simEmbedding, simTextEmbedding, embeddingFromBase64, SIM_N_EMBD } from "./sim-embedding.ts";
 export type { LlamaSim, LlamaSimFaults, LlamaSimOptions, LlamaSimStats, RequestEndEvent } from "./types.ts";
