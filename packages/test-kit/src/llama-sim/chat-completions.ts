@@ -7,7 +7,7 @@ import { Generation } from "./generation.ts";
 import { sendError, sendJson } from "./llama-response.ts";
 import { completionText } from "./sim-completion.ts";
 import type { SimContext } from "./sim-context.ts";
-import { takeCut, takeFailure, takeHang } from "./sim-faults.ts";
+import { answerFailure, takeCut, takeHang } from "./sim-faults.ts";
 import { logprobsOf } from "./sim-logprobs.ts";
 import { simPromptTokens } from "./sim-tokenize.ts";
 
@@ -20,12 +20,7 @@ export function handleChatCompletions(ctx: SimContext, res: ServerResponse, raw:
   }
   ctx.stats.generations++;
   const chat = parseChatRequest(raw, ctx.config);
-  const failure = takeFailure(ctx);
-  if (failure !== 0) {
-    ctx.stats.faulted++;
-    sendError(res, failure, "simulated failure");
-    return;
-  }
+  if (answerFailure(ctx, res)) return;
   const promptTokens = simPromptTokens(chat.messages, ctx.config.nCtx, chat.toolsJson);
   const reply: ChatReply = {
     chat,

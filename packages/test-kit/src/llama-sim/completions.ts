@@ -6,7 +6,7 @@ import { parseCompletionRequest, type CompletionPrompt, type CompletionRequest }
 import { Generation } from "./generation.ts";
 import { sendError, sendJson } from "./llama-response.ts";
 import type { SimContext } from "./sim-context.ts";
-import { takeCut, takeFailure, takeHang } from "./sim-faults.ts";
+import { answerFailure, takeCut, takeHang } from "./sim-faults.ts";
 import { logprobsOf, probsEntry } from "./sim-logprobs.ts";
 
 /** One prompt's generation; a request with several prompts runs them side by side, as llama-server runs one task each. */
@@ -41,12 +41,7 @@ function handle(ctx: SimContext, res: ServerResponse, raw: string, native: boole
   }
   ctx.stats.generations++;
   const req = parseCompletionRequest(raw, native, ctx.config);
-  const failure = takeFailure(ctx);
-  if (failure !== 0) {
-    ctx.stats.faulted++;
-    sendError(res, failure, "simulated failure");
-    return;
-  }
+  if (answerFailure(ctx, res)) return;
   const tasks = req.prompts.map((prompt, index): Task => {
     const output = planTextOutput(prompt.text, prompt.tokens, req, ctx.config);
     return { index, prompt, output, pieces: outputPieces(output) };

@@ -3,7 +3,7 @@ import { isRecord, parseJsonBody } from "./chat-request.ts";
 import { Generation } from "./generation.ts";
 import { LlamaError, sendError, sendJson } from "./llama-response.ts";
 import type { SimContext } from "./sim-context.ts";
-import { takeFailure, takeHang } from "./sim-faults.ts";
+import { answerFailure, takeHang } from "./sim-faults.ts";
 import { countTokens } from "./sim-tokenize.ts";
 
 /** format_rerank's prompt per document: BOS, the query, EOS, SEP, the document, EOS. */
@@ -46,12 +46,7 @@ export function handleRerank(ctx: SimContext, res: ServerResponse, raw: string):
   // json_value falls back to an empty list when `documents` is not a list of strings.
   const documents = stringArray(body.documents) ? body.documents : stringArray(body.texts) ? body.texts : [];
   if (documents.length === 0) throw new LlamaError(400, '"documents" must be a non-empty string array');
-  const failure = takeFailure(ctx);
-  if (failure !== 0) {
-    ctx.stats.faulted++;
-    sendError(res, failure, "simulated failure");
-    return;
-  }
+  if (answerFailure(ctx, res)) return;
   const hang = takeHang(ctx);
   const queryTokens = countTokens(query);
   const promptTokens = documents.reduce((n, d) => n + RERANK_OVERHEAD_TOKENS + queryTokens + countTokens(d), 0);
