@@ -70,3 +70,31 @@ describe("chat content", () => {
     expect(await (await fetch(`${(await start({ toolsMode: "legacy" })).url}/props`)).json()).not.toHaveProperty("modalities");
   });
 });
+
+describe("ill-shaped messages on build b4748", () => {
+  it.each([
+    [
+      "messages that are no array",
+      "hello",
+      `Failed to parse messages: Expected 'messages' to be an array, got "hello"; messages = "hello"`,
+    ],
+    [
+      "a message without content",
+      [{ role: "user" }],
+      `Failed to parse messages: Expected 'content' (ref: https://github.com/ggml-org/llama.cpp/issues/8367); messages = [\n  {\n    "role": "user"\n  }\n]`,
+    ],
+    [
+      "content of the wrong type",
+      [{ role: "user", content: 5 }],
+      `Failed to parse messages: Invalid 'content' type: expected string or array, got 5 (ref: https://github.com/ggml-org/llama.cpp/issues/8367); messages = [\n  {\n    "role": "user",\n    "content": 5\n  }\n]`,
+    ],
+    [
+      "a message without role",
+      [{ content: "hi" }],
+      `Failed to parse messages: Missing 'role' in message: {"content":"hi"}; messages = [\n  {\n    "content": "hi"\n  }\n]`,
+    ],
+  ])("when the request has %s, then it is the 500 OBSERVED.md quotes", async (_name, messages, message) => {
+    const { url } = await start({ toolsMode: "legacy" });
+    expect(await ask(url, { messages })).toEqual({ status: 500, body: { error: { code: 500, message, type: "server_error" } } });
+  });
+});

@@ -11,7 +11,7 @@ export interface MessageRules {
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
 
 /** common_chat_msgs_parse_oaicompat wraps each of its errors so, with the messages as nlohmann's dump(2) prints them. */
-function messagesError(cause: string, messages: unknown): LlamaError {
+export function messagesError(cause: string, messages: unknown): LlamaError {
   return new LlamaError(500, `Failed to parse messages: ${cause}; messages = ${JSON.stringify(messages, null, 2)}`);
 }
 
@@ -66,23 +66,39 @@ function checkToolCalls(calls: unknown, messages: unknown): void {
   }
 }
 
+const REF = "(ref: https://github.com/ggml-org/llama.cpp/issues/8367)";
+
+/** A message llama-server refuses: b4748's wording (as OBSERVED.md quotes it) or the simulator's short one on newer builds. */
+function badMessage(rules: MessageRules, messages: unknown, legacyCause: string, short: string): LlamaError {
+  return rules.legacy ? messagesError(legacyCause, messages) : new LlamaError(500, short);
+}
+
 /**
  * The messages of a chat request, checked as llama-server checks them: each needs `content`
  * (string, null, or parts) except, on newer builds, an assistant message that only calls tools;
- * parts must be text, or image_url with a vision projector. Ill-shaped input is a 500.
+ * parts must be text, or image_url with a vision projector; b4748 needs a `role` too. Ill-shaped
+ * input is a 500.
  */
 export function parseMessages(raw: unknown[], rules: MessageRules): SimMessage[] {
   const messages: SimMessage[] = [];
   for (const m of raw) {
-    if (!isRecord(m)) throw new LlamaError(500, "Missing 'content'");
+    if (!isRecord(m)) throw badMessage(rules, raw, `Expected 'message' to be an object, got ${JSON.stringify(m)}`, "Missing 'content'");
+    if (rules.legacy && m.role === undefined) throw messagesError(`Missing 'role' in message: ${JSON.stringify(m)}`, raw);
     const role = typeof m.role === "string" ? m.role : "";
     const content = m.content;
     if (m.tool_calls !== undefined) checkToolCalls(m.tool_calls, raw);
     if (content === undefined && (rules.legacy || role !== "assistant" || m.tool_calls === undefined)) {
-      throw new LlamaError(500, "Missing 'content'");
+      throw badMessage(rules, raw, `Expected 'content' ${REF}`, "Missing 'content'");
     }
     if (content !== undefined && content !== null && typeof content !== "string") {
-      if (!Array.isArray(content)) throw new LlamaError(500, "Invalid 'content' type");
+      if (!Array.isArray(content)) {
+        throw badMessage(
+          rules,
+          raw,
+          `Invalid 'content' type: expected string or array, got ${JSON.stringify(content)} ${REF}`,
+          "Invalid 'content' type",
+        );
+      }
       checkParts(content, rules, raw);
     }
     // The hot path keeps the two fields it reads; only tool-calling messages carry their calls.

@@ -1,4 +1,4 @@
-import { parseMessages } from "./chat-messages.ts";
+import { messagesError, parseMessages } from "./chat-messages.ts";
 import { LlamaError } from "./llama-response.ts";
 import type { SimConfig } from "./sim-context.ts";
 import { parseLogitBias, type LogitBias } from "./sim-logit-bias.ts";
@@ -78,7 +78,10 @@ export function parseChatRequest(raw: string, config: SimConfig): ChatRequest {
   if (!isRecord(body)) throw new LlamaError(500, "[json.exception.type_error.304] cannot use at() with non-object");
   const rawMessages = body.messages;
   if (rawMessages === undefined) throw new LlamaError(500, "[json.exception.out_of_range.403] key 'messages' not found");
-  if (!Array.isArray(rawMessages)) throw new LlamaError(500, `Expected 'messages' to be an array, got ${typeof rawMessages}`);
+  if (!Array.isArray(rawMessages)) {
+    if (legacy) throw messagesError(`Expected 'messages' to be an array, got ${JSON.stringify(rawMessages)}`, rawMessages);
+    throw new LlamaError(500, `Expected 'messages' to be an array, got ${typeof rawMessages}`);
+  }
   if (typeof body.n === "number" && body.n !== 1) throw new LlamaError(500, "Only one completion choice is allowed");
   const stream = body.stream === true;
   const hasTools = Array.isArray(body.tools) && body.tools.length > 0;
