@@ -85,20 +85,27 @@ export function streamReply(reply: ChatReply, g: Generation, usageOnFinish: bool
       res.write(pending);
       pending = "";
     },
-    () => {
-      if (!cuts) {
-        res.end(pending + finalEvents(reply, g, usageOnFinish));
-        g.end("completed");
-      } else if (cut.mode === "error-line") {
-        res.end(pending + ERROR_LINE + DONE);
-        g.end("faulted");
-      } else {
-        g.end("faulted");
-        if (pending === "") res.destroy();
-        else res.write(pending, () => res.destroy());
-      }
-    },
+    () => endStream(g, pending, cuts ? cut : undefined, () => finalEvents(reply, g, usageOnFinish), DONE),
   );
+}
+
+/**
+ * Ends a stream after its tokens: with its closing events, or as the pending cutStreamAfter fault
+ * says, with llama-server's `error:` line then `done`, or a dropped socket.
+ */
+export function endStream(g: Generation, pending: string, cut: StreamCut | undefined, closing: () => string, done: string): void {
+  const res = g.res;
+  if (cut === undefined) {
+    res.end(pending + closing());
+    g.end("completed");
+  } else if (cut.mode === "error-line") {
+    res.end(pending + ERROR_LINE + done);
+    g.end("faulted");
+  } else {
+    g.end("faulted");
+    if (pending === "") res.destroy();
+    else res.write(pending, () => res.destroy());
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { outputPieces, planTextOutput, type TextOutput } from "./chat-output.ts";
-import { DONE, ERROR_LINE, SSE_HEADERS, SYSTEM_FINGERPRINT, type StreamCut } from "./chat-stream.ts";
+import { DONE, endStream, SSE_HEADERS, SYSTEM_FINGERPRINT, type StreamCut } from "./chat-stream.ts";
 import { parseCompletionRequest, type CompletionPrompt, type CompletionRequest } from "./completion-request.ts";
 import { Generation } from "./generation.ts";
 import { sendError, sendJson } from "./llama-response.ts";
@@ -194,17 +194,8 @@ function streamReply(reply: Reply, g: Generation, cut: StreamCut | undefined): v
     },
     () => {
       countAll(reply, g, count);
-      if (!cuts) {
-        res.end(reply.req.native ? pending : pending + DONE);
-        g.end("completed");
-      } else if (cut.mode === "error-line") {
-        res.end(pending + ERROR_LINE + (reply.req.native ? "" : DONE));
-        g.end("faulted");
-      } else {
-        g.end("faulted");
-        if (pending === "") res.destroy();
-        else res.write(pending, () => res.destroy());
-      }
+      const done = reply.req.native ? "" : DONE;
+      endStream(g, pending, cuts ? cut : undefined, () => done, done);
     },
   );
 }
