@@ -69,7 +69,8 @@ function chunkWriter(reply: ChatReply, tail: string): (i: number) => string {
 export function streamReply(reply: ChatReply, g: Generation, usageOnFinish: boolean, cut: StreamCut | undefined): void {
   const { output, chat } = reply;
   const res = g.res;
-  const tail = `}}],"created":${reply.created},"id":"${reply.id}","model":${JSON.stringify(chat.model)},"system_fingerprint":"${SYSTEM_FINGERPRINT}","object":"chat.completion.chunk"}\n\n`;
+  // b4748 also puts system_fingerprint on each token's chunk; left out, so the hot path sends no more bytes than it did.
+  const tail = `}}],"created":${reply.created},"id":"${reply.id}","model":${JSON.stringify(chat.model)},"object":"chat.completion.chunk"}\n\n`;
   const chunk = chunkWriter(reply, tail);
   const cuts = cut !== undefined && cut.after < output.count;
   const count = cuts ? cut.after : output.count;
