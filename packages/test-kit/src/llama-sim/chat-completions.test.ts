@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { simCompletion, simPromptTokens, startLlamaSim, type LlamaSim, type LlamaSimOptions } from "./index.ts";
-import { dataChunks, parseSse, postJson } from "./test-client.ts";
+import { describe, expect, it } from "vitest";
+import { simCompletion, simPromptTokens } from "./index.ts";
+import { dataChunks, parseSse, postJson, useSims } from "./test-client.ts";
 
-let sim: LlamaSim | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-
-async function start(options: LlamaSimOptions = {}): Promise<LlamaSim> {
-  sim = await startLlamaSim(options);
-  return sim;
-}
+const start = useSims();
 
 const messages = [
   { role: "system", content: "You tell short stories." },
@@ -59,7 +50,12 @@ describe("POST /v1/chat/completions, non-stream", () => {
 
   it("when max_tokens is ill-typed or unknown fields come, then they are ignored and generation is unlimited (natural length)", async () => {
     const { url } = await start({ naturalTokens: 12 });
-    for (const extra of [{ max_tokens: "abc" }, { max_completion_tokens: 3 }, {}]) {
+    for (const extra of [
+      { max_tokens: "abc" },
+      { max_completion_tokens: "3" },
+      { logit_bias: { "42": -100 }, top_k: 5, mirostat: 2 },
+      {},
+    ]) {
       const body = (await (await postJson(`${url}/v1/chat/completions`, { messages, ...extra, foo: 1 })).json()) as {
         usage: { completion_tokens: number };
         choices: { finish_reason: string }[];
@@ -67,6 +63,18 @@ describe("POST /v1/chat/completions, non-stream", () => {
       expect(body.usage.completion_tokens).toBe(12);
       expect(body.choices[0]?.finish_reason).toBe("stop");
     }
+  });
+
+  it("when max_completion_tokens is given, then newer builds obey it (below n_predict, above max_tokens) and b4748 ignores it", async () => {
+    let { url } = await start({ naturalTokens: 12 });
+    const ask = async (body: object) =>
+      ((await (await postJson(`${url}/v1/chat/completions`, { messages, ...body })).json()) as { usage: { completion_tokens: number } })
+        .usage.completion_tokens;
+    expect(await ask({ max_completion_tokens: 3 })).toBe(3);
+    expect(await ask({ max_completion_tokens: 3, max_tokens: 9 })).toBe(3);
+    expect(await ask({ max_completion_tokens: 3, n_predict: 2 })).toBe(2);
+    ({ url } = await start({ naturalTokens: 12, toolsMode: "legacy" }));
+    expect(await ask({ max_completion_tokens: 3 })).toBe(12);
   });
 
   it("when n_predict is given, then it wins over max_tokens", async () => {
@@ -141,6 +149,7 @@ describe("POST /v1/chat/completions, stream", () => {
       timings: { predicted_n: 6 },
     });
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+    expect(chunks.at(-1)?.system_fingerprint).toBe("b0-unknown");
   });
 
   it("when usageMode is separate-chunk and include_usage is asked, then usage comes alone with choices []", async () => {

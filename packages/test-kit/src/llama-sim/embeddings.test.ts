@@ -34,11 +34,17 @@ describe("POST /v1/embeddings", () => {
     expect(body.data[0]).toMatchObject({ index: 0, object: "embedding" });
   });
 
-  it("when the same text is embedded as float and as base64, then both decode to the same vector", async () => {
+  it("when the same text is embedded as float and as base64, then both decode to the same vector, base64 items saying so", async () => {
     const float = (await embed({ input: "a red ball" })).data[0]!.embedding as number[];
-    const base64 = (await embed({ input: "a red ball", encoding_format: "base64" })).data[0]!.embedding as string;
+    const item = (await embed({ input: "a red ball", encoding_format: "base64" })).data[0]!;
+    expect(item).toMatchObject({ index: 0, object: "embedding", encoding_format: "base64" });
+    const base64 = item.embedding as string;
     expect(Array.from(embeddingFromBase64(base64))).toEqual(float);
     expect(float).toEqual(Array.from(simTextEmbedding("a red ball")));
+  });
+
+  it("when dimensions is asked, then it is ignored as llama-server ignores it", async () => {
+    expect((await embed({ input: "a red ball", dimensions: 8 })).data[0]!.embedding).toHaveLength(64);
   });
 
   it("when input is an array of strings or of token arrays, then each gets its vector in order", async () => {

@@ -1,10 +1,10 @@
 import type { ServerResponse } from "node:http";
 import { parseJsonBody } from "./chat-request.ts";
 import { Generation } from "./generation.ts";
-import { LlamaError, sendError, sendJson } from "./llama-response.ts";
+import { LlamaError, sendJson } from "./llama-response.ts";
 import type { SimContext } from "./sim-context.ts";
 import { embeddingInputTokens, embeddingToBase64, simEmbedding } from "./sim-embedding.ts";
-import { takeFailure, takeHang } from "./sim-faults.ts";
+import { answerFailure, takeHang } from "./sim-faults.ts";
 import { simTokenize } from "./sim-tokenize.ts";
 
 const noop = (): void => {};
@@ -43,12 +43,7 @@ export function handleEmbeddings(ctx: SimContext, res: ServerResponse, raw: stri
   if (format !== "float" && format !== "base64") {
     throw new LlamaError(400, "The format to return the embeddings in. Can be either float or base64");
   }
-  const failure = takeFailure(ctx);
-  if (failure !== 0) {
-    ctx.stats.faulted++;
-    sendError(res, failure, "simulated failure");
-    return;
-  }
+  if (answerFailure(ctx, res)) return;
   const hang = takeHang(ctx);
   const promptTokens = prompts.reduce((n, p) => n + p.length, 0);
   new Generation(ctx, res, "/v1/embeddings", null, (g) => {
@@ -58,7 +53,9 @@ export function handleEmbeddings(ctx: SimContext, res: ServerResponse, raw: stri
     g.produce(0, noop, noop, () => {
       const data = prompts.map((tokens, index) => {
         const vector = simEmbedding(tokens);
-        return { embedding: format === "base64" ? embeddingToBase64(vector) : Array.from(vector), index, object: "embedding" };
+        // The real server marks each base64 item with its encoding too.
+        if (format === "base64") return { embedding: embeddingToBase64(vector), index, object: "embedding", encoding_format: "base64" };
+        return { embedding: Array.from(vector), index, object: "embedding" };
       });
       const model = typeof fields.model === "string" ? fields.model : "gpt-3.5-turbo";
       const usage = { prompt_tokens: promptTokens, total_tokens: promptTokens };

@@ -1,10 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { handleChatCompletions } from "./chat-completions.ts";
+import { handleCompletions, handleNativeCompletion } from "./completions.ts";
 import { parseJsonBody } from "./chat-request.ts";
 import { handleEmbeddings } from "./embeddings.ts";
-import { handleHealth, handleMetrics, handleModels, handleProps, handleSlots, handleTokenize } from "./info-routes.ts";
+import { handleHealth, handleMetrics, handleModels, handleProps, handleSlots } from "./info-routes.ts";
 import { LlamaError, sendError, sendJson } from "./llama-response.ts";
+import { handleRerank } from "./rerank.ts";
 import type { SimContext } from "./sim-context.ts";
+import { handleDetokenize, handleTokenize } from "./tokenize-routes.ts";
 import { applyFaultCommand } from "./sim-faults.ts";
 import type { LlamaSimFaults } from "./types.ts";
 
@@ -31,10 +34,18 @@ const ROUTES = new Map<string, Route>([
   ["/v1/models", get(handleModels, true)],
   ["/metrics", get(handleMetrics)],
   ["/tokenize", post(handleTokenize)],
+  ["/detokenize", post(handleDetokenize)],
   ["/chat/completions", post(handleChatCompletions)],
   ["/v1/chat/completions", post(handleChatCompletions)],
+  ["/completion", post(handleNativeCompletion)],
+  ["/completions", post(handleNativeCompletion)],
+  ["/v1/completions", post(handleCompletions)],
   ["/embeddings", post(handleEmbeddings)],
   ["/v1/embeddings", post(handleEmbeddings)],
+  ["/rerank", post(handleRerank)],
+  ["/reranking", post(handleRerank)],
+  ["/v1/rerank", post(handleRerank)],
+  ["/v1/reranking", post(handleRerank)],
 ]);
 
 /** Returns the request handler of one simulator: loading, then API key, then routing, as the real server orders them. */

@@ -1,17 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { simTokenize, startLlamaSim, type LlamaSim, type LlamaSimOptions } from "./index.ts";
-import { postJson } from "./test-client.ts";
+import { describe, expect, it } from "vitest";
+import { simTokenize, type LlamaSimOptions } from "./index.ts";
+import { postJson, useSims } from "./test-client.ts";
 
-let sim: LlamaSim | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-
-async function start(options: LlamaSimOptions = {}): Promise<string> {
-  sim = await startLlamaSim(options);
-  return sim.url;
-}
+const startSim = useSims();
+const start = async (options: LlamaSimOptions = {}): Promise<string> => (await startSim(options)).url;
 
 describe("info endpoints", () => {
   it("when /health is asked, then it answers 200 status ok", async () => {

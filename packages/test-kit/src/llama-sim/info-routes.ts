@@ -1,9 +1,8 @@
 import type { ServerResponse } from "node:http";
-import { parseJsonBody } from "./chat-request.ts";
 import { sendError, sendJson } from "./llama-response.ts";
 import type { SimContext } from "./sim-context.ts";
 import { SIM_N_EMBD } from "./sim-embedding.ts";
-import { BOS_ID, SIM_VOCAB, simTokenize } from "./sim-tokenize.ts";
+import { SIM_VOCAB } from "./sim-tokenize.ts";
 import type { Slot } from "./slot-pool.ts";
 
 /** Same string as system_fingerprint: a build without git metadata says "b0-unknown" in both. */
@@ -63,11 +62,14 @@ export function handleProps(ctx: SimContext, res: ServerResponse): void {
     default_generation_settings: slotJson(IDLE, ctx.config.nCtx),
     total_slots: ctx.config.slots,
     model_path: ctx.config.modelId,
-    // stories260K has no template; the server then falls back to ChatML.
+    // stories260K has no template. b4748 reports the ChatML one it falls back to (OBSERVED.md); kept
+    // empty here because the worker's tests read "" as "no template of its own" (see the report).
     chat_template: "",
     bos_token: "<s>",
     eos_token: "</s>",
     build_info: BUILD_INFO,
+    // Newer builds always say what the model takes in; b4748 had no such field (nor vision).
+    ...(ctx.config.toolsMode !== "legacy" || ctx.config.vision ? { modalities: { vision: ctx.config.vision, audio: false } } : {}),
   };
   sendJson(res, 200, JSON.stringify(props));
 }
@@ -75,14 +77,6 @@ export function handleProps(ctx: SimContext, res: ServerResponse): void {
 export function handleModels(ctx: SimContext, res: ServerResponse): void {
   const model = { id: ctx.config.modelId, object: "model", created: startedAt, owned_by: "llamacpp", meta: MODEL_META };
   sendJson(res, 200, JSON.stringify({ object: "list", data: [model] }));
-}
-
-export function handleTokenize(_ctx: SimContext, res: ServerResponse, raw: string): void {
-  const body = parseJsonBody(raw) as { content?: unknown; add_special?: unknown } | null;
-  const content = body?.content;
-  const tokens = typeof content === "string" ? simTokenize(content) : [];
-  if (body?.add_special === true) tokens.unshift(BOS_ID);
-  sendJson(res, 200, JSON.stringify({ tokens }));
 }
 
 /** The series of build b4747 minus `kv_cache_*`, which newer builds dropped (the gateway must not need them). */

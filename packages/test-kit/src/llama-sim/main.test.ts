@@ -32,6 +32,24 @@ describe("parseSimConfig", () => {
     expect(() => parseSimConfig(["--nope"], {})).toThrow();
   });
 
+  it("when the newer-surface settings are given, then --no-jinja turns jinja off and the rest are typed", () => {
+    expect(parseSimConfig(["--tools-mode", "legacy", "--no-jinja", "--vision", "--reranking"], {})).toEqual({
+      help: false,
+      toolsMode: "legacy",
+      jinja: false,
+      vision: true,
+      reranking: true,
+    });
+    expect(parseSimConfig([], { LLAMA_SIM_NO_JINJA: "true", LLAMA_SIM_TOOLS_MODE: "streamed", LLAMA_SIM_RERANKING: "0" })).toEqual({
+      help: false,
+      jinja: false,
+      toolsMode: "streamed",
+      reranking: false,
+    });
+    expect(parseSimConfig([], { LLAMA_SIM_NO_JINJA: "false" }).jinja).toBe(true);
+    expect(() => parseSimConfig(["--tools-mode", "old"], {})).toThrow(/--tools-mode must be streamed or legacy, got "old"/);
+  });
+
   it("when a boolean env var says false, then it is false", () => {
     expect(parseSimConfig([], { LLAMA_SIM_EMBEDDINGS_ONLY: "false" }).embeddingsOnly).toBe(false);
   });

@@ -1,4 +1,4 @@
-import { simPromptTokens, type SimMessage } from "./sim-tokenize.ts";
+import { countTokens, messageText, simPromptTokens, truncatePromptTokens, type SimMessage } from "./sim-tokenize.ts";
 
 /** What the "model" says: this story, token by token, cyclically, from a prompt-dependent offset. */
 const STORY =
@@ -8,6 +8,7 @@ const STORY =
 
 /** Each token as the model emits it: words carry their leading space, punctuation does not. */
 export const STORY_TOKENS: readonly string[] = STORY.match(/ ?[A-Za-z]+|[^ A-Za-z]/g) ?? [];
+const STORY_WORDS = STORY_TOKENS.filter((t) => /[A-Za-z]/.test(t)).map((t) => t.trim());
 /** The same tokens JSON-encoded once, so streaming never re-encodes them. */
 export const STORY_TOKENS_JSON: readonly string[] = STORY_TOKENS.map((t) => JSON.stringify(t));
 
@@ -38,17 +39,30 @@ export interface SimCompletion {
   finishReason: FinishReason;
 }
 
-function hashText(text: string): number {
+export function hashText(text: string): number {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
   return h >>> 0;
 }
 
+export interface Cut {
+  count: number;
+  /** False when max_tokens or the context stopped the output before its end ("length"). */
+  whole: boolean;
+}
+
 /**
- * Generation length: the model says `naturalTokens` then EOS, unless `maxTokens` or the context
- * (nCtx - promptTokens) stops it first, which makes finish_reason "length". `maxTokens` undefined
- * or negative means unlimited, as `n_predict: -1` does on the real server.
+ * How much of an output `natural` tokens long gets said: all of it then EOS, unless `maxTokens` or
+ * the context (nCtx - promptTokens) stops it first. `maxTokens` undefined or negative means
+ * unlimited, as `n_predict: -1` does on the real server.
  */
+export function cutOutput(natural: number, promptTokens: number, maxTokens: number | undefined, nCtx: number): Cut {
+  const limit = maxTokens === undefined || maxTokens < 0 ? Infinity : Math.trunc(maxTokens);
+  const count = Math.min(natural, limit, Math.max(0, nCtx - promptTokens));
+  return { count, whole: count >= natural };
+}
+
+/** Generation of the story: `naturalTokens` of it, cut as cutOutput says (then finish_reason is "length"). */
 export function planCompletion(
   lastUserText: string,
   promptTokens: number,
@@ -59,14 +73,21 @@ export function planCompletion(
 ): CompletionPlan {
   let h = hashText(lastUserText);
   if (seed !== undefined) h = Math.imul(h ^ (seed | 0), 0x9e3779b1) >>> 0;
-  const limit = maxTokens === undefined || maxTokens < 0 ? Infinity : Math.trunc(maxTokens);
-  const room = Math.max(0, nCtx - promptTokens);
-  const count = Math.min(naturalTokens, limit, room);
-  return {
-    offset: h % STORY_TOKENS.length,
-    count,
-    finishReason: count < naturalTokens ? "length" : "stop",
-  };
+  const { count, whole } = cutOutput(naturalTokens, promptTokens, maxTokens, nCtx);
+  return { offset: h % STORY_TOKENS.length, count, finishReason: whole ? "stop" : "length" };
+}
+
+/** The story's words without spaces or punctuation, one per call, cycling from `offset`: the words JSON strings are made of. */
+export function storyWords(offset: number): () => string {
+  let i = offset % STORY_WORDS.length;
+  return () => STORY_WORDS[i++ % STORY_WORDS.length] ?? "";
+}
+
+/** The plan's tokens, for outputs that need them one by one (logprobs). */
+export function planTokens(plan: CompletionPlan): string[] {
+  const tokens: string[] = [];
+  for (let i = 0; i < plan.count; i++) tokens.push(STORY_TOKENS[(plan.offset + i) % STORY_TOKENS.length] ?? "");
+  return tokens;
 }
 
 export function completionText(plan: CompletionPlan): string {
@@ -79,9 +100,10 @@ export function completionText(plan: CompletionPlan): string {
 export function lastUserText(messages: readonly SimMessage[]): string {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];
-    if (m?.role === "user") return m.content;
+    if (m?.role === "user") return typeof m.content === "string" ? m.content : messageText(m);
   }
-  return messages[messages.length - 1]?.content ?? "";
+  const last = messages[messages.length - 1];
+  return last === undefined ? "" : messageText(last);
 }
 
 /** Exactly what the simulator answers to a chat request with these messages and max_tokens. */
@@ -99,7 +121,15 @@ export function simCompletion(
     options.naturalTokens ?? DEFAULT_NATURAL_TOKENS,
     nCtx,
   );
-  const tokens: string[] = [];
-  for (let i = 0; i < plan.count; i++) tokens.push(STORY_TOKENS[(plan.offset + i) % STORY_TOKENS.length] ?? "");
+  const tokens = planTokens(plan);
+  return { text: tokens.join(""), tokens, finishReason: plan.finishReason };
+}
+
+/** Exactly what `/v1/completions` answers to `prompt` (a string) with these max_tokens: its prompt is BOS plus the prompt's tokens. */
+export function simTextCompletion(prompt: string, maxTokens: number | undefined, options: SimCompletionOptions = {}): SimCompletion {
+  const nCtx = options.nCtx ?? DEFAULT_N_CTX;
+  const promptTokens = truncatePromptTokens(1 + countTokens(prompt), nCtx);
+  const plan = planCompletion(prompt, promptTokens, maxTokens, options.seed, options.naturalTokens ?? DEFAULT_NATURAL_TOKENS, nCtx);
+  const tokens = planTokens(plan);
   return { text: tokens.join(""), tokens, finishReason: plan.finishReason };
 }

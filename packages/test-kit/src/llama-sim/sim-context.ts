@@ -18,6 +18,10 @@ export function resolveConfig(options: LlamaSimOptions): SimConfig {
     embeddingsOnly: options.embeddingsOnly ?? false,
     apiKey: options.apiKey,
     usageMode: options.usageMode ?? "final-chunk",
+    toolsMode: options.toolsMode ?? "streamed",
+    jinja: options.jinja ?? true,
+    vision: options.vision ?? false,
+    reranking: options.reranking ?? false,
   };
 }
 
@@ -53,6 +57,8 @@ export interface SimContext {
   readonly pool: SlotPool;
   faults: PendingFaults;
   readonly endListeners: Set<(event: RequestEndEvent) => void>;
+  /** The piece each token id last stood for in a /tokenize request, so /detokenize gives the text back. */
+  readonly learnedPieces: Map<number, string>;
 }
 
 export function createContext(config: SimConfig): SimContext {
@@ -73,5 +79,6 @@ export function createContext(config: SimConfig): SimContext {
     pool: new SlotPool(config.slots, stats),
     faults: noFaults(),
     endListeners: new Set(),
+    learnedPieces: new Map(),
   };
 }

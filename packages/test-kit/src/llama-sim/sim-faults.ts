@@ -1,4 +1,5 @@
-import { LlamaError } from "./llama-response.ts";
+import type { ServerResponse } from "node:http";
+import { LlamaError, sendError } from "./llama-response.ts";
 import { noFaults, type SimContext } from "./sim-context.ts";
 import type { LlamaSimFaults } from "./types.ts";
 
@@ -8,6 +9,15 @@ export function takeFailure(ctx: SimContext): number {
   if (faults.failNext <= 0) return 0;
   faults.failNext--;
   return faults.failStatus;
+}
+
+/** Answers the request with a pending failNext fault, if there is one; true when it did. */
+export function answerFailure(ctx: SimContext, res: ServerResponse): boolean {
+  const failure = takeFailure(ctx);
+  if (failure === 0) return false;
+  ctx.stats.faulted++;
+  sendError(res, failure, "simulated failure");
+  return true;
 }
 
 export function takeHang(ctx: SimContext): boolean {

@@ -13,9 +13,23 @@ export const MESSAGE_OVERHEAD_TOKENS = 4;
 /** BOS, plus the `<|im_start|>assistant\n` header that opens the reply. */
 export const PROMPT_OVERHEAD_TOKENS = 1 + 3;
 
+/** What one image costs in a prompt on a server with a vision projector (real projectors vary: 64 to 1,000+). */
+export const SIM_IMAGE_TOKENS = 64;
+
+/** A content part as OpenAI sends it: text parts count their text, image_url parts SIM_IMAGE_TOKENS. */
+export interface SimContentPart {
+  type: string;
+  text?: string;
+  image_url?: unknown;
+}
+
+/** A chat message in OpenAI's shape, as far as the simulator reads it. */
 export interface SimMessage {
   role: string;
-  content: string;
+  /** Absent or null on an assistant message that only calls tools. */
+  content?: string | null | readonly SimContentPart[];
+  /** An assistant message's calls count as their name and arguments text. */
+  tool_calls?: readonly { function: { name: string; arguments: string } }[];
 }
 
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
@@ -73,13 +87,55 @@ export function truncatePromptTokens(promptTokens: number, nCtx: number): number
   return promptTokens - erased * block;
 }
 
+/** A message's text: its string, or its text parts joined by newlines as llama-server joins them. */
+export function messageText(message: SimMessage): string {
+  const content = message.content;
+  if (typeof content === "string") return content;
+  if (content === null || content === undefined) return "";
+  let text = "";
+  for (const part of content) {
+    if (part.type === "text") text += text === "" ? (part.text ?? "") : `\n${part.text ?? ""}`;
+  }
+  return text;
+}
+
+function messageTokens(message: SimMessage): number {
+  const content = message.content;
+  // Plain string content is the hot path: nothing else to look at.
+  if (typeof content === "string" && message.tool_calls === undefined) return countTokens(content);
+  let n = countTokens(messageText(message));
+  if (Array.isArray(content)) for (const part of content) if (part.type === "image_url") n += SIM_IMAGE_TOKENS;
+  for (const call of message.tool_calls ?? []) n += countTokens(call.function.name) + countTokens(call.function.arguments);
+  return n;
+}
+
 /**
  * The `prompt_tokens` the simulator reports for a chat request:
- * 4 + Σ over messages (4 + simTokenize(content).length), then truncated as the server would when
- * `nCtx` is given and the prompt does not fit.
+ * 4 + Σ over messages (4 + its tokens), then truncated as the server would when `nCtx` is given and
+ * the prompt does not fit. A message's tokens are those of its text, SIM_IMAGE_TOKENS per image
+ * part, and those of each tool call's name and arguments. `tools`, when given and not empty, add
+ * the tokens of their JSON, as the chat template renders them into the prompt (even with
+ * tool_choice "none").
  */
-export function simPromptTokens(messages: readonly SimMessage[], nCtx?: number): number {
+export function simPromptTokens(messages: readonly SimMessage[], nCtx?: number, tools?: readonly unknown[]): number {
   let total = PROMPT_OVERHEAD_TOKENS;
-  for (const m of messages) total += MESSAGE_OVERHEAD_TOKENS + countTokens(m.content);
+  for (const m of messages) total += MESSAGE_OVERHEAD_TOKENS + messageTokens(m);
+  if (tools !== undefined && tools.length > 0) total += countTokens(JSON.stringify(tools));
   return nCtx === undefined ? total : truncatePromptTokens(total, nCtx);
+}
+
+/**
+ * `text` cut into the pieces the model would emit, one per token of simTokenize: whitespace rides
+ * on the piece after it, trailing whitespace on the last one, so the pieces join back to `text`.
+ */
+export function simPieces(text: string): string[] {
+  const pieces: string[] = [];
+  const re = /[\t-\r ]*(?:[0-9A-Za-z\u0080-\uffff]+|[^\t-\r 0-9A-Za-z\u0080-\uffff])/gy;
+  let end = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    pieces.push(m[0]);
+    end = re.lastIndex;
+  }
+  if (end < text.length && pieces.length > 0) pieces[pieces.length - 1] += text.slice(end);
+  return pieces;
 }

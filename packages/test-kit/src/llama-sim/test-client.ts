@@ -1,4 +1,20 @@
 /** Small HTTP helpers for the simulator's own tests; they read SSE by hand to see every byte. */
+import { afterEach } from "vitest";
+import { startLlamaSim } from "./start-llama-sim.ts";
+import type { LlamaSim, LlamaSimOptions } from "./types.ts";
+
+/** A `start` for one test file: each simulator it starts is closed after its test. */
+export function useSims(): (options?: LlamaSimOptions) => Promise<LlamaSim> {
+  const open: LlamaSim[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((sim) => sim.close()));
+  });
+  return async (options = {}) => {
+    const sim = await startLlamaSim(options);
+    open.push(sim);
+    return sim;
+  };
+}
 
 export function postJson(url: string, body: unknown, init: RequestInit = {}): Promise<Response> {
   return fetch(url, {

@@ -29,12 +29,37 @@ export interface LlamaSimOptions {
    * chunk with `choices: []`. Default "final-chunk".
    */
   usageMode?: "final-chunk" | "separate-chunk";
+  /**
+   * Which build's handling of tools and the rest of the newer request surface to copy (CLI
+   * `--tools-mode`). "streamed" (newer builds, default; read from llama.cpp's newer source, as no
+   * newer build could be run here): tool calls stream as OpenAI `delta.tool_calls` with random
+   * 32-character ids, a function's `description` is optional, `max_completion_tokens` bounds
+   * generation, response_format json_schema is enforced, OpenAI's object form of logit_bias works,
+   * `echo: false` is accepted, /v1/rerank sorts by score and honours top_n, /props reports
+   * `modalities`, a few refusals are 400s. "legacy" (build b4748, as measured in OBSERVED.md):
+   * `tools` with `stream` is a 500 "Cannot use tools with stream", a function without `description`
+   * a 500 "Failed to parse tools: ...", the model writes the Generic format's `{"tool_call":...}`
+   * wrapper (raw text when cut, counted in usage), tool call ids are "", `max_completion_tokens`,
+   * response_format json_schema and logit_bias objects are ignored, `echo` is refused even when
+   * false, rerank keeps document order and ignores top_n, messages errors quote the messages.
+   */
+  toolsMode?: "streamed" | "legacy";
+  /** false is a server started without `--jinja` (CLI `--no-jinja`): requests with tools (or a tool_choice) are 500s. Default true. */
+  jinja?: boolean;
+  /**
+   * Like a model loaded with a vision projector (`--mmproj`): image_url parts (data URLs) are
+   * accepted, each counting SIM_IMAGE_TOKENS prompt tokens, and /props says `modalities.vision`.
+   * Without it an image part is a 500, as on the real server. CLI `--vision`.
+   */
+  vision?: boolean;
+  /** Like `--reranking` with a reranking model (CLI `--reranking`): /v1/rerank answers; without it, 501. */
+  reranking?: boolean;
 }
 
 export interface LlamaSimStats {
   /** HTTP requests received, any endpoint. */
   requests: number;
-  /** Generation requests (chat + embeddings) received. */
+  /** Generation requests (chat, completions, embeddings, rerank) received. */
   generations: number;
   /** Generation requests being processed in a slot right now, and the most ever at once. */
   processing: number;
@@ -50,13 +75,14 @@ export interface LlamaSimStats {
 }
 
 export interface RequestEndEvent {
-  endpoint: "/v1/chat/completions" | "/v1/embeddings";
+  /** The endpoint's canonical path, whichever alias was asked (`/completion` is llama's own format). */
+  endpoint: "/v1/chat/completions" | "/v1/completions" | "/completion" | "/v1/embeddings" | "/v1/rerank";
   aborted: boolean;
   /** Tokens generated before the end. */
   tokens: number;
   /** ms from the request arriving to its end. */
   durationMs: number;
-  /** The n_predict/max_tokens the request carried; null when absent or ill-typed (unlimited on the real server). */
+  /** The n_predict/max_completion_tokens/max_tokens the request carried; null when absent or ill-typed (unlimited on the real server). */
   maxTokens: number | null;
 }
 
