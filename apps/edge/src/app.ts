@@ -11,7 +11,7 @@ import { newRequestId } from "./http/request-ids.ts";
 import { observeRequests } from "./http/observe-requests.ts";
 import { readinessChecks, type ReadinessDeps } from "./http/readiness-checks.ts";
 import { refuseWhileDraining } from "./http/refuse-while-draining.ts";
-import { unmatchedRoute } from "./http/routes-table.ts";
+import { unmatchedRoute, type Listener } from "./http/routes-table.ts";
 import { conversationsRoutes, type ConversationRouteDeps } from "./conversations/conversations-routes.ts";
 import { jobsRoutes, type JobRouteDeps } from "./jobs/jobs-routes.ts";
 import { keyRoutes } from "./keys/key-routes.ts";
@@ -34,17 +34,29 @@ export interface AppDeps
   registry: Registry;
   /** False once the listener closes on shutdown: a request on a kept-alive connection gets 503. */
   isAccepting: () => boolean;
+  /** TRUST_PROXY: which proxies' X-Forwarded-For names the client address. */
+  trustProxy?: string | undefined;
 }
 
-/** Builds the edge's HTTP app; no I/O, no listening: main.ts does that. */
-export function createApp(deps: AppDeps): express.Express {
+/**
+ * Builds the edge's HTTP app for one listener; no I/O, no listening: start-edge.ts does that.
+ * "all" serves everything on one port; with INTERNAL_PORT set, "public" leaves out /metrics and
+ * the admin API, which "internal" serves beside the probes.
+ */
+export function createApp(deps: AppDeps, listener: Listener = "all"): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  if (deps.trustProxy !== undefined) app.set("trust proxy", trustProxyValue(deps.trustProxy));
   // Every id that names work is the server's; the client's own id is a label (docs/architecture.md, trust).
   app.use(requestId({ generate: newRequestId, clientLabel: true }));
   app.use(observeRequests(deps.metrics, deps.logger));
-  app.use(healthRoutes({ registry: deps.registry, checks: readinessChecks(deps), retryAfterS: 5 }));
+  const metrics = listener !== "public";
+  app.use(healthRoutes({ registry: deps.registry, checks: readinessChecks(deps), retryAfterS: 5, metrics }));
+  if (listener === "internal") {
+    app.use(adminRoutes(deps));
+    return finish(app, deps, listener);
+  }
   app.use(refuseWhileDraining(deps.isAccepting));
   app.use(chatCompletionsRoute(deps));
   app.use(embeddingsRoute(deps));
@@ -55,9 +67,20 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(conversationsRoutes(deps));
   app.use(keyRoutes(deps.keyRepository, deps.authenticate));
   app.use(usageRoutes(deps));
-  app.use(adminRoutes(deps));
+  if (listener === "all") app.use(adminRoutes(deps));
   app.use(docsRoutes(deps.config));
-  app.use(unmatchedRoute);
+  return finish(app, deps, listener);
+}
+
+function finish(app: express.Express, deps: AppDeps, listener: Listener): express.Express {
+  app.use(unmatchedRoute(listener));
   app.use(errorHandler(deps.logger, { onError: countRejections(deps.metrics) }));
   return app;
+}
+
+/** TRUST_PROXY as Express takes it: a hop count, true/false, or proxy addresses ("loopback, 10.0.0.0/8"). */
+function trustProxyValue(raw: string): boolean | number | string {
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (raw === "true" || raw === "false") return raw === "true";
+  return raw;
 }

@@ -52,6 +52,13 @@ const BlockedPatterns = z
 const EnvSchema = KeyStoreEnv.extend({
   HOST: listenHost,
   PORT: listenPort(8080),
+  /**
+   * When set, /metrics and /v1/admin/* are served only on this port (keep it off the public
+   * listener), beside /healthz and /readyz; unset, everything is on PORT.
+   */
+  INTERNAL_PORT: unlessBlank(z.coerce.number().int().min(0).max(65_535)),
+  /** Express's `trust proxy` (hops or addresses of the proxies in front): the client address throttles are keyed by. */
+  TRUST_PROXY: optionalString,
   REDIS_URL: redisUrl,
   QUEUE_PREFIX: queuePrefix,
   /** Names this process's relay channel; unique per replica. */
@@ -115,6 +122,15 @@ const EnvSchema = KeyStoreEnv.extend({
   IDEMPOTENCY_TTL_S: z.coerce.number().int().min(60).default(86_400),
   /** A comment on every open SSE stream this often, so proxies do not cut a stream whose job waits in the queue. */
   SSE_KEEPALIVE_MS: milliseconds(15_000, 100),
+  /** A WebSocket that has not authenticated within this long is closed (1008). */
+  WS_AUTH_TIMEOUT_MS: milliseconds(5_000, 100),
+  /**
+   * A client that stops reading (SSE or WebSocket) is disconnected once this many bytes wait for
+   * it in the edge: its requests then end as a client that left (cancelled, what was produced billed).
+   */
+  SLOW_CLIENT_BUFFER_BYTES: z.coerce.number().int().min(16_384).default(1_048_576),
+  /** Unknown API keys one client address may try per minute before it gets 429 (each costs a key-store lookup). */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   LOG_LEVEL: logLevel,
   /** Debugging only: keep prompts and completions in log lines that carry them (redacted otherwise). */
   LOG_CONTENT: envBoolean.default(false),

@@ -48,6 +48,12 @@ export function edgeMetrics(registry: Registry) {
       help: "Streams currently open to clients: SSE responses and chat requests running on WebSockets.",
       registers,
     }),
+    slowClients: new prom.Counter({
+      name: "gateway_edge_slow_clients_total",
+      help: "Clients cut off because they stopped reading: more than SLOW_CLIENT_BUFFER_BYTES waited for them (sse, websocket).",
+      labelNames: ["transport"],
+      registers,
+    }),
     rejections: new prom.Counter({
       name: "gateway_edge_rejections_total",
       help: `Requests refused without being served, by reason (${REJECTION_REASONS.join(", ")}; see apps/edge/src/http/rejection-reasons.ts).`,
@@ -63,5 +69,6 @@ export function edgeMetrics(registry: Registry) {
   };
   // Every reason exists from the start at 0: rate() and increase() then see the first rejection.
   for (const reason of REJECTION_REASONS) metrics.rejections.inc({ reason }, 0);
+  for (const transport of ["sse", "websocket"]) metrics.slowClients.inc({ transport }, 0);
   return metrics;
 }

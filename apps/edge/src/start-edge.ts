@@ -5,6 +5,7 @@ import { pricesOf } from "@gateway/config";
 
 import { createLogger, createRegistry, type Logger } from "@gateway/observability";
 import { createProducer, createRedis } from "@gateway/queue";
+import type { Express } from "express";
 import { createApp } from "./app.ts";
 import { drainHttp, trackInFlight } from "./http/drain-http.ts";
 import type { EdgeEnv } from "./env.ts";
@@ -27,6 +28,8 @@ import { attachWebSocket } from "./ws/ws-server.ts";
 
 export interface RunningEdge {
   url: string;
+  /** Where /metrics and the admin API are served when INTERNAL_PORT is set (else on `url`). */
+  internalUrl: string | undefined;
   server: Server;
   logger: Logger;
   /** Stops taking requests, lets in-flight ones finish (up to the grace period), closes clients. */
@@ -78,6 +81,9 @@ export async function startEdge(
   limits.start();
 
   const appDeps = {
+    trustProxy: env.TRUST_PROXY,
+    wsAuthTimeoutMs: env.WS_AUTH_TIMEOUT_MS,
+    slowClientBufferBytes: env.SLOW_CLIENT_BUFFER_BYTES,
     logger,
     registry,
     metrics,
@@ -113,18 +119,15 @@ export async function startEdge(
     conversations,
     tokenized: limits.tokenized,
   };
-  const app = createApp(appDeps);
-  const server = app.listen(env.PORT, env.HOST);
+  const split = env.INTERNAL_PORT !== undefined;
+  const server = await listen(createApp(appDeps, split ? "public" : "all"), env.PORT, env.HOST);
   const closeWebSockets = attachWebSocket(server, appDeps);
-  trackInFlight(server);
-  await once(server, "listening");
-  // Longer than a typical load balancer's idle timeout, so the balancer closes first.
-  server.keepAliveTimeout = 65_000;
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${env.HOST}:${port}`;
+  const internal = split ? await listen(createApp(appDeps, "internal"), env.INTERNAL_PORT!, env.HOST) : undefined;
+  const urlOf = (s: Server) => `http://${env.HOST}:${(s.address() as AddressInfo).port}`;
 
   return {
-    url,
+    url: urlOf(server),
+    internalUrl: internal && urlOf(internal),
     server,
     logger,
     async close() {
@@ -137,6 +140,7 @@ export async function startEdge(
       accepting = false;
       await closeWebSockets();
       await drainHttp(server, env.SHUTDOWN_GRACE_MS);
+      if (internal) await drainHttp(internal, env.SHUTDOWN_GRACE_MS);
       presence.stop();
       directory.stop();
       await limits.stop();
@@ -156,4 +160,13 @@ export async function startEdge(
       ]);
     },
   };
+}
+
+async function listen(app: Express, port: number, host: string): Promise<Server> {
+  const server = app.listen(port, host);
+  trackInFlight(server);
+  await once(server, "listening");
+  // Longer than a typical load balancer's idle timeout, so the balancer closes first.
+  server.keepAliveTimeout = 65_000;
+  return server;
 }

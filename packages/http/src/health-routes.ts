@@ -16,12 +16,21 @@ export interface HealthOptions {
   checkTimeoutMs?: number;
   /** Retry-After on a 503, in seconds; none when absent. */
   retryAfterS?: number;
+  /** Serve /metrics here (default); false where it belongs on another listener. */
+  metrics?: boolean;
 }
 
 const messageOf = (reason: unknown) => (reason instanceof Error ? reason.message : String(reason));
 
 /** `/healthz` (liveness), `/readyz` (readiness) and `/metrics` (the process's Prometheus registry). */
-export function healthRoutes({ registry, checks, accepting = () => true, checkTimeoutMs = 2_000, retryAfterS }: HealthOptions): Router {
+export function healthRoutes({
+  registry,
+  checks,
+  accepting = () => true,
+  checkTimeoutMs = 2_000,
+  retryAfterS,
+  metrics = true,
+}: HealthOptions): Router {
   const notReady = (message: string, details: FieldIssue[] | null = null) =>
     new AppError("not_ready", message, { details, ...(retryAfterS !== undefined && { retryAfter: retryAfterS }) });
   const router = Router();
@@ -45,8 +54,10 @@ export function healthRoutes({ registry, checks, accepting = () => true, checkTi
     });
     res.json({ status: "ready", checks: Object.fromEntries(report) });
   });
-  router.get("/metrics", async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
-  });
+  if (metrics) {
+    router.get("/metrics", async (_req, res) => {
+      res.type(registry.contentType).send(await registry.metrics());
+    });
+  }
   return router;
 }

@@ -30,7 +30,7 @@ export function authenticateTenantOrAdmin(isAdmin: (token: string | undefined) =
     if (isAdmin(bearerToken(req.headers.authorization))) {
       res.locals.admin = true;
     } else {
-      const principal = await auth(req.headers.authorization);
+      const principal = await auth(req.headers.authorization, req.ip);
       res.locals.principal = principal;
       res.locals.caller = principal.caller;
     }

@@ -1,6 +1,6 @@
 import { metric, prom, type Registry } from "@gateway/observability";
 
-export type AuthFailure = "missing" | "malformed" | "unknown" | "expired" | "revoked" | "invalid_token" | "admin";
+export type AuthFailure = "missing" | "malformed" | "unknown" | "expired" | "revoked" | "invalid_token" | "admin" | "throttled";
 
 export function authMetrics(registry: Registry) {
   return {
@@ -10,7 +10,7 @@ export function authMetrics(registry: Registry) {
       () =>
         new prom.Counter({
           name: "gateway_edge_auth_failures_total",
-          help: "Requests refused with 401, by reason (missing, malformed, unknown, expired, revoked, invalid_token, admin). The client sees one message for all.",
+          help: "Requests refused with 401, by reason (missing, malformed, unknown, expired, revoked, invalid_token, admin; the client sees one message for all), and with 429 for a client address that tried too many unknown keys (throttled).",
           labelNames: ["reason"],
           registers: [registry],
         }),

@@ -1,6 +1,7 @@
 import { AppError } from "@gateway/http";
 import type { Logger } from "@gateway/observability";
 import type { KeyCache } from "../keys/key-cache.ts";
+import type { UnknownKeyThrottle } from "./unknown-key-throttle.ts";
 import { hashSecret } from "../keys/key-secret.ts";
 import type { LastUsedTracker } from "../keys/last-used-tracker.ts";
 import type { AuthFailure, AuthMetrics } from "./auth-metrics.ts";
@@ -19,6 +20,8 @@ export const bearerToken = (authorization: string | undefined): string | undefin
 
 export interface AuthenticatorDeps {
   keys: KeyCache;
+  /** Unknown keys per client address; the address is optional (a WebSocket auth message has one too). */
+  throttle: UnknownKeyThrottle;
   lastUsed: LastUsedTracker;
   jwt: JwtVerifier | undefined;
   metrics: AuthMetrics;
@@ -26,15 +29,15 @@ export interface AuthenticatorDeps {
   now?: () => number;
 }
 
-export type Authenticator = (authorization: string | undefined) => Promise<Principal>;
+export type Authenticator = (authorization: string | undefined, clientAddress?: string) => Promise<Principal>;
 
 /** Bearer API key (through the key cache) or, when configured, a bearer JWT; 401 otherwise. */
-export function createAuthenticator({ keys, lastUsed, jwt, metrics, logger, now = Date.now }: AuthenticatorDeps): Authenticator {
+export function createAuthenticator({ keys, throttle, lastUsed, jwt, metrics, logger, now = Date.now }: AuthenticatorDeps): Authenticator {
   const fail = (reason: AuthFailure) => {
     metrics.failures.inc({ reason });
     return invalidCredential();
   };
-  return async (authorization) => {
+  return async (authorization, clientAddress) => {
     if (!authorization) throw fail("missing");
     const token = bearerToken(authorization);
     if (!token) throw fail("malformed");
@@ -43,11 +46,21 @@ export function createAuthenticator({ keys, lastUsed, jwt, metrics, logger, now 
       if (!principal) throw fail("invalid_token");
       return principal;
     }
-    const match = await keys.get(hashSecret(token)).catch((err: unknown) => {
+    const hash = hashSecret(token);
+    if (clientAddress !== undefined && !keys.has(hash)) {
+      await throttle.check(clientAddress).catch((err: unknown) => {
+        metrics.failures.inc({ reason: "throttled" });
+        throw err;
+      });
+    }
+    const match = await keys.get(hash).catch((err: unknown) => {
       logger.error({ err }, "key store lookup failed");
       throw new AppError("backend_unavailable", "API keys cannot be checked right now", { retryAfter: 5 });
     });
-    if (!match) throw fail("unknown");
+    if (!match) {
+      if (clientAddress !== undefined) throttle.strike(clientAddress);
+      throw fail("unknown");
+    }
     const { key, secretExpiresAt } = match;
     if (key.revokedAt) throw fail("revoked");
     const t = now();

@@ -6,6 +6,7 @@ import { runInference, type ResumeOnClose } from "../inference/run-inference.ts"
 import { chatAnswer, toAppError } from "../inference/terminal.ts";
 import { tokenTiming } from "../inference/token-timing.ts";
 import type { StreamResumeDeps } from "../resume/stream-attachments.ts";
+import { boundedSse } from "../sse/bounded-sse.ts";
 import { ChatEventWriter } from "../sse/chat-event-writer.ts";
 import { keepAlive, SSE_HEADERS } from "../sse/open-sse.ts";
 
@@ -32,7 +33,8 @@ export async function respondStream(deps: StreamDeps, streamJob: ChatJob, res: R
   const resume = options.resume ?? { graceMs: deps.resumeGraceMs, isAttached: () => deps.attachments.isAttached(streamJob.request_id) };
   const job: ChatJob = { ...streamJob, events_ttl_s: streamJob.events_ttl_s ?? deps.attachments.retentionS };
   deps.attachments.own(job.request_id, job.caller.tenant_id);
-  const events = new ChatEventWriter(res, includeUsage);
+  const out = boundedSse(res, deps.slowClientBufferBytes, () => deps.metrics.slowClients.inc({ transport: "sse" }));
+  const events = new ChatEventWriter(out, includeUsage);
   let opened = false;
   const open = () => {
     opened = true;
@@ -46,7 +48,7 @@ export async function respondStream(deps: StreamDeps, streamJob: ChatJob, res: R
   const firstKeepAlive = setTimeout(() => {
     if (opened || res.closed) return;
     open();
-    res.write(": keep-alive\n\n");
+    out.write(": keep-alive\n\n");
   }, deps.keepAliveMs);
   firstKeepAlive.unref();
   // A keep-alive may have opened the stream already: the first token is told by its own clock.

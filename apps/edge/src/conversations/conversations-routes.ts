@@ -13,6 +13,7 @@ import { assertModelAllowed } from "../auth/assert-model-allowed.ts";
 import { listPage } from "../http/list-page.ts";
 import { parseInput, pathId } from "../http/parse-input.ts";
 import { requireJson } from "../http/require-json.ts";
+import { admitReader } from "../limits/admit-reader.ts";
 import { limitHeadersOnError } from "../limits/limit-headers-on-error.ts";
 import { canonicalModel, modelIndex } from "../models/model-index.ts";
 import { claimIdempotency } from "../idempotency/idempotency-store.ts";
@@ -82,6 +83,7 @@ export function conversationsRoutes(deps: ConversationRouteDeps): Router {
     if (claim?.repeat) {
       // The same turn again: nothing is stored or run twice; the first one's reply is the answer.
       if (input.stream) return replayChat(deps, claim.requestId, { includeUsage: false }, res);
+      await admitReader(deps.admission, res);
       const end = await waitForEnd(deps.events, claim.requestId, deps.requestTimeoutMs);
       if (end?.type === "error") throw toAppError(end);
       res.setHeader("idempotent-replayed", "true");

@@ -1,8 +1,15 @@
 import { AppError } from "@gateway/http";
 import type { RequestHandler } from "express";
 
+export interface RouteEntry {
+  path: string;
+  methods: readonly string[];
+  /** Operators' routes: on the internal listener when INTERNAL_PORT is set (never on the public one then). */
+  internal?: true;
+}
+
 /** Every path the edge serves and its methods: unknown paths are 404, known ones with another method 405. */
-export const ROUTES: ReadonlyArray<{ path: string; methods: readonly string[] }> = [
+export const ROUTES: readonly RouteEntry[] = [
   { path: "/v1/chat/completions", methods: ["POST"] },
   { path: "/v1/embeddings", methods: ["POST"] },
   { path: "/v1/chat/completions/:id/stream", methods: ["GET"] },
@@ -18,18 +25,18 @@ export const ROUTES: ReadonlyArray<{ path: string; methods: readonly string[] }>
   { path: "/v1/models/:id", methods: ["GET", "HEAD"] },
   { path: "/healthz", methods: ["GET", "HEAD"] },
   { path: "/readyz", methods: ["GET", "HEAD"] },
-  { path: "/metrics", methods: ["GET"] },
+  { path: "/metrics", methods: ["GET"], internal: true },
   { path: "/openapi.json", methods: ["GET", "HEAD"] },
   { path: "/docs", methods: ["GET", "HEAD"] },
   { path: "/docs/:asset", methods: ["GET", "HEAD"] },
   { path: "/v1/usage", methods: ["GET", "HEAD"] },
   { path: "/v1/keys", methods: ["GET", "HEAD"] },
   { path: "/v1/keys/:id", methods: ["GET", "HEAD"] },
-  { path: "/v1/admin/keys", methods: ["GET", "HEAD", "POST"] },
-  { path: "/v1/admin/keys/:id", methods: ["GET", "HEAD", "PATCH"] },
-  { path: "/v1/admin/keys/:id/rotate", methods: ["POST"] },
-  { path: "/v1/admin/keys/:id/revoke", methods: ["POST"] },
-  { path: "/v1/admin/audit", methods: ["GET", "HEAD"] },
+  { path: "/v1/admin/keys", methods: ["GET", "HEAD", "POST"], internal: true },
+  { path: "/v1/admin/keys/:id", methods: ["GET", "HEAD", "PATCH"], internal: true },
+  { path: "/v1/admin/keys/:id/rotate", methods: ["POST"], internal: true },
+  { path: "/v1/admin/keys/:id/revoke", methods: ["POST"], internal: true },
+  { path: "/v1/admin/audit", methods: ["GET", "HEAD"], internal: true },
 ];
 
 /** A `:name` segment matches any one segment. */
@@ -39,12 +46,26 @@ const matches = (pattern: string, path: string): boolean => {
   return want.length === got.length && want.every((segment, i) => segment.startsWith(":") || segment === got[i]);
 };
 
-export const unmatchedRoute: RequestHandler = (req) => {
-  const route = ROUTES.find((r) => matches(r.path, req.path));
-  if (route) {
-    throw new AppError("method_not_allowed", `${req.method} is not allowed on ${req.path}`, {
-      headers: { allow: route.methods.join(", ") },
-    });
-  }
-  throw new AppError("not_found", `no route for ${req.method} ${req.path}`);
-};
+/** Which routes a listener serves: all of them, or the public or internal ones when INTERNAL_PORT splits them. */
+export type Listener = "all" | "public" | "internal";
+
+const PROBES = new Set(["/healthz", "/readyz"]);
+
+export const routesOf = (listener: Listener): readonly RouteEntry[] =>
+  listener === "all"
+    ? ROUTES
+    : ROUTES.filter((r) => (listener === "internal" ? r.internal === true || PROBES.has(r.path) : r.internal !== true));
+
+/** The last route of a listener: 405 (with Allow) for a path it serves with another method, 404 for any other path. */
+export function unmatchedRoute(listener: Listener = "all"): RequestHandler {
+  const routes = routesOf(listener);
+  return (req) => {
+    const route = routes.find((r) => matches(r.path, req.path));
+    if (route) {
+      throw new AppError("method_not_allowed", `${req.method} is not allowed on ${req.path}`, {
+        headers: { allow: route.methods.join(", ") },
+      });
+    }
+    throw new AppError("not_found", `no route for ${req.method} ${req.path}`);
+  };
+}

@@ -3,6 +3,8 @@ import type { Response } from "express";
 import { sendChatAnswer } from "../chat/respond-json.ts";
 import { AppError } from "@gateway/http";
 import { chatAnswer } from "../inference/terminal.ts";
+import { admitReader } from "../limits/admit-reader.ts";
+import type { Admission } from "../limits/admission.ts";
 import { waitForEnd } from "../inference/wait-for-end.ts";
 import { replayChatStream, type ReplayDeps } from "../resume/replay-chat-stream.ts";
 
@@ -12,12 +14,13 @@ import { replayChatStream, type ReplayDeps } from "../resume/replay-chat-stream.
  * end. Nothing new is run, so nothing is billed twice.
  */
 export async function replayChat(
-  deps: ReplayDeps & { requestTimeoutMs: number; prices: Prices },
+  deps: ReplayDeps & { requestTimeoutMs: number; prices: Prices; admission: Admission },
   requestId: string,
   stream: { includeUsage: boolean } | undefined,
   res: Response,
 ): Promise<void> {
   res.setHeader("idempotent-replayed", "true");
+  await admitReader(deps.admission, res);
   if (stream) return replayChatStream(deps, requestId, -1, stream.includeUsage, res);
   // Attached while waiting: the first request's client may have left, and its job must not be
   // cancelled at the end of the grace while this one waits for it.

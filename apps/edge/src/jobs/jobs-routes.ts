@@ -6,6 +6,7 @@ import { listPage } from "../http/list-page.ts";
 import { parseInput, pathId } from "../http/parse-input.ts";
 import { requireJson } from "../http/require-json.ts";
 import { claimIdempotency, type IdempotencyStore } from "../idempotency/idempotency-store.ts";
+import { admitReader } from "../limits/admit-reader.ts";
 import { limitHeadersOnError } from "../limits/limit-headers-on-error.ts";
 import { lastEventId } from "../sse/open-sse.ts";
 import type { JobStore } from "./job-store.ts";
@@ -20,7 +21,11 @@ export interface JobRouteDeps extends SubmitJobDeps {
   redis: Redis;
   namespace: string;
   keepAliveMs: number;
+  slowClientBufferBytes: number;
 }
+
+/** A Redis stream entry id: what a job's events are numbered by. */
+const STREAM_ENTRY_ID = /^\d{1,15}-\d{1,10}$/;
 
 async function findJob(jobs: JobStore, res: Response, id: string): Promise<JobRecord> {
   const found = await jobs.get(res.locals.caller.tenant_id, id);
@@ -87,7 +92,9 @@ export function jobsRoutes(deps: JobRouteDeps): Router {
   });
   router.get("/v1/jobs/:id/events", deps.authenticate, async (req, res) => {
     const record = await findJob(deps.jobs, res, pathId(req));
-    await streamJobEvents(deps, record, lastEventId(req.get("last-event-id"), req.query.last_event_id), res);
+    const after = lastEventId(req, STREAM_ENTRY_ID);
+    await admitReader(deps.admission, res);
+    await streamJobEvents(deps, record, after, res);
   });
   router.use(limitHeadersOnError(deps.admission));
   return router;

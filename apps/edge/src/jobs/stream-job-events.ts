@@ -1,12 +1,16 @@
 import type { JobRecord } from "@gateway/contracts";
 import type { Response } from "express";
 import { attachToLog, type EventLog } from "../resume/event-log.ts";
+import type { EdgeMetrics } from "../metrics.ts";
+import { boundedSse } from "../sse/bounded-sse.ts";
 import { openSse } from "../sse/open-sse.ts";
 import { viewJob, type JobViewDeps } from "./job-view.ts";
 
 export interface JobEventsDeps extends JobViewDeps {
   events: EventLog;
   keepAliveMs: number;
+  slowClientBufferBytes: number;
+  metrics: EdgeMetrics;
 }
 
 /**
@@ -16,6 +20,7 @@ export interface JobEventsDeps extends JobViewDeps {
  */
 export async function streamJobEvents(deps: JobEventsDeps, record: JobRecord, afterId: string | undefined, res: Response): Promise<void> {
   openSse(res, deps.keepAliveMs);
+  const out = boundedSse(res, deps.slowClientBufferBytes, () => deps.metrics.slowClients.inc({ transport: "sse" }));
   let ended = false;
   res.once("close", () => (ended = true));
   // Writes are chained: the final event needs an async read of the job, and must still come last.
@@ -23,14 +28,14 @@ export async function streamJobEvents(deps: JobEventsDeps, record: JobRecord, af
   const stop = await attachToLog(deps.events, record.id, afterId ?? "-", ({ id, message }) => {
     if (ended) return;
     if (message.type === "chunk") {
-      chain = chain.then(() => void res.write(`id: ${id}\nevent: chunk\ndata: ${JSON.stringify(message.chunk)}\n\n`));
+      chain = chain.then(() => out.write(`id: ${id}\nevent: chunk\ndata: ${JSON.stringify(message.chunk)}\n\n`));
       return;
     }
     ended = true;
     chain = chain.then(async () => {
       const job = await viewJob(deps, record);
-      res.write(`id: ${id}\nevent: ${job.status}\ndata: ${JSON.stringify(job)}\n\n`);
-      res.end();
+      out.write(`id: ${id}\nevent: ${job.status}\ndata: ${JSON.stringify(job)}\n\n`);
+      out.end();
     });
   });
   // Ending the response (final event or client gone) closes it, and closing stops following.

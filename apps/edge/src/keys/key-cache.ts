@@ -51,6 +51,12 @@ export class KeyCache {
     return this.fetch(hash);
   }
 
+  /** Whether `get` would answer from memory: a lookup that costs no key-store query. */
+  has(hash: string): boolean {
+    const entry = this.entries.get(hash);
+    return entry !== undefined && this.now() - entry.fetchedAt < this.options.ttlMs;
+  }
+
   /** Drops everything (tests, and a process that just changed keys itself). */
   clear(): void {
     this.entries.clear();

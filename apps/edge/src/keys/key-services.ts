@@ -5,6 +5,7 @@ import { authMetrics } from "../auth/auth-metrics.ts";
 import { authenticate } from "../auth/authenticate.ts";
 import { createAuthenticator } from "../auth/authenticator.ts";
 import { createJwtVerifier } from "../auth/jwt-verifier.ts";
+import { UnknownKeyThrottle } from "../auth/unknown-key-throttle.ts";
 import type { EdgeEnv } from "../env.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { createKeyAdmin, type KeyAdmin } from "./key-admin.ts";
@@ -45,7 +46,8 @@ export function createKeyServices(env: EdgeEnv, prisma: PrismaClient, registry: 
     },
     env.gateway,
   );
-  const authenticator = createAuthenticator({ keys: cache, lastUsed, jwt, metrics, logger });
+  const throttle = new UnknownKeyThrottle(env.AUTH_FAILURES_PER_MINUTE);
+  const authenticator = createAuthenticator({ keys: cache, throttle, lastUsed, jwt, metrics, logger });
   const isAdmin = adminCheck(env.ADMIN_API_KEY);
   return {
     repository,

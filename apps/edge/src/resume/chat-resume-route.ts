@@ -1,12 +1,18 @@
 import { pathId } from "../http/parse-input.ts";
 import { Router, type RequestHandler } from "express";
 import { AppError } from "@gateway/http";
+import { admitReader } from "../limits/admit-reader.ts";
+import type { Admission } from "../limits/admission.ts";
 import { lastEventId } from "../sse/open-sse.ts";
 import { replayChatStream, type ReplayDeps } from "./replay-chat-stream.ts";
 
 export interface ChatResumeDeps extends ReplayDeps {
   authenticate: RequestHandler;
+  admission: Admission;
 }
+
+/** A live stream's events are numbered 0, 1, 2, … (a chunk's id is its seq). */
+const EVENT_NUMBER = /^(0|[1-9]\d{0,8})$/;
 
 /**
  * `GET /v1/chat/completions/{id}/stream` (the `x-resume-url` of a stream): the stream's events
@@ -20,7 +26,8 @@ export function chatResumeRoute(deps: ChatResumeDeps): Router {
     if ((await deps.attachments.owner(id)) !== res.locals.caller.tenant_id) {
       throw new AppError("not_found", `no resumable stream '${id}': it never existed or is older than ${deps.attachments.retentionS} s`);
     }
-    const after = Number(lastEventId(req.get("last-event-id"), req.query.last_event_id) ?? -1);
+    const after = Number(lastEventId(req, EVENT_NUMBER) ?? -1);
+    await admitReader(deps.admission, res);
     await replayChatStream(deps, id, after, req.query.include_usage === "true", res);
   });
   return router;

@@ -4,6 +4,8 @@ import { cancelAfterGrace } from "../inference/cancel-after-grace.ts";
 import { deliveryGuard, RESTARTED_MESSAGE } from "../inference/delivery-guard.ts";
 import { chatAnswer } from "../inference/terminal.ts";
 import type { RelayHub } from "../relay/relay-hub.ts";
+import type { EdgeMetrics } from "../metrics.ts";
+import { boundedSse } from "../sse/bounded-sse.ts";
 import { ChatEventWriter } from "../sse/chat-event-writer.ts";
 import { openSse } from "../sse/open-sse.ts";
 import { attachToLog, type EventLog } from "./event-log.ts";
@@ -11,6 +13,7 @@ import type { StreamResumeDeps } from "./stream-attachments.ts";
 
 export interface ReplayDeps extends StreamResumeDeps {
   events: EventLog;
+  metrics: EdgeMetrics;
   hub: RelayHub;
   prices: Prices;
 }
@@ -23,7 +26,8 @@ export interface ReplayDeps extends StreamResumeDeps {
 export async function replayChatStream(deps: ReplayDeps, id: string, after: number, includeUsage: boolean, res: Response): Promise<void> {
   const detach = await deps.attachments.attach(id);
   openSse(res, deps.keepAliveMs);
-  const events = new ChatEventWriter(res, includeUsage, after);
+  const out = boundedSse(res, deps.slowClientBufferBytes, () => deps.metrics.slowClients.inc({ transport: "sse" }));
+  const events = new ChatEventWriter(out, includeUsage, after);
   const guard = deliveryGuard();
   let finished = false;
   const stop = await attachToLog(deps.events, id, "-", ({ message }) => {

@@ -43,4 +43,6 @@ export interface StreamResumeDeps {
   /** How long a stream whose client left keeps generating for a reconnect; 0 cancels at once. */
   resumeGraceMs: number;
   keepAliveMs: number;
+  /** An SSE client with more than this many bytes waiting for it has stopped reading: it is cut off. */
+  slowClientBufferBytes: number;
 }

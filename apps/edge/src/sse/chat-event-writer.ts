@@ -1,7 +1,7 @@
 import type { ChatCompletionChunk, ChunkMessage, ErrorCode } from "@gateway/contracts";
-import type { Response } from "express";
 import { errorEnvelope } from "@gateway/http";
 import type { ChatAnswer } from "../inference/terminal.ts";
+import type { SseOut } from "./bounded-sse.ts";
 
 /**
  * Writes a chat completion stream as OpenAI-style SSE, numbered the one way a live stream and
@@ -13,7 +13,7 @@ export class ChatEventWriter {
   private nextId = 0;
 
   constructor(
-    private readonly res: Response,
+    private readonly out: SseOut,
     private readonly includeUsage: boolean,
     private readonly after = -1,
   ) {}
@@ -44,11 +44,11 @@ export class ChatEventWriter {
 
   private done(): void {
     this.send("[DONE]");
-    this.res.end();
+    this.out.end();
   }
 
   private send(data: string): void {
-    if (this.nextId > this.after) this.res.write(`id: ${this.nextId}\ndata: ${data}\n\n`);
+    if (this.nextId > this.after) this.out.write(`id: ${this.nextId}\ndata: ${data}\n\n`);
     this.nextId++;
   }
 }

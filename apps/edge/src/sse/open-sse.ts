@@ -1,4 +1,5 @@
-import type { Response } from "express";
+import { AppError } from "@gateway/http";
+import type { Request, Response } from "express";
 
 export const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
@@ -28,9 +29,20 @@ export function keepAlive(res: Response, keepAliveMs: number): void {
   res.once("finish", () => clearInterval(timer));
 }
 
-/** The client's resume point: the Last-Event-ID header, or `last_event_id` in the query for clients that cannot set headers. */
-export function lastEventId(header: string | undefined, query: unknown): string | undefined {
-  const fromQuery = typeof query === "string" && query.length > 0 ? query : undefined;
-  const value = header?.trim() || fromQuery;
-  return value && value.length <= 64 ? value : undefined;
+/**
+ * The client's resume point: the Last-Event-ID header, or `last_event_id` in the query for
+ * clients that cannot set headers. One that is not an event id of this stream (`format`) is a
+ * 400, never a read of the log at a position nobody wrote.
+ */
+export function lastEventId(req: Request, format: RegExp): string | undefined {
+  const header = req.get("last-event-id")?.trim();
+  const query = typeof req.query.last_event_id === "string" ? req.query.last_event_id : undefined;
+  const value = header || query || undefined;
+  if (value === undefined) return undefined;
+  if (value.length > 64 || !format.test(value)) {
+    throw new AppError("invalid_request", `Last-Event-ID '${value.slice(0, 64)}' is not an event id of this stream`, {
+      param: "Last-Event-ID",
+    });
+  }
+  return value;
 }

@@ -17,7 +17,7 @@ export function attachWebSocket(server: Server, deps: WsDeps): () => Promise<voi
       socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => new WsSession(ws, deps, req.headers.authorization));
+    wss.handleUpgrade(req, socket, head, (ws) => new WsSession(ws, deps, req.headers.authorization, req.socket.remoteAddress));
   });
   return () =>
     new Promise((resolve) => {

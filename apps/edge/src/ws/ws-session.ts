@@ -12,11 +12,30 @@ import { runInference } from "../inference/run-inference.ts";
 import { chatAnswer } from "../inference/terminal.ts";
 import { tokenTiming } from "../inference/token-timing.ts";
 
-export type WsDeps = ChatRouteDeps;
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new AppError("invalid_json", "a message is not valid JSON");
+  }
+}
+
+export interface WsDeps extends ChatRouteDeps {
+  /** A socket must be authenticated within this long, or it is closed (1008). */
+  wsAuthTimeoutMs: number;
+  /** A socket whose unsent messages pass this many bytes has stopped reading: it is cut off. */
+  slowClientBufferBytes: number;
+}
+
+/** 1008 is "policy violation": what a socket that breaks the protocol's rules is closed with. */
+const POLICY_VIOLATION = 1008;
 
 /**
  * One socket: authenticated once (the upgrade's Authorization header, or a first `auth`
- * message), then any number of chat requests at once, each tagged with the client's id.
+ * message within the auth timeout: any other first message closes it), then any number of
+ * chat requests at once, each tagged with the client's id and each admitted against the key's
+ * limits like an HTTP request. A client that stops reading is cut off once its unsent messages
+ * pass the buffer bound: its requests are cancelled, and what was produced is billed.
  */
 export class WsSession {
   private locals: Response["locals"] | undefined;
@@ -25,40 +44,54 @@ export class WsSession {
   /** The requests running on this socket, by the client's id: aborting one cancels its job. */
   private readonly running = new Map<string, AbortController>();
   private readonly prepare;
+  private readonly authTimer: NodeJS.Timeout;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly deps: WsDeps,
     authorization: string | undefined,
+    private readonly clientAddress: string | undefined,
   ) {
     this.prepare = chatJobPreparer(deps);
     socket.on("message", (data) => void this.receive(String(data)).catch((err: unknown) => this.sendError(null, err)));
     socket.on("close", () => {
+      clearTimeout(this.authTimer);
       for (const request of this.running.values()) request.abort();
       this.running.clear();
     });
-    if (authorization) this.authenticating = this.authenticate(authorization).catch((err: unknown) => this.fail(err));
+    this.authTimer = setTimeout(() => {
+      if (!this.locals) this.reject(new AppError("invalid_api_key", "not authenticated in time: send an auth message first"));
+    }, deps.wsAuthTimeoutMs);
+    this.authTimer.unref();
+    if (authorization) this.authenticating = this.authenticate(authorization).catch((err: unknown) => this.reject(err));
   }
 
   private async authenticate(authorization: string): Promise<void> {
     const locals = {} as Response["locals"];
-    // The edge's one authenticate middleware, so keys, JWTs, revocation and metrics behave as on HTTP.
-    await this.deps.authenticate({ headers: { authorization } } as Request, { locals } as Response, () => undefined);
+    // The edge's one authenticate middleware, so keys, JWTs, revocation, throttles and metrics behave as on HTTP.
+    const req = { headers: { authorization }, ip: this.clientAddress } as Request;
+    await this.deps.authenticate(req, { locals } as Response, () => undefined);
     this.locals = locals;
+    clearTimeout(this.authTimer);
     this.send({ type: "ready", tenant_id: locals.caller.tenant_id });
   }
 
   private async receive(raw: string): Promise<void> {
-    let json: unknown;
+    const unauthenticated = !this.locals && !this.authenticating;
+    let message;
     try {
-      json = JSON.parse(raw);
-    } catch {
-      throw new AppError("invalid_json", "a message is not valid JSON");
+      message = parseInput(WsClientMessage, parseJson(raw));
+    } catch (err) {
+      // Before authentication, anything but a well-formed auth message ends the socket.
+      if (unauthenticated) return this.reject(err);
+      throw err;
     }
-    const message = parseInput(WsClientMessage, json);
+    if (unauthenticated && message.type !== "auth") {
+      return this.reject(new AppError("invalid_api_key", "authenticate first: an Authorization header on the upgrade, or an auth message"));
+    }
     if (message.type === "auth") {
       if (this.locals || this.authenticating) throw new AppError("invalid_request", "this socket is already authenticated");
-      this.authenticating = this.authenticate(`Bearer ${message.api_key}`).catch((err: unknown) => this.fail(err));
+      this.authenticating = this.authenticate(`Bearer ${message.api_key}`).catch((err: unknown) => this.reject(err));
       return this.authenticating;
     }
     await this.authenticating;
@@ -113,7 +146,13 @@ export class WsSession {
   }
 
   private send(message: WsServerMessage): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(JSON.stringify(message));
+    if (this.socket.bufferedAmount > this.deps.slowClientBufferBytes) {
+      // It does not read: a close handshake would wait on it too. Its requests are cancelled on "close".
+      this.deps.metrics.slowClients.inc({ transport: "websocket" });
+      this.socket.terminate();
+    }
   }
 
   private sendError(id: string | null, err: unknown, requestId: string | null = null): void {
@@ -126,9 +165,10 @@ export class WsSession {
     this.send({ type: "error", id, error: envelope.error });
   }
 
-  /** A failed authentication closes the socket: 1008 is "policy violation". */
-  private fail(err: unknown): void {
+  /** A socket that failed or skipped authentication is told why and closed. */
+  private reject(err: unknown): void {
+    clearTimeout(this.authTimer);
     this.sendError(null, err);
-    this.socket.close(1008, "authentication failed");
+    this.socket.close(POLICY_VIOLATION, "authentication required");
   }
 }
