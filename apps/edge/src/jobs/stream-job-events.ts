@@ -1,6 +1,6 @@
 import type { JobRecord } from "@gateway/contracts";
 import type { Response } from "express";
-import { attachToLog, type EventLog } from "../resume/event-log.ts";
+import { attachToLog, type EventLog, type LoggedEvent } from "../resume/event-log.ts";
 import type { EdgeMetrics } from "../metrics.ts";
 import { boundedSse } from "../sse/bounded-sse.ts";
 import { openSse } from "../sse/open-sse.ts";
@@ -22,24 +22,28 @@ export async function streamJobEvents(deps: JobEventsDeps, record: JobRecord, af
   openSse(res, deps.keepAliveMs);
   const out = boundedSse(res, deps.slowClientBufferBytes, () => deps.metrics.slowClients.inc({ transport: "sse" }));
   let ended = false;
-  res.once("close", () => (ended = true));
-  // Writes are chained: the final event needs an async read of the job, and must still come last.
-  let chain = Promise.resolve();
-  const stop = await attachToLog(deps.events, record.id, afterId ?? "-", ({ id, message }) => {
+  const left = new AbortController();
+  res.once("close", () => {
+    ended = true;
+    left.abort();
+  });
+  // The final event needs an async read of the job; it is the log's last entry, so it still comes last.
+  let final: Promise<void> = Promise.resolve();
+  const onEvent = ({ id, message }: LoggedEvent) => {
     if (ended) return;
     if (message.type === "chunk") {
-      chain = chain.then(() => out.write(`id: ${id}\nevent: chunk\ndata: ${JSON.stringify(message.chunk)}\n\n`));
+      out.write(`id: ${id}\nevent: chunk\ndata: ${JSON.stringify(message.chunk)}\n\n`);
       return;
     }
     ended = true;
-    chain = chain.then(async () => {
-      const job = await viewJob(deps, record);
+    final = viewJob(deps, record).then((job) => {
       out.write(`id: ${id}\nevent: ${job.status}\ndata: ${JSON.stringify(job)}\n\n`);
       out.end();
     });
-  });
+  };
+  const stop = await attachToLog(deps.events, record.id, afterId ?? "-", onEvent, left.signal);
   // Ending the response (final event or client gone) closes it, and closing stops following.
   if (res.closed) stop();
   else res.once("close", stop);
-  await chain;
+  await final;
 }

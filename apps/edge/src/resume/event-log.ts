@@ -10,6 +10,9 @@ export interface LoggedEvent {
 
 type Follower = (event: LoggedEvent) => void;
 
+/** Log entries read per round trip of a replay: tens of KB, so readers of long logs never hold much of them. */
+const REPLAY_PAGE = 100;
+
 interface Subscription {
   key: string;
   lastId: string;
@@ -49,10 +52,10 @@ export class EventLog {
     await this.loop;
   }
 
-  /** Every event after `afterId` ("-" for all), in order. */
-  async read(requestId: string, afterId = "-"): Promise<LoggedEvent[]> {
+  /** The events after `afterId` ("-" for all), in order, at most `count` of them. */
+  async read(requestId: string, afterId = "-", count = REPLAY_PAGE): Promise<LoggedEvent[]> {
     const start = afterId === "-" ? "-" : `(${afterId}`;
-    const entries = await this.commands.xrange(eventsKey(this.namespace, requestId), start, "+");
+    const entries = await this.commands.xrange(eventsKey(this.namespace, requestId), start, "+", "COUNT", count);
     return entries.flatMap(([id, fields]) => this.parse(id, fields));
   }
 
@@ -147,13 +150,16 @@ export function compareEventIds(a: string, b: string): number {
 /**
  * Replays a log after `afterId` and then follows it live, each event exactly once and in order:
  * following starts before the replay so nothing appended in between is missed, and what both
- * paths saw is delivered once. Returns the function that stops following.
+ * paths saw is delivered once. The replay reads a page at a time, so a reader of a long log
+ * never holds more than a page of it in the edge (and one gone mid-replay, `signal`, stops
+ * reading). Returns the function that stops following.
  */
 export async function attachToLog(
   log: EventLog,
   requestId: string,
   afterId: string,
   onEvent: (event: LoggedEvent) => void,
+  signal?: AbortSignal,
 ): Promise<() => void> {
   let last = afterId;
   let replaying = true;
@@ -165,7 +171,12 @@ export async function attachToLog(
   };
   const stop = log.follow(requestId, afterId, (event) => (replaying ? held.push(event) : deliver(event)));
   try {
-    for (const event of await log.read(requestId, afterId)) deliver(event);
+    for (let cursor = afterId; !signal?.aborted;) {
+      const page = await log.read(requestId, cursor);
+      for (const event of page) deliver(event);
+      if (page.length < REPLAY_PAGE) break;
+      cursor = page.at(-1)!.id;
+    }
   } catch (err) {
     stop();
     throw err;

@@ -8,7 +8,7 @@ import type { EdgeMetrics } from "../metrics.ts";
 import { boundedSse } from "../sse/bounded-sse.ts";
 import { ChatEventWriter } from "../sse/chat-event-writer.ts";
 import { openSse } from "../sse/open-sse.ts";
-import { attachToLog, type EventLog } from "./event-log.ts";
+import { attachToLog, type EventLog, type LoggedEvent } from "./event-log.ts";
 import type { StreamResumeDeps } from "./stream-attachments.ts";
 
 export interface ReplayDeps extends StreamResumeDeps {
@@ -30,7 +30,9 @@ export async function replayChatStream(deps: ReplayDeps, id: string, after: numb
   const events = new ChatEventWriter(out, includeUsage, after);
   const guard = deliveryGuard();
   let finished = false;
-  const stop = await attachToLog(deps.events, id, "-", ({ message }) => {
+  const left = new AbortController();
+  res.once("close", () => left.abort());
+  const onEvent = ({ message }: LoggedEvent) => {
     if (finished) return;
     if (message.type === "chunk") {
       const verdict = guard(message);
@@ -44,7 +46,8 @@ export async function replayChatStream(deps: ReplayDeps, id: string, after: numb
     finished = true;
     if (message.type === "error") events.fail(message.code, message.message, id);
     else events.succeed(message.type === "result" ? chatAnswer(deps.prices, message) : undefined);
-  });
+  };
+  const stop = await attachToLog(deps.events, id, "-", onEvent, left.signal);
   const gone = () => {
     stop();
     void detach().then(() => {
