@@ -137,13 +137,12 @@ describe("when a tenant sends ids that are not its own", () => {
     const aliceStream = await chat(alice, { stream: true, max_tokens: 40, seed: 1 });
     const alicesId = aliceStream.headers.get("x-request-id")!;
     const bobStream = await chat(bob, { stream: true, max_tokens: 40, seed: 2 }, { "x-request-id": alicesId });
-    const [aliceData, bobData] = await Promise.all(
-      [aliceStream, bobStream].map(async (res) => {
-        const data: string[] = [];
-        await readSse(res, (e) => void data.push(e.data));
-        return data.filter((d) => d !== "[DONE]");
-      }),
-    );
+    const payloads = async (res: Response) => {
+      const data: string[] = [];
+      await readSse(res, (e) => void data.push(e.data));
+      return data.filter((d) => d !== "[DONE]");
+    };
+    const [aliceData, bobData] = await Promise.all([payloads(aliceStream), payloads(bobStream)]);
     const bobsId = bobStream.headers.get("x-request-id")!;
     expect(bobsId).not.toBe(alicesId);
     expect(aliceData.every((d) => d.includes(alicesId))).toBe(true);

@@ -6,10 +6,11 @@ import { chatCompletionsRoute, type ChatRouteDeps } from "./chat/chat-completion
 import { docsRoutes } from "./docs/docs-routes.ts";
 import { embeddingsRoute, type EmbeddingsRouteDeps } from "./embeddings/embeddings-route.ts";
 import { countRejections } from "./http/count-rejections.ts";
+import { databaseUnavailable } from "./http/database-unavailable.ts";
 import "./http/locals.ts";
 import { newRequestId } from "./http/request-ids.ts";
 import { observeRequests } from "./http/observe-requests.ts";
-import { readinessChecks, type ReadinessDeps } from "./http/readiness-checks.ts";
+import { degradedChecks, readinessChecks, type ReadinessDeps } from "./http/readiness-checks.ts";
 import { refuseWhileDraining } from "./http/refuse-while-draining.ts";
 import { unmatchedRoute, type Listener } from "./http/routes-table.ts";
 import { conversationsRoutes, type ConversationRouteDeps } from "./conversations/conversations-routes.ts";
@@ -52,7 +53,9 @@ export function createApp(deps: AppDeps, listener: Listener = "all"): express.Ex
   app.use(requestId({ generate: newRequestId, clientLabel: true }));
   app.use(observeRequests(deps.metrics, deps.logger));
   const metrics = listener !== "public";
-  app.use(healthRoutes({ registry: deps.registry, checks: readinessChecks(deps), retryAfterS: 5, metrics }));
+  app.use(
+    healthRoutes({ registry: deps.registry, checks: readinessChecks(deps), degradedBy: degradedChecks(deps), retryAfterS: 5, metrics }),
+  );
   if (listener === "internal") {
     app.use(adminRoutes(deps));
     return finish(app, deps, listener);
@@ -74,7 +77,7 @@ export function createApp(deps: AppDeps, listener: Listener = "all"): express.Ex
 
 function finish(app: express.Express, deps: AppDeps, listener: Listener): express.Express {
   app.use(unmatchedRoute(listener));
-  app.use(errorHandler(deps.logger, { onError: countRejections(deps.metrics) }));
+  app.use(errorHandler(deps.logger, { onError: countRejections(deps.metrics), classify: databaseUnavailable }));
   return app;
 }
 

@@ -74,6 +74,8 @@ const EnvSchema = KeyStoreEnv.extend({
   ADMIN_API_KEY: unlessBlank(z.string().min(32, "must be at least 32 characters")),
   /** How stale a cached key may be: a revoked or rotated key stops working on every replica within this. */
   KEY_CACHE_TTL_MS: milliseconds(5_000, 100),
+  /** While the key store is unreachable, keys seen within this long keep working (inference goes on through a database outage). */
+  KEY_CACHE_STALE_MS: milliseconds(600_000, 0),
   /** last_used_at is written in one batch per interval, never per request. */
   LAST_USED_FLUSH_MS: milliseconds(30_000, 100),
   /** Optional JWT bearer tokens: an HS256 secret or a JWKS URL (not both). */
@@ -122,6 +124,11 @@ const EnvSchema = KeyStoreEnv.extend({
   IDEMPOTENCY_TTL_S: z.coerce.number().int().min(60).default(86_400),
   /** A comment on every open SSE stream this often, so proxies do not cut a stream whose job waits in the queue. */
   SSE_KEEPALIVE_MS: milliseconds(15_000, 100),
+  /**
+   * How long a request in flight waits for Redis to come back before it ends with 503
+   * queue_unavailable; when Redis is back sooner, it catches up from its event log and is answered.
+   */
+  QUEUE_OUTAGE_WAIT_MS: milliseconds(10_000, 100),
   /** A WebSocket that has not authenticated within this long is closed (1008). */
   WS_AUTH_TIMEOUT_MS: milliseconds(5_000, 100),
   /**

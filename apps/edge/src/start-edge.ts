@@ -1,10 +1,11 @@
+import { edgesKey } from "@gateway/contracts";
 import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pricesOf } from "@gateway/config";
 
 import { createLogger, createRegistry, type Logger } from "@gateway/observability";
-import { createProducer, createRedis } from "@gateway/queue";
+import { createProducer, createRedis, startHeartbeat } from "@gateway/queue";
 import type { Express } from "express";
 import { createApp } from "./app.ts";
 import { drainHttp, trackInFlight } from "./http/drain-http.ts";
@@ -24,6 +25,7 @@ import { EventLog } from "./resume/event-log.ts";
 import { StreamAttachments } from "./resume/stream-attachments.ts";
 import { WorkerPresence } from "./relay/worker-presence.ts";
 import { createBillingClient } from "./usage/billing-client.ts";
+import { DeliveryLog } from "./usage/delivery-log.ts";
 import { attachWebSocket } from "./ws/ws-server.ts";
 
 export interface RunningEdge {
@@ -74,16 +76,21 @@ export async function startEdge(
   let ready = true;
 
   await hub.start();
+  // The lease of this edge's synchronous requests and streams: workers cancel them once it stops (watchEdges).
+  const heartbeat = await startHeartbeat(redis, edgesKey(env.QUEUE_PREFIX), env.EDGE_ID, 1_000, logger);
   await presence.start();
   await directory.start();
   await events.start();
   keys.lastUsed.start();
+  keys.changes.start();
   limits.start();
 
+  const deliveries = new DeliveryLog(redis, env.QUEUE_PREFIX, logger);
   const appDeps = {
     trustProxy: env.TRUST_PROXY,
     wsAuthTimeoutMs: env.WS_AUTH_TIMEOUT_MS,
     slowClientBufferBytes: env.SLOW_CLIENT_BUFFER_BYTES,
+    queueOutageWaitMs: env.QUEUE_OUTAGE_WAIT_MS,
     logger,
     registry,
     metrics,
@@ -114,6 +121,7 @@ export async function startEdge(
     namespace: env.QUEUE_PREFIX,
     keepAliveMs: env.SSE_KEEPALIVE_MS,
     attachments: new StreamAttachments(redis, env.QUEUE_PREFIX, env.STREAM_RETENTION_S),
+    deliveries,
     resumeGraceMs: env.STREAM_RESUME_GRACE_MS,
     idempotency: new IdempotencyStore(redis, env.QUEUE_PREFIX, env.IDEMPOTENCY_TTL_S),
     conversations,
@@ -144,7 +152,10 @@ export async function startEdge(
       presence.stop();
       directory.stop();
       await limits.stop();
+      keys.changes.stop();
       await keys.lastUsed.stop();
+      await heartbeat.stop().catch(() => undefined);
+      await deliveries.close();
       await hub.close();
       await events.stop();
       await replies.close();

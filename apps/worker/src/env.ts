@@ -55,6 +55,8 @@ const Schema = z.object({
   PROBE_TIMEOUT_MS: ms(1_000),
   TOKENIZE_TIMEOUT_MS: ms(200),
   HEARTBEAT_INTERVAL_MS: ms(2_000),
+  /** An edge that has not beaten for this long is gone: its streams and synchronous requests here are cancelled. */
+  EDGE_SEEN_WITHIN_MS: ms(3_000),
   /** How long SIGTERM lets in-flight generations finish before aborting them. */
   SHUTDOWN_TIMEOUT_MS: ms(25_000),
   /** Signs async jobs' webhooks (Standard Webhooks: `whsec_` + base64, or any text); unset: none are sent. */

@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ReadinessCheck } from "@gateway/http";
 import type { Logger, Registry } from "@gateway/observability";
-import { createConsumer, createProducer, createRedis, watchQueueDepth } from "@gateway/queue";
+import { workersKey } from "@gateway/contracts";
+import { createConsumer, createProducer, createRedis, startHeartbeat, watchQueueDepth } from "@gateway/queue";
 import type { Worker } from "bullmq";
 import { BackendPool } from "./backends/backend-pool.ts";
+import { watchEdges } from "./presence/edge-watch.ts";
 import { createBackendProber, type BackendProber } from "./backends/backend-prober.ts";
 import { SlotGate } from "./backends/slot-gate.ts";
 import type { WorkerEnv } from "./env.ts";
@@ -11,7 +13,7 @@ import { CancelRegistry, subscribeCancels } from "./jobs/cancel-registry.ts";
 import { createInferenceHandler } from "./jobs/inference-handler.ts";
 import { createUsageRecorder } from "./jobs/record-usage.ts";
 import { LlamaClient } from "./llama/llama-client.ts";
-import { startHeartbeat } from "./presence/heartbeat.ts";
+
 import { createRegistryPublisher } from "./presence/registry-publisher.ts";
 import { createRelayPublisher } from "./relay/relay-publisher.ts";
 import { createWebhookHandler } from "./webhooks/deliver-webhook.ts";
@@ -59,7 +61,11 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
   // BullMQ defines its ~50 Lua scripts on any connection it is given, and ioredis copies them all
   // into every autopipeline batch: queue counting stays off the autopipelined commands connection.
   const depthConnection = createRedis(env.REDIS_URL, "commands", { enableAutoPipelining: false });
-  const connections = [commands, subscriber, consumerConnection, usageConnection, webhookConnection, depthConnection];
+  // The relay waits out a Redis outage instead of failing: chunks and last words queue up in
+  // order and reach the event log and the edge once Redis is back (the edge catches up from the
+  // log), rather than a finished, billed answer being lost on its way to the client.
+  const relayConnection = createRedis(env.REDIS_URL, "commands", { maxRetriesPerRequest: null });
+  const connections = [commands, subscriber, consumerConnection, usageConnection, webhookConnection, depthConnection, relayConnection];
   for (const c of connections) c.on("error", (err: Error) => logger.warn({ err: err.message }, "redis connection error"));
 
   const gate = new SlotGate(commands, env.QUEUE_PREFIX, env.WORKER_ID, env.BACKEND_LEASE_TTL_MS, logger);
@@ -120,7 +126,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     retryBackoffMs: env.BACKEND_RETRY_BACKOFF_MS,
     redis: commands,
     namespace: env.QUEUE_PREFIX,
-    publish: createRelayPublisher(commands, logger, env.QUEUE_PREFIX),
+    publish: createRelayPublisher(relayConnection, logger, env.QUEUE_PREFIX),
     recordUsage: createUsageRecorder(usage, metrics),
     webhooks,
     conversationReplies,
@@ -151,7 +157,8 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     prefix: env.QUEUE_PREFIX,
     registry,
   });
-  const heartbeat = await startHeartbeat(commands, env.QUEUE_PREFIX, env.WORKER_ID, env.HEARTBEAT_INTERVAL_MS, logger);
+  const edges = watchEdges(commands, env.QUEUE_PREFIX, cancels, { seenWithinMs: env.EDGE_SEEN_WITHIN_MS, intervalMs: 1_000 }, logger);
+  const heartbeat = await startHeartbeat(commands, workersKey(env.QUEUE_PREFIX), env.WORKER_ID, env.HEARTBEAT_INTERVAL_MS, logger);
   logger.info({ worker_id: env.WORKER_ID, concurrency: worker.concurrency, backends: pool.all().length }, "worker started");
 
   let closing: Promise<void> | undefined;
@@ -165,6 +172,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     }
     await heartbeat.stop().catch((err: unknown) => logger.warn({ err }, "could not remove heartbeat"));
     prober.stop();
+    edges.stop();
     await registryPublisher.remove().catch((err: unknown) => logger.warn({ err }, "could not remove the registry entry"));
     gate.close();
     pool.close();

@@ -3,9 +3,9 @@ import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CHANNELS, RelayMessage, type ChunkMessage, type EmbeddingsJob, type ChatJob, type UsageEvent } from "@gateway/contracts";
+import { CHANNELS, edgesKey, RelayMessage, type ChunkMessage, type EmbeddingsJob, type ChatJob, type UsageEvent } from "@gateway/contracts";
 import { createLogger, createRegistry, type Registry } from "@gateway/observability";
-import { createRedis } from "@gateway/queue";
+import { createRedis, startHeartbeat } from "@gateway/queue";
 import { startLlamaSim, type LlamaSim, type LlamaSimOptions } from "@gateway/test-kit/llama-sim";
 import { testPrefix, TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import { Queue } from "bullmq";
@@ -34,7 +34,8 @@ export function configFile(config: object): string {
  * By default the sims are model MODEL's chat pool; GATEWAY_CONFIG_FILE in `overrides` replaces that.
  */
 export async function startHarness(sims: LlamaSim[], overrides: Record<string, string> = {}, prefix = testPrefix()) {
-  const replyTo = CHANNELS.reply(prefix, `edge-${randomUUID()}`);
+  const edgeId = `edge-${randomUUID()}`;
+  const replyTo = CHANNELS.reply(prefix, edgeId);
   const pool = overrides.GATEWAY_CONFIG_FILE ? {} : { LLAMA_SERVER_URLS: sims.map((s) => s.url).join(","), GATEWAY_MODEL: MODEL };
   const env = parseWorkerEnv({
     REDIS_URL: TEST_REDIS_URL,
@@ -63,6 +64,8 @@ export async function startHarness(sims: LlamaSim[], overrides: Record<string, s
   // Subscribing during ioredis's ready check makes it reconnect (and drop messages): wait for ready.
   if (subscriber.status !== "ready") await once(subscriber, "ready");
   await subscriber.subscribe(replyTo);
+  // The edge's heartbeat: without it the worker would cancel this "edge's" jobs as orphans.
+  const edgeBeat = await startHeartbeat(redis, edgesKey(prefix), edgeId, 500, logger);
   const connection = createRedis(TEST_REDIS_URL, "blocking");
   const inference = new Queue("inference", { connection, prefix });
   const usage = new Queue("usage", { connection, prefix });
@@ -154,6 +157,7 @@ export async function startHarness(sims: LlamaSim[], overrides: Record<string, s
         .reduce((n, v) => n + v.value, 0);
     },
     async close() {
+      await edgeBeat.stop();
       await worker.close();
       await inference.obliterate({ force: true }).catch(() => {});
       await usage.obliterate({ force: true }).catch(() => {});

@@ -29,6 +29,10 @@ export const ERROR_CODES = {
   internal_error: { status: 500, type: "server_error" },
   upstream_error: { status: 502, type: "server_error" },
   backend_unavailable: { status: 503, type: "server_error" },
+  /** Redis (the queue, the relay, the limits) cannot be reached: nothing can be queued or relayed. */
+  queue_unavailable: { status: 503, type: "server_error" },
+  /** Postgres (keys not yet cached, conversations, the admin API) cannot be reached; inference goes on. */
+  database_unavailable: { status: 503, type: "server_error" },
   not_ready: { status: 503, type: "server_error" },
   upstream_timeout: { status: 504, type: "timeout_error" },
 } as const satisfies Record<string, { status: number; type: string }>;

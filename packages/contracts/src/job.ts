@@ -57,6 +57,8 @@ export const ChatJob = z.object({
   conversation_id: z.string().min(1).optional(),
   /** The client's own id for the request: a label for logs and the usage row, never a key. Optional: older edges never set it. */
   client_request_id: z.string().max(128).optional(),
+  /** Nobody waits on the edge (an async job): it runs to its end even if that edge goes away. Optional: older edges. */
+  detached: z.boolean().optional(),
 });
 export type ChatJob = z.infer<typeof ChatJob>;
 
@@ -76,6 +78,7 @@ export const EmbeddingsJob = z.object({
   events_ttl_s: z.number().int().min(1).optional(),
   webhook_url: WebhookUrl.optional(),
   client_request_id: z.string().max(128).optional(),
+  detached: z.boolean().optional(),
 });
 export type EmbeddingsJob = z.infer<typeof EmbeddingsJob>;
 

@@ -17,6 +17,8 @@ import {
   streamOwnerKey,
   tenantJobsKey,
   workersKey,
+  edgesKey,
+  deliveriesKey,
 } from "./redis-keys.ts";
 
 describe("Redis names", () => {
@@ -26,6 +28,8 @@ describe("Redis names", () => {
       CHANNELS.cancel("gw"),
       cancelledKey("gw", "req_1"),
       workersKey("gw"),
+      edgesKey("gw"),
+      deliveriesKey("gw"),
       registryKey("gw"),
       slotLeasesKey("gw", "http://a:8080"),
       pendingKey("gw", "m"),
@@ -44,6 +48,8 @@ describe("Redis names", () => {
       "gw:cancel",
       "gw:cancelled:req_1",
       "gw:workers",
+      "gw:edges",
+      "gw:deliveries",
       "gw:registry",
       "gw:slots:http://a:8080",
       "gw:pending:m",

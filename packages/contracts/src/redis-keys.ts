@@ -11,10 +11,25 @@ export const CHANNELS = {
   cancel: (ns: string) => `${ns}:cancel`,
 } as const;
 
+/** The edge id a job's `reply_to` names (CHANNELS.reply), or undefined for a channel of another shape. */
+export const edgeOfReplyChannel = (ns: string, channel: string): string | undefined => {
+  const prefix = `${ns}:reply:`;
+  return channel.startsWith(prefix) ? channel.slice(prefix.length) : undefined;
+};
+
 /** String, the cancel reason: set alongside a cancel message so a job still waiting in the queue is skipped when picked up. */
 export const cancelledKey = (ns: string, requestId: string) => `${ns}:cancelled:${requestId}`;
 /** Sorted set of worker ids scored by their last heartbeat (epoch ms). */
 export const workersKey = (ns: string) => `${ns}:workers`;
+
+/** Sorted set of edge ids scored by their last heartbeat (epoch ms): a worker cancels the live work of an edge gone from it. */
+export const edgesKey = (ns: string) => `${ns}:edges`;
+/**
+ * Stream of answers delivered to their clients (fields `id`: the request id, `at`: epoch ms),
+ * appended by the edge, consumed by billing (consumer group `billing`) into `usage_deliveries`:
+ * what the reconciliation compares billed requests with.
+ */
+export const deliveriesKey = (ns: string) => `${ns}:deliveries`;
 
 /** Hash: worker id → WorkerRegistry JSON. */
 export const registryKey = (ns: string) => `${ns}:registry`;

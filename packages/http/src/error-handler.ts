@@ -7,6 +7,8 @@ import { toAppError } from "./to-app-error.ts";
 export interface ErrorHooks {
   /** Sees every error answered with the envelope (the edge counts its refusals here). */
   onError?: (error: AppError) => void;
+  /** What an error of a dependency means to a client (a database outage is a 503, not a bug); undefined: a 500. */
+  classify?: (err: unknown) => AppError | undefined;
 }
 
 /**
@@ -16,7 +18,7 @@ export interface ErrorHooks {
 export function errorHandler(logger: Logger, hooks: ErrorHooks = {}): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     const requestId = typeof res.locals.requestId === "string" ? res.locals.requestId : null;
-    const appError = toAppError(err);
+    const appError = toAppError(err) ?? hooks.classify?.(err);
     if (!appError) logger.error({ err, request_id: requestId }, "unhandled error");
     // Mid-response there is no envelope to send: end what was sent.
     if (res.headersSent) {

@@ -11,6 +11,11 @@ export interface HealthOptions {
   registry: Registry;
   /** Named checks, all run on each /readyz; the names are the keys of its `checks`. */
   checks: Record<string, ReadinessCheck>;
+  /**
+   * Checks of dependencies the service works without (the edge's database: inference goes on):
+   * one that fails makes /readyz say `degraded` (still 200, so balancers keep routing), naming it.
+   */
+  degradedBy?: Record<string, ReadinessCheck>;
   /** False once shutdown has begun: /readyz answers 503 without asking the checks. */
   accepting?: () => boolean;
   checkTimeoutMs?: number;
@@ -30,6 +35,7 @@ export function healthRoutes({
   checkTimeoutMs = 2_000,
   retryAfterS,
   metrics = true,
+  degradedBy = {},
 }: HealthOptions): Router {
   const notReady = (message: string, details: FieldIssue[] | null = null) =>
     new AppError("not_ready", message, { details, ...(retryAfterS !== undefined && { retryAfter: retryAfterS }) });
@@ -41,8 +47,12 @@ export function healthRoutes({
   router.get("/readyz", async (_req, res) => {
     if (!accepting()) throw notReady("not ready: shutting down");
     const names = Object.keys(checks);
+    const optional = Object.keys(degradedBy);
     // A blocking Redis connection waits forever during an outage; the timeout turns that into a 503.
-    const results = await Promise.allSettled(names.map((n) => withTimeout(checks[n]!, checkTimeoutMs)));
+    const [results, optionalResults] = await Promise.all([
+      Promise.allSettled(names.map((n) => withTimeout(checks[n]!, checkTimeoutMs))),
+      Promise.allSettled(optional.map((n) => withTimeout(degradedBy[n]!, checkTimeoutMs))),
+    ]);
     const failures = names.flatMap((path, i) => {
       const result = results[i]!;
       return result.status === "rejected" ? [{ path, message: messageOf(result.reason) }] : [];
@@ -52,7 +62,19 @@ export function healthRoutes({
       const result = results[i] as PromiseFulfilledResult<unknown>;
       return [n, result.value ?? "ok"];
     });
-    res.json({ status: "ready", checks: Object.fromEntries(report) });
+    const degraded = optional.flatMap((path, i) => {
+      const result = optionalResults[i]!;
+      return result.status === "rejected" ? [{ path, message: messageOf(result.reason) }] : [];
+    });
+    for (const [i, n] of optional.entries()) {
+      const result = optionalResults[i]!;
+      report.push([n, result.status === "fulfilled" ? (result.value ?? "ok") : "unreachable"]);
+    }
+    res.json({
+      status: degraded.length > 0 ? "degraded" : "ready",
+      checks: Object.fromEntries(report),
+      ...(degraded.length > 0 && { degraded }),
+    });
   });
   if (metrics) {
     router.get("/metrics", async (_req, res) => {

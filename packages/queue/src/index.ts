@@ -3,3 +3,4 @@ export * from "./consumer.ts";
 export * from "./producer.ts";
 export * from "./redis-connection.ts";
 export * from "./queue-depth.ts";
+export * from "./heartbeat.ts";

@@ -21,7 +21,7 @@ export function authMetrics(registry: Registry) {
       () =>
         new prom.Counter({
           name: "gateway_edge_key_cache_lookups_total",
-          help: "API key lookups by result: hit (served from memory), refresh (served, refreshed in the background), miss (waited for Postgres).",
+          help: "API key lookups by result: hit (served from memory), refresh (served, refreshed in the background), miss (waited for Postgres), stale (served past its TTL because Postgres is unreachable).",
           labelNames: ["result"],
           registers: [registry],
         }),

@@ -55,7 +55,10 @@ export function createAuthenticator({ keys, throttle, lastUsed, jwt, metrics, lo
     }
     const match = await keys.get(hash).catch((err: unknown) => {
       logger.error({ err }, "key store lookup failed");
-      throw new AppError("backend_unavailable", "API keys cannot be checked right now", { retryAfter: 5 });
+      // Never a 401 here: a client told its valid key is wrong would drop it.
+      throw new AppError("database_unavailable", "this API key cannot be checked right now (the key store is unreachable); retry", {
+        retryAfter: 5,
+      });
     });
     if (!match) {
       if (clientAddress !== undefined) throttle.strike(clientAddress);

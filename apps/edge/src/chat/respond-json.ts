@@ -8,7 +8,9 @@ import { chatAnswer, type ChatAnswer } from "../inference/terminal.ts";
 /** Runs a chat job and answers it as JSON (an error as its status and envelope). */
 export async function respondJson(deps: InferenceDeps, job: ChatJob, res: Response, resume?: ResumeOnClose): Promise<void> {
   const end = await runInference(deps, job, httpTransport(res, resume && { resume }));
-  if (end) sendChatAnswer(res, chatAnswer(deps.prices, end));
+  if (!end) return;
+  sendChatAnswer(res, chatAnswer(deps.prices, end));
+  deps.deliveries.delivered(job.request_id);
 }
 
 /** A chat answer as a JSON response, its cost also in `x-usage-cost`. */

@@ -31,8 +31,7 @@ export interface StreamOptions {
 export async function respondStream(deps: StreamDeps, streamJob: ChatJob, res: Response, options: StreamOptions): Promise<void> {
   const { includeUsage = false, startedAt, beforeEnqueue } = options;
   const resume = options.resume ?? { graceMs: deps.resumeGraceMs, isAttached: () => deps.attachments.isAttached(streamJob.request_id) };
-  const job: ChatJob = { ...streamJob, events_ttl_s: streamJob.events_ttl_s ?? deps.attachments.retentionS };
-  deps.attachments.own(job.request_id, job.caller.tenant_id);
+  const job = streamJob;
   const out = boundedSse(res, deps.slowClientBufferBytes, () => deps.metrics.slowClients.inc({ transport: "sse" }));
   const events = new ChatEventWriter(out, includeUsage);
   let opened = false;
@@ -76,6 +75,7 @@ export async function respondStream(deps: StreamDeps, streamJob: ChatJob, res: R
     }
     if (!opened) open();
     events.succeed(chatAnswer(deps.prices, end));
+    deps.deliveries.delivered(job.request_id);
   } finally {
     clearTimeout(firstKeepAlive);
     if (opened) deps.metrics.activeStreams.dec();

@@ -121,4 +121,5 @@ export async function answerStoredReply(
   };
   res.setHeader("x-usage-cost", answer.usage.cost);
   res.status(201).json(answer);
+  deps.deliveries.delivered(requestId);
 }

@@ -37,6 +37,7 @@ export function embeddingsRoute(deps: EmbeddingsRouteDeps): Router {
     const usage = withCost(deps.prices, job.model, { ...end.usage, completion_tokens: 0 });
     res.setHeader("x-usage-cost", usage.cost);
     res.type("application/json").send(body);
+    deps.deliveries.delivered(job.request_id);
   });
   return router;
 }

@@ -1,8 +1,16 @@
 import type { ReadinessCheck } from "@gateway/http";
+import type { KeyRepository } from "../keys/key-repository.ts";
 import type { WorkerPresence } from "../relay/worker-presence.ts";
+
+/** Degraded, not down: without its database the edge still serves inference for every key it knows. */
+export function degradedChecks({ keyRepository }: ReadinessDeps): Record<string, ReadinessCheck> {
+  return { database: () => keyRepository.ping() };
+}
 
 export interface ReadinessDeps {
   presence: WorkerPresence;
+  /** The edge's own database (keys not yet cached, conversations, admin): inference goes on without it. */
+  keyRepository: KeyRepository;
   /** False once shutdown began (before the pre-stop delay): load balancers must stop sending work. */
   isReady: () => boolean;
 }

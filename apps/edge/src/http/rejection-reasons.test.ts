@@ -12,6 +12,8 @@ const NOT_REFUSALS: ErrorCode[] = [
   "internal_error",
   "upstream_error",
   "backend_unavailable",
+  "queue_unavailable",
+  "database_unavailable",
   "not_ready",
   "upstream_timeout",
 ];

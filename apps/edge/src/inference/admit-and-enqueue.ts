@@ -14,6 +14,9 @@ export async function admitJob(
   job: InferenceQueuePayload,
   setHeaders: (headers: Record<string, string>) => void,
 ): Promise<Ticket> {
+  if (!deps.presence.redisReachable) {
+    throw new RefusalError("unavailable", "queue_unavailable", "the job queue (Redis) is unavailable; retry", { retryAfter: 5 });
+  }
   if (deps.presence.workers === 0) {
     throw new RefusalError("unavailable", "backend_unavailable", "no worker is available to serve this request", { retryAfter: 5 });
   }

@@ -7,6 +7,9 @@ import type { EdgeMetrics } from "../metrics.ts";
 import type { LoadShedder } from "../models/load-shedder.ts";
 import type { RelayHub } from "../relay/relay-hub.ts";
 import type { WorkerPresence } from "../relay/worker-presence.ts";
+import type { StreamAttachments } from "../resume/stream-attachments.ts";
+import type { OutageRecoveryDeps } from "./outage-recovery.ts";
+import type { DeliveryLog } from "../usage/delivery-log.ts";
 
 /** What putting a job on the inference queue needs: shared by the waiting entry points and `/v1/jobs`. */
 export interface QueueDeps {
@@ -19,13 +22,17 @@ export interface QueueDeps {
 }
 
 /** What running a job and waiting for its end needs. */
-export interface InferenceDeps extends QueueDeps {
+export interface InferenceDeps extends QueueDeps, OutageRecoveryDeps {
   hub: RelayHub;
   metrics: EdgeMetrics;
   /** After a cancel or timeout, how long to keep listening for the worker's last word (what was produced). */
   settleGraceMs: number;
   /** For the cost of each answer (the same exact arithmetic billing uses). */
   prices: Prices;
+  /** Who owns each request's event log (resume, retrieval), and for how long logs are kept. */
+  attachments: StreamAttachments;
+  /** Where delivered answers are recorded, for billing to compare. */
+  deliveries: DeliveryLog;
 }
 
 /** What turning a client's request into a job needs. */

@@ -1,8 +1,9 @@
-import type { ChunkMessage, ErrorMessage, InferenceQueuePayload, ResultMessage } from "@gateway/contracts";
+import type { ChunkMessage, ErrorMessage, InferenceQueuePayload, RelayMessage, ResultMessage } from "@gateway/contracts";
 import { admitJob, enqueueJob } from "./admit-and-enqueue.ts";
 import { cancelAfterGrace } from "./cancel-after-grace.ts";
 import { deliveryGuard, RESTARTED_MESSAGE } from "./delivery-guard.ts";
 import type { InferenceDeps } from "./inference-deps.ts";
+import { outageRecovery } from "./outage-recovery.ts";
 import { settledUsage, type Terminal } from "./terminal.ts";
 
 /**
@@ -43,9 +44,12 @@ export interface ResumeOnClose {
  */
 export async function runInference<R extends Exclude<Terminal, ErrorMessage> = ResultMessage>(
   deps: InferenceDeps,
-  job: InferenceQueuePayload,
+  payload: InferenceQueuePayload,
   transport: InferenceTransport,
 ): Promise<R | ErrorMessage | undefined> {
+  // Every job logs its events (its answer included) for the retention: after a Redis restart the
+  // edge catches up from the log, and an answer its client missed stays retrievable by its owner.
+  const job: InferenceQueuePayload = { ...payload, events_ttl_s: payload.events_ttl_s ?? deps.attachments.retentionS };
   const { signal, resume } = transport;
   // A client gone before its job was queued gets nothing queued and holds nothing.
   if (signal.aborted) return undefined;
@@ -63,6 +67,7 @@ export async function runInference<R extends Exclude<Terminal, ErrorMessage> = R
     return undefined;
   }
   const id = job.request_id;
+  deps.attachments.own(id, job.caller.tenant_id);
 
   let answered = false;
   let grace: NodeJS.Timeout | undefined;
@@ -92,8 +97,14 @@ export async function runInference<R extends Exclude<Terminal, ErrorMessage> = R
   }, job.deadline_at - Date.now());
   let done = false;
   const guard = deliveryGuard();
-  const unlisten = deps.hub.listen(id, (message) => {
+  // A catch-up from the event log after a Redis outage repeats chunks already heard: each is delivered once.
+  let heard = { attempt: 0, seq: -1 };
+  const onMessage = (message: RelayMessage) => {
+    if (answered) return;
     if (message.type === "chunk") {
+      const attempt = message.attempt ?? 1;
+      if (attempt === heard.attempt && message.seq <= heard.seq) return;
+      heard = { attempt, seq: message.seq };
       const verdict = guard(message);
       if (verdict === "restarted") {
         cancel("restarted");
@@ -106,13 +117,29 @@ export async function runInference<R extends Exclude<Terminal, ErrorMessage> = R
     settle(message as R | ErrorMessage);
     finish(message);
     if (done) unlisten();
-  });
+  };
+  const failOutage = (message: ErrorMessage) => {
+    settle(message);
+    finish(undefined);
+    if (done) unlisten();
+  };
+  const unlisten = deps.hub.listen(
+    id,
+    onMessage,
+    outageRecovery(deps, id, onMessage, () => answered, failOutage),
+  );
   signal.addEventListener("abort", onClose, { once: true });
 
   try {
     await enqueueJob(deps, job, ticket);
   } catch {
-    settle({ type: "error", request_id: id, code: "backend_unavailable", message: "the job queue is unavailable", retry_after: 5 });
+    settle({
+      type: "error",
+      request_id: id,
+      code: "queue_unavailable",
+      message: "the job queue (Redis) is unavailable; retry",
+      retry_after: 5,
+    });
     finish(undefined);
   }
   try {

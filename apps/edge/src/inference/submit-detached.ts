@@ -13,17 +13,18 @@ import { waitForEnd } from "./wait-for-end.ts";
  */
 export async function submitDetached(
   deps: InferenceDeps & { events: EventLog },
-  job: InferenceQueuePayload,
+  payload: InferenceQueuePayload,
   setHeaders: (headers: Record<string, string>) => void,
   record: () => Promise<void>,
 ): Promise<void> {
+  const job: InferenceQueuePayload = { ...payload, detached: true };
   const ticket = await admitJob(deps, job, setHeaders);
   try {
     await record();
     await enqueueJob(deps, job, ticket);
   } catch {
     ticket.release(undefined);
-    throw new AppError("backend_unavailable", "the job queue is unavailable", { retryAfter: 5 });
+    throw new AppError("queue_unavailable", "the job queue (Redis) is unavailable; retry", { retryAfter: 5 });
   }
   const waitMs = Math.max(0, job.deadline_at - Date.now()) + deps.settleGraceMs;
   waitForEnd(deps.events, job.request_id, waitMs).then(

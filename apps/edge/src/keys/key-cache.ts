@@ -1,14 +1,23 @@
 import type { SecretMatch } from "./key-repository.ts";
 
+/** How long one failed lookup makes the cache assume the store is down. */
+const STORE_DOWN_HOLD_MS = 1_000;
+
 export interface KeyCacheOptions {
-  /** No entry is served older than this: the bound on how long a revoked key keeps working. */
+  /** No entry is served older than this while the key store answers: the bound on how long a revoked key keeps working. */
   ttlMs: number;
+  /**
+   * While the key store cannot be reached, entries up to this old are still served: inference
+   * goes on through a database outage for every key seen before it. Changes made before the
+   * outage are already in the cache (the key-change watcher drops changed keys' entries).
+   */
+  staleMs?: number;
   /** Unknown hashes are cached too (as misses), so a flood of random keys cannot reach Postgres. */
   maxEntries?: number;
   now?: () => number;
   /** A background refresh failed; the entry is served until its TTL, then the lookup fails. */
   onRefreshError?: (err: unknown) => void;
-  onLookup?: (result: "hit" | "miss" | "refresh") => void;
+  onLookup?: (result: "hit" | "miss" | "refresh" | "stale") => void;
 }
 
 interface Entry {
@@ -19,13 +28,16 @@ interface Entry {
 /**
  * Secret hash → key, for the hot path. An entry older than half the TTL is refreshed in the
  * background while it is still served, so a busy key never waits on Postgres; one older than
- * the TTL is never served. Concurrent misses for one hash share one query.
+ * the TTL is served only while the key store is unreachable (up to `staleMs`). Concurrent
+ * misses for one hash share one query.
  */
 export class KeyCache {
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<SecretMatch | null>>();
   private readonly maxEntries: number;
   private readonly now: () => number;
+  /** After a failed lookup, stale entries are served at once for this long, without waiting on the store again. */
+  private storeDownUntil = 0;
 
   constructor(
     private readonly load: (hash: string) => Promise<SecretMatch | undefined>,
@@ -47,8 +59,27 @@ export class KeyCache {
       }
       return entry.value;
     }
+    const usable = entry !== undefined && age < (this.options.staleMs ?? 0);
+    if (usable && this.now() < this.storeDownUntil) return this.serveStale(hash, entry);
     this.options.onLookup?.("miss");
-    return this.fetch(hash);
+    try {
+      return await this.fetch(hash);
+    } catch (err) {
+      this.storeDownUntil = this.now() + STORE_DOWN_HOLD_MS;
+      if (usable) return this.serveStale(hash, entry);
+      throw err;
+    }
+  }
+
+  /** Forgets every entry of a key that changed (revoked, rotated, updated): its next lookup asks the store. */
+  forgetKey(keyId: string): void {
+    for (const [hash, entry] of this.entries) if (entry.value?.key.id === keyId) this.entries.delete(hash);
+  }
+
+  private serveStale(hash: string, entry: Entry): SecretMatch | null {
+    this.options.onLookup?.("stale");
+    if (!this.inflight.has(hash)) this.fetch(hash).catch(() => (this.storeDownUntil = this.now() + STORE_DOWN_HOLD_MS));
+    return entry.value;
   }
 
   /** Whether `get` would answer from memory: a lookup that costs no key-store query. */

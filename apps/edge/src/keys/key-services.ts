@@ -10,6 +10,7 @@ import type { EdgeEnv } from "../env.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { createKeyAdmin, type KeyAdmin } from "./key-admin.ts";
 import { KeyCache } from "./key-cache.ts";
+import { KeyChangeWatcher } from "./key-change-watcher.ts";
 import { createKeyRepository, type KeyRepository } from "./key-repository.ts";
 import { LastUsedTracker } from "./last-used-tracker.ts";
 
@@ -17,6 +18,8 @@ export interface KeyServices {
   repository: KeyRepository;
   admin: KeyAdmin;
   cache: KeyCache;
+  /** Drops cached keys that changed anywhere (started and stopped with the edge). */
+  changes: KeyChangeWatcher;
   lastUsed: LastUsedTracker;
   /** Tenant credential (API key or JWT) → res.locals.principal, or 401. */
   authenticate: RequestHandler;
@@ -30,9 +33,11 @@ export function createKeyServices(env: EdgeEnv, prisma: PrismaClient, registry: 
   const repository = createKeyRepository(prisma);
   const cache = new KeyCache((hash) => repository.findBySecretHash(hash), {
     ttlMs: env.KEY_CACHE_TTL_MS,
+    staleMs: env.KEY_CACHE_STALE_MS,
     onLookup: (result) => metrics.keyCache.inc({ result }),
     onRefreshError: (err) => logger.warn({ err }, "background key refresh failed"),
   });
+  const changes = new KeyChangeWatcher(prisma, cache, Math.max(500, Math.floor(env.KEY_CACHE_TTL_MS / 2)), logger);
   const lastUsed = new LastUsedTracker((batch) => repository.touch(batch), env.LAST_USED_FLUSH_MS, logger);
   const jwt = createJwtVerifier(
     {
@@ -53,6 +58,7 @@ export function createKeyServices(env: EdgeEnv, prisma: PrismaClient, registry: 
     repository,
     admin: createKeyAdmin(prisma, { config: env.gateway, rotationGraceS: env.KEY_ROTATION_GRACE_S }),
     cache,
+    changes,
     lastUsed,
     authenticate: authenticate(authenticator),
     requireAdmin: requireAdmin(isAdmin, metrics),

@@ -1,5 +1,6 @@
 import { activeKeysKey, limitKeys, rpmKeyPrefix, type Caller, type ChatJob, type LimitKeys, type TierConfig } from "@gateway/contracts";
 import { AppError } from "@gateway/http";
+import { RefusalError } from "../http/refusal-error.ts";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
@@ -127,7 +128,9 @@ export class Admission {
         { err: rpm instanceof RateLimiterRes ? (admitted as PromiseRejectedResult).reason : rpm },
         "rate limit check failed",
       );
-      throw new AppError("backend_unavailable", "limits cannot be checked right now", { retryAfter: 5 });
+      throw new RefusalError("unavailable", "queue_unavailable", "the gateway's limits (Redis) cannot be checked right now; retry", {
+        retryAfter: 5,
+      });
     }
     const headersOf = (r: AdmitResult) =>
       rateLimitHeaders({

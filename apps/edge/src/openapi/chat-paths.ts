@@ -42,7 +42,8 @@ export function documentChat({ registry, config, schema }: DocContext): void {
   const completion = schema("ChatCompletion", ChatCompletion.extend({ usage: UsageWithCost }));
   const headers = z.object({
     "x-request-id": z.string().optional().meta({
-      description: "Your id for the request (8-128 of A-Za-z0-9_.-, not all digits), usable once per day; else the gateway makes one.",
+      description:
+        "Your own id for the request (also as X-Client-Request-Id): a label, logged and echoed as x-client-request-id. The request's id is always the gateway's (its x-request-id).",
     }),
     "idempotency-key": z
       .string()
@@ -69,6 +70,26 @@ export function documentChat({ registry, config, schema }: DocContext): void {
         content: { ...json(completion, COMPLETION_EXAMPLE), ...sse("", STREAM_EXAMPLE).content },
       },
       ...errorResponses(...INFERENCE_ERRORS, "max_tokens_exceeded", "context_length_exceeded", "idempotency_conflict"),
+    },
+  });
+
+  registry.registerPath({
+    method: "get",
+    path: "/v1/chat/completions/{id}",
+    operationId: "getChatCompletion",
+    summary: "Get a chat completion's answer",
+    description:
+      "The answer of one of your chat requests (streamed or not), for the stream retention after it ended: for a client that lost it (its connection, or the gateway's Redis, went away). Waits for a request still running.",
+    tags: ["Chat"],
+    security: SECURITY.apiKey,
+    request: {
+      params: z.object({
+        id: z.string().meta({ description: "The request's id (its x-request-id).", example: "req_3f1c2b9a8e7d4c6b5a4f3e2d1c0b9a8e" }),
+      }),
+    },
+    responses: {
+      200: ok("The completion, with its cost.", json(completion, COMPLETION_EXAMPLE)),
+      ...errorResponses("invalid_api_key", "not_found", "upstream_timeout", "rate_limit_exceeded", "concurrency_limit_exceeded"),
     },
   });
 

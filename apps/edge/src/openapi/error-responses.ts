@@ -48,6 +48,10 @@ const MESSAGES: Record<ErrorCode, { message: string; param?: string; details?: {
   internal_error: { message: "internal error" },
   upstream_error: { message: "the backend failed after sending part of the answer" },
   backend_unavailable: { message: "no backend can serve model 'stories260k' right now; retry later" },
+  queue_unavailable: { message: "the gateway's queue (Redis) cannot be reached right now; retry later" },
+  database_unavailable: {
+    message: "the gateway's database cannot be reached right now; inference goes on, this resource does not; retry later",
+  },
   not_ready: { message: "not ready: workers: no worker seen recently" },
   upstream_timeout: { message: "the request timed out before the backend finished" },
 };
@@ -102,5 +106,7 @@ export const INFERENCE_ERRORS: ErrorCode[] = [
   "internal_error",
   "upstream_error",
   "backend_unavailable",
+  "queue_unavailable",
+  "database_unavailable",
   "upstream_timeout",
 ];

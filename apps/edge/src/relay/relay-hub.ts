@@ -5,6 +5,14 @@ import type { Redis } from "ioredis";
 
 export type RelayListener = (message: RelayMessage) => void;
 
+/** What a waiting request hears of the relay's connection besides its messages. */
+export interface ConnectionEvents {
+  /** The subscriber lost Redis: messages published meanwhile are lost to it. */
+  lost?: () => void;
+  /** The subscriber is back and subscribed again: whatever was missed is in the request's event log. */
+  regained?: () => void;
+}
+
 /**
  * One Redis subscriber per edge process, on the process's own reply channel, shared by every
  * waiting request: a request registers a listener under its request id before its job is
@@ -13,6 +21,8 @@ export type RelayListener = (message: RelayMessage) => void;
 export class RelayHub {
   readonly channel: string;
   private readonly listeners = new Map<string, RelayListener>();
+  private readonly connection = new Map<string, ConnectionEvents>();
+  private up = true;
 
   constructor(
     private readonly subscriber: Redis,
@@ -23,6 +33,29 @@ export class RelayHub {
   ) {
     this.channel = CHANNELS.reply(namespace, edgeId);
     subscriber.on("message", (_channel: string, raw: string) => this.dispatch(raw));
+    subscriber.on("close", () => {
+      if (!this.up) return;
+      this.up = false;
+      this.logger.warn("relay subscriber lost Redis; waiting requests catch up from their event logs once it is back");
+      for (const events of this.connection.values()) events.lost?.();
+    });
+    subscriber.on("ready", () => void this.resubscribed());
+  }
+
+  /** Whether the relay hears Redis now. */
+  get connected(): boolean {
+    return this.up;
+  }
+
+  private async resubscribed(): Promise<void> {
+    if (this.up) return;
+    // ioredis re-subscribes on its own; subscribing again waits for Redis to confirm it, so
+    // nothing published from here on can be missed by the catch-up that follows.
+    await this.subscriber.subscribe(this.channel).catch(() => undefined);
+    if (this.up || this.subscriber.status !== "ready") return;
+    this.up = true;
+    this.logger.info("relay subscriber is back");
+    for (const events of this.connection.values()) events.regained?.();
   }
 
   async start(): Promise<void> {
@@ -31,9 +64,13 @@ export class RelayHub {
     await this.subscriber.subscribe(this.channel);
   }
 
-  listen(requestId: string, listener: RelayListener): () => void {
+  listen(requestId: string, listener: RelayListener, events?: ConnectionEvents): () => void {
     this.listeners.set(requestId, listener);
-    return () => this.listeners.delete(requestId);
+    if (events) this.connection.set(requestId, events);
+    return () => {
+      this.listeners.delete(requestId);
+      this.connection.delete(requestId);
+    };
   }
 
   get waiting(): number {

@@ -5,6 +5,7 @@ import { deliveryGuard, RESTARTED_MESSAGE } from "../inference/delivery-guard.ts
 import { chatAnswer } from "../inference/terminal.ts";
 import type { RelayHub } from "../relay/relay-hub.ts";
 import type { EdgeMetrics } from "../metrics.ts";
+import type { DeliveryLog } from "../usage/delivery-log.ts";
 import { boundedSse } from "../sse/bounded-sse.ts";
 import { ChatEventWriter } from "../sse/chat-event-writer.ts";
 import { openSse } from "../sse/open-sse.ts";
@@ -13,6 +14,7 @@ import type { StreamResumeDeps } from "./stream-attachments.ts";
 
 export interface ReplayDeps extends StreamResumeDeps {
   events: EventLog;
+  deliveries: DeliveryLog;
   metrics: EdgeMetrics;
   hub: RelayHub;
   prices: Prices;
@@ -45,7 +47,10 @@ export async function replayChatStream(deps: ReplayDeps, id: string, after: numb
     }
     finished = true;
     if (message.type === "error") events.fail(message.code, message.message, id);
-    else events.succeed(message.type === "result" ? chatAnswer(deps.prices, message) : undefined);
+    else {
+      events.succeed(message.type === "result" ? chatAnswer(deps.prices, message) : undefined);
+      deps.deliveries.delivered(id);
+    }
   };
   const stop = await attachToLog(deps.events, id, "-", onEvent, left.signal);
   const gone = () => {

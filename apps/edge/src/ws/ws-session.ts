@@ -143,6 +143,7 @@ export class WsSession {
     // Cancelled by a cancel message (or the socket closing, when nobody hears it).
     if (!end) throw new AppError("client_closed_request", "request cancelled");
     this.send({ type: "done", id, response: chatAnswer(deps.prices, end) });
+    deps.deliveries.delivered(requestId);
   }
 
   private send(message: WsServerMessage): void {

@@ -15,6 +15,8 @@ const REMEMBER_MAX = 100_000;
  */
 export class CancelRegistry {
   private readonly running = new Map<string, AbortController>();
+  /** The edge each running job lives and dies with (jobs that run to their end whatever happens have none). */
+  private readonly owners = new Map<string, string>();
   private readonly heard = new Map<string, number>();
   /** Since when the subscription has been up without a gap (ms), or undefined while it is down. */
   private listeningSince: number | undefined;
@@ -22,14 +24,22 @@ export class CancelRegistry {
   /** @param skewMs clock skew allowed between the edge that stamps a job and this worker */
   constructor(private readonly skewMs = 5_000) {}
 
-  register(requestId: string): AbortController {
+  register(requestId: string, ownerEdge?: string): AbortController {
     const controller = new AbortController();
     this.running.set(requestId, controller);
+    if (ownerEdge !== undefined) this.owners.set(requestId, ownerEdge);
     return controller;
   }
 
   unregister(requestId: string, controller: AbortController): void {
-    if (this.running.get(requestId) === controller) this.running.delete(requestId);
+    if (this.running.get(requestId) !== controller) return;
+    this.running.delete(requestId);
+    this.owners.delete(requestId);
+  }
+
+  /** The running jobs whose edge is not alive any more. */
+  orphans(isAlive: (edgeId: string) => boolean): string[] {
+    return [...this.owners].filter(([, edge]) => !isAlive(edge)).map(([requestId]) => requestId);
   }
 
   /** True when the request runs here (the cancel is broadcast to every worker). */

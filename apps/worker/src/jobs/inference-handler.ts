@@ -1,4 +1,4 @@
-import { cancelledKey, pendingKey, type InferenceQueuePayload } from "@gateway/contracts";
+import { cancelledKey, pendingKey, type InferenceQueuePayload, edgeOfReplyChannel } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import { UnrecoverableError, type Handler } from "@gateway/queue";
 import { withConversationReply } from "../relay/conversation-reply-relay.ts";
@@ -31,7 +31,9 @@ export function createInferenceHandler(shared: InferenceDeps): Handler<"inferenc
       tier: job.caller.tier,
     });
     // Registered before the cancelled-key check: a cancel landing in between still aborts.
-    const controller = deps.cancels.register(job.request_id);
+    // A job someone waits for on an edge lives and dies with that edge (watchEdges); an async job or a conversation's turn runs to its end.
+    const lives = job.detached === true || (job.kind === "chat" && job.conversation_id !== undefined);
+    const controller = deps.cancels.register(job.request_id, lives ? undefined : edgeOfReplyChannel(deps.namespace, job.reply_to));
     const model = deps.pool.hasModel(job.model, job.kind === "chat" ? "chat" : "embeddings") ? job.model : "unknown";
     const sendError: JobRun["sendError"] = (fields) => deps.publish(job, { type: "error", request_id: job.request_id, ...fields });
     const leavePending = () => {

@@ -1,0 +1,41 @@
+import { edgesKey, streamAttachedKey } from "@gateway/contracts";
+import type { Logger } from "@gateway/observability";
+import type { Redis } from "ioredis";
+import type { CancelRegistry } from "../jobs/cancel-registry.ts";
+
+export interface EdgeWatchOptions {
+  /** An edge whose heartbeat is older than this is gone. */
+  seenWithinMs: number;
+  intervalMs: number;
+}
+
+/**
+ * Cancels the work of an edge that died: a synchronous request or a stream is tied to the edge
+ * that waits for it (its heartbeat is the lease), so once that edge stops beating its jobs here
+ * are cancelled within `seenWithinMs` + `intervalMs` and billed for what they produced, instead
+ * of generating to max_tokens into a slot nobody reads. A stream some other edge's client has
+ * re-attached to through its resume URL keeps going. Nothing is judged until this worker has
+ * heard Redis for a whole `seenWithinMs`: after an outage, every edge's last beat looks old.
+ */
+export function watchEdges(redis: Redis, namespace: string, cancels: CancelRegistry, options: EdgeWatchOptions, logger: Logger) {
+  let reliableSince = Date.now();
+  const check = async () => {
+    const now = Date.now();
+    let live: Set<string>;
+    try {
+      live = new Set(await redis.zrangebyscore(edgesKey(namespace), now - options.seenWithinMs, "+inf"));
+    } catch {
+      reliableSince = Date.now();
+      return;
+    }
+    if (now - reliableSince < options.seenWithinMs) return;
+    for (const requestId of cancels.orphans((edge) => live.has(edge))) {
+      const attached = Number(await redis.get(streamAttachedKey(namespace, requestId)).catch(() => 0));
+      if (attached > 0) continue;
+      if (cancels.cancel(requestId, "edge_gone")) logger.info({ request_id: requestId }, "cancelling: the edge waiting for it is gone");
+    }
+  };
+  const timer = setInterval(() => void check(), options.intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
