@@ -11,31 +11,32 @@ export interface KeyCacheOptions {
   onLookup?: (result: "hit" | "miss" | "refresh") => void;
 }
 
-interface Entry {
-  value: SecretMatch | null;
+interface Entry<V> {
+  value: V | null;
   fetchedAt: number;
 }
 
 /**
  * Secret hash → key, for the hot path. An entry older than half the TTL is refreshed in the
  * background while it is still served, so a busy key never waits on Postgres; one older than
- * the TTL is never served. Concurrent misses for one hash share one query.
+ * the TTL is never served. Concurrent misses for one hash share one query. `V` lets other
+ * per-key lookups of the hot path (a tenant's webhook signing key) keep the same rules.
  */
-export class KeyCache {
-  private readonly entries = new Map<string, Entry>();
-  private readonly inflight = new Map<string, Promise<SecretMatch | null>>();
+export class KeyCache<V = SecretMatch> {
+  private readonly entries = new Map<string, Entry<V>>();
+  private readonly inflight = new Map<string, Promise<V | null>>();
   private readonly maxEntries: number;
   private readonly now: () => number;
 
   constructor(
-    private readonly load: (hash: string) => Promise<SecretMatch | undefined>,
+    private readonly load: (hash: string) => Promise<V | undefined>,
     private readonly options: KeyCacheOptions,
   ) {
     this.maxEntries = options.maxEntries ?? 100_000;
     this.now = options.now ?? Date.now;
   }
 
-  async get(hash: string): Promise<SecretMatch | null> {
+  async get(hash: string): Promise<V | null> {
     const entry = this.entries.get(hash);
     const age = entry ? this.now() - entry.fetchedAt : Infinity;
     if (entry && age < this.options.ttlMs) {
@@ -56,7 +57,7 @@ export class KeyCache {
     this.entries.clear();
   }
 
-  private fetch(hash: string): Promise<SecretMatch | null> {
+  private fetch(hash: string): Promise<V | null> {
     const running = this.inflight.get(hash);
     if (running) return running;
     const fetchedAt = this.now();
