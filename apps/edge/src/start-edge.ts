@@ -23,6 +23,7 @@ import { EventLog } from "./resume/event-log.ts";
 import { StreamAttachments } from "./resume/stream-attachments.ts";
 import { WorkerPresence } from "./relay/worker-presence.ts";
 import { createBillingClient } from "./usage/billing-client.ts";
+import { createWebhookServices } from "./webhooks/webhook-services.ts";
 import { attachWebSocket } from "./ws/ws-server.ts";
 
 export interface RunningEdge {
@@ -50,6 +51,7 @@ export async function startEdge(
   const producer = createProducer("inference", queueConnection, env.QUEUE_PREFIX);
   const prisma = createEdgePrisma(env.EDGE_DATABASE_URL);
   const keys = createKeyServices(env, prisma, registry, logger);
+  const webhooks = createWebhookServices(env, prisma, logger);
   const billing =
     env.BILLING_URL && env.BILLING_INTERNAL_TOKEN
       ? createBillingClient({ url: env.BILLING_URL, token: env.BILLING_INTERNAL_TOKEN, timeoutMs: env.BILLING_TIMEOUT_MS })
@@ -112,6 +114,7 @@ export async function startEdge(
     idempotency: new IdempotencyStore(redis, env.QUEUE_PREFIX, env.IDEMPOTENCY_TTL_S),
     conversations,
     tokenized: limits.tokenized,
+    ...webhooks,
   };
   const app = createApp(appDeps);
   const server = app.listen(env.PORT, env.HOST);

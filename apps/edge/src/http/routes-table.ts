@@ -30,6 +30,8 @@ export const ROUTES: ReadonlyArray<{ path: string; methods: readonly string[] }>
   { path: "/v1/admin/keys/:id/rotate", methods: ["POST"] },
   { path: "/v1/admin/keys/:id/revoke", methods: ["POST"] },
   { path: "/v1/admin/audit", methods: ["GET", "HEAD"] },
+  { path: "/v1/admin/tenants/:tenant_id/webhook-secret", methods: ["GET", "HEAD", "POST"] },
+  { path: "/v1/admin/tenants/:tenant_id/webhook-secret/rotate", methods: ["POST"] },
 ];
 
 /** A `:name` segment matches any one segment. */
