@@ -17,6 +17,9 @@ export BILLING_INTERNAL_TOKEN="${BILLING_INTERNAL_TOKEN:-$(head -c 24 /dev/urand
 export EDGE_PORT="${EDGE_PORT:-8080}"
 export BILLING_URL="${BILLING_URL:-http://127.0.0.1:${BILLING_PORT:-8082}}"
 export ADMIN_API_KEY="${ADMIN_API_KEY:-sk-admin-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+# Tenants' webhook signing secrets are derived from it: a random one per run unless set, so set it
+# to keep them across restarts.
+export WEBHOOK_MASTER_KEY="${WEBHOOK_MASTER_KEY:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 pids=()
 stop_all() {
   trap - INT TERM EXIT
@@ -82,6 +85,8 @@ cat <<MSG
   Gateway ready:  http://127.0.0.1:$EDGE_PORT/v1   (metrics: /metrics, health: /healthz /readyz)
   ${DEMO_KEY:+Demo API key:   $DEMO_KEY   (tier free: 10 requests/min, 10,000 tokens/day)}
   Admin key:      $ADMIN_API_KEY   (for /v1/admin/keys; or: pnpm gateway keys --help)
+  Webhook secret: curl -X POST -H "Authorization: Bearer $ADMIN_API_KEY" http://127.0.0.1:$EDGE_PORT/v1/admin/tenants/<tenant>/webhook-secret
+                  (derived from WEBHOOK_MASTER_KEY, random for this run unless you set it)
 
   curl http://127.0.0.1:$EDGE_PORT/v1/chat/completions \\
     -H "Authorization: Bearer ${DEMO_KEY:-<your key>}" -H "Content-Type: application/json" \\

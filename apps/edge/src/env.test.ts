@@ -20,6 +20,13 @@ describe("parseEdgeEnv", () => {
     );
   });
 
+  it("when webhook settings are unset or blank, then webhooks are off and no private range is allowed", () => {
+    const env = parseEdgeEnv({ ...minimal, WEBHOOK_MASTER_KEY: "", EGRESS_ALLOW_CIDRS: "" });
+    expect(env.WEBHOOK_MASTER_KEY).toBeUndefined();
+    expect(env.EGRESS_ALLOW_CIDRS.allowed).toEqual([]);
+    expect(parseEdgeEnv({ ...minimal, EGRESS_ALLOW_CIDRS: "10.0.0.0/8,fd00::/8" }).EGRESS_ALLOW_CIDRS.allowed).toHaveLength(2);
+  });
+
   it("when optional secrets are blank (as compose passes unset variables), then they are unset", () => {
     expect(
       parseEdgeEnv({ ...minimal, ADMIN_API_KEY: "", JWT_HS256_SECRET: "", BILLING_URL: "", BILLING_INTERNAL_TOKEN: "" }).ADMIN_API_KEY,
@@ -32,6 +39,8 @@ describe("parseEdgeEnv", () => {
     ["a billing URL without its token", { BILLING_URL: "http://billing:8082" }, /BILLING_INTERNAL_TOKEN/],
     ["a default JWT tier that is not configured", { JWT_DEFAULT_TIER: "gold" }, /JWT_DEFAULT_TIER/],
     ["no key store", { EDGE_DATABASE_URL: undefined }, /EDGE_DATABASE_URL/],
+    ["a short webhook master key", { WEBHOOK_MASTER_KEY: "short" }, /WEBHOOK_MASTER_KEY/],
+    ["a malformed allowed range", { EGRESS_ALLOW_CIDRS: "10.0.0.0/8,10.0.0.0/40" }, /'10\.0\.0\.0\/40'[\s\S]*EGRESS_ALLOW_CIDRS/],
   ])("when given %s, then start-up fails naming it", (_name, extra, message) => {
     expect(() => parseEdgeEnv({ ...minimal, ...extra })).toThrow(message);
   });

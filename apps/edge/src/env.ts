@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import {
+  egressAllowCidrs,
   envBoolean,
   listenHost,
   listenPort,
@@ -12,6 +13,7 @@ import {
   queuePrefix,
   redisUrl,
   unlessBlank,
+  webhookMasterKey,
 } from "@gateway/config";
 import { MAX_ROTATION_GRACE_S, type GatewayConfig } from "@gateway/contracts";
 import { z } from "zod";
@@ -20,8 +22,10 @@ import { compileBlockedPatterns } from "./limits/content-policy.ts";
 /** Where keys live, and how a rotation's grace defaults: shared by the server and the CLI. */
 const KeyStoreEnv = z.object({
   EDGE_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
-  /** How long a rotated-out secret keeps working when the rotation does not say. */
+  /** How long a rotated-out secret (API key or webhook signing secret) keeps working when the rotation does not say. */
   KEY_ROTATION_GRACE_S: z.coerce.number().int().min(0).max(MAX_ROTATION_GRACE_S).default(3_600),
+  /** Tenants' webhook signing secrets are derived from it (the same on every edge and worker); unset: no webhooks. */
+  WEBHOOK_MASTER_KEY: webhookMasterKey,
   GATEWAY_CONFIG_FILE: optionalString,
   LLAMA_SERVER_URLS: optionalString,
   GATEWAY_MODEL: optionalString,
@@ -99,6 +103,8 @@ const EnvSchema = KeyStoreEnv.extend({
   /** How often one replica raises the token counters to what billing recorded. */
   RECONCILE_INTERVAL_MS: milliseconds(60_000, 1_000),
   CONTENT_BLOCKED_PATTERNS: BlockedPatterns,
+  /** Address ranges a webhook_url may name although not public (receivers inside the cluster); the workers' must match. */
+  EGRESS_ALLOW_CIDRS: egressAllowCidrs,
   BODY_LIMIT: z.string().default("1mb"),
   /** A request not answered within this long gets 504 and its job is cancelled. */
   REQUEST_TIMEOUT_MS: milliseconds(300_000, 100),

@@ -26,6 +26,7 @@ import { StreamAttachments } from "./resume/stream-attachments.ts";
 import { WorkerPresence } from "./relay/worker-presence.ts";
 import { createBillingClient } from "./usage/billing-client.ts";
 import { DeliveryLog } from "./usage/delivery-log.ts";
+import { createWebhookServices } from "./webhooks/webhook-services.ts";
 import { attachWebSocket } from "./ws/ws-server.ts";
 
 export interface RunningEdge {
@@ -55,6 +56,7 @@ export async function startEdge(
   const producer = createProducer("inference", queueConnection, env.QUEUE_PREFIX);
   const prisma = createEdgePrisma(env.EDGE_DATABASE_URL);
   const keys = createKeyServices(env, prisma, registry, logger);
+  const webhooks = createWebhookServices(env, prisma, logger);
   const billing =
     env.BILLING_URL && env.BILLING_INTERNAL_TOKEN
       ? createBillingClient({ url: env.BILLING_URL, token: env.BILLING_INTERNAL_TOKEN, timeoutMs: env.BILLING_TIMEOUT_MS })
@@ -126,6 +128,7 @@ export async function startEdge(
     idempotency: new IdempotencyStore(redis, env.QUEUE_PREFIX, env.IDEMPOTENCY_TTL_S),
     conversations,
     tokenized: limits.tokenized,
+    ...webhooks,
   };
   const split = env.INTERNAL_PORT !== undefined;
   const server = await listen(createApp(appDeps, split ? "public" : "all"), env.PORT, env.HOST);

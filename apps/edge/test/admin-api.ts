@@ -1,5 +1,7 @@
 import { ApiKey, ApiKeyWithSecret } from "@gateway/contracts";
-import { ADMIN_KEY } from "./start-test-edge.ts";
+import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
+import { ADMIN_KEY, startTestEdge, type TestEdge } from "./start-test-edge.ts";
 
 /** Calls the admin API of an edge with the admin credential (or another one). */
 export function adminApi(baseUrl: string, credential = ADMIN_KEY) {
@@ -31,3 +33,22 @@ export function adminApi(baseUrl: string, credential = ADMIN_KEY) {
 
 /** GET /v1/keys with a tenant credential: 200 proves the credential works, without needing a worker. */
 export const whoAmI = (baseUrl: string, secret: string) => fetch(`${baseUrl}/v1/keys`, { headers: { authorization: `Bearer ${secret}` } });
+
+/**
+ * One edge for a whole test file, with its admin API and a client of its database: registers its
+ * own beforeAll and afterAll; the fields are set once beforeAll has run.
+ */
+export function useAdminEdge(overrides: Record<string, string> = {}) {
+  const fx = {} as { edge: TestEdge; admin: ReturnType<typeof adminApi>; db: pg.Client };
+  beforeAll(async () => {
+    fx.edge = await startTestEdge(overrides);
+    fx.admin = adminApi(fx.edge.url);
+    fx.db = new pg.Client({ connectionString: fx.edge.databaseUrl });
+    await fx.db.connect();
+  });
+  afterAll(async () => {
+    await fx.db?.end();
+    await fx.edge?.close();
+  });
+  return fx;
+}

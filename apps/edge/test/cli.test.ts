@@ -2,8 +2,9 @@ import { execFile } from "node:child_process";
 import { userInfo } from "node:os";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { ApiKey, ApiKeyWithSecret } from "@gateway/contracts";
+import { ApiKey, ApiKeyWithSecret, WebhookSecret } from "@gateway/contracts";
 import { createTestDatabase, type TestDatabase } from "@gateway/test-kit/postgres";
+import { deriveWebhookSecret } from "@gateway/webhooks";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
@@ -101,5 +102,60 @@ describe("pnpm gateway keys", () => {
     const result = await cli(args);
     expect(result.code).toBe(code);
     expect(result.stderr).toMatch(message);
+  });
+});
+
+describe("pnpm gateway webhook-secret", () => {
+  const MASTER_KEY = "cli-test-master-key-0123456789abcdef";
+  const withKey = { WEBHOOK_MASTER_KEY: MASTER_KEY, KEY_ROTATION_GRACE_S: "90" };
+
+  it("when an operator creates, shows and rotates a tenant's secret, then each prints the derived secret and the changes are audited as the operator", async () => {
+    const created = await cli(["webhook-secret", "create", "--tenant", "hooks-cli", "--json"], withKey);
+    expect(created.code).toBe(0);
+    const first = WebhookSecret.parse(JSON.parse(created.stdout));
+    expect(first).toMatchObject({ tenant_id: "hooks-cli", version: 1, secret: deriveWebhookSecret(MASTER_KEY, "hooks-cli", 1) });
+    expect(
+      WebhookSecret.parse(JSON.parse((await cli(["webhook-secret", "show", "--tenant", "hooks-cli", "--json"], withKey)).stdout)),
+    ).toEqual(first);
+
+    const rotated = WebhookSecret.parse(
+      JSON.parse((await cli(["webhook-secret", "rotate", "--tenant", "hooks-cli", "--grace", "60", "--json"], withKey)).stdout),
+    );
+    expect(rotated).toMatchObject({ version: 2, previous_version: 1, secret: deriveWebhookSecret(MASTER_KEY, "hooks-cli", 2) });
+    expect(Date.parse(rotated.previous_expires_at!) - Date.parse(rotated.rotated_at!)).toBe(60_000);
+
+    const audit = await client.query("SELECT actor, action, details FROM audit_log WHERE tenant_id = 'hooks-cli' ORDER BY id");
+    const actor = `cli:${userInfo().username}`;
+    expect(audit.rows).toEqual([
+      { actor, action: "webhook_secret.create", details: { version: 1 } },
+      expect.objectContaining({ actor, action: "webhook_secret.rotate" }),
+    ]);
+  });
+
+  it("when the human output is used, then the secret and the previous version's end are printed", async () => {
+    await cli(["webhook-secret", "create", "--tenant", "hooks-human"], withKey);
+    const { stdout } = await cli(["webhook-secret", "rotate", "--tenant", "hooks-human"], withKey);
+    expect(stdout).toMatch(/^secret: whsec_[A-Za-z0-9+/]{43}=$/m);
+    expect(stdout).toMatch(/Version 1 also signs deliveries until /);
+  });
+
+  it.each([
+    [["webhook-secret", "create"], withKey, 2, /--tenant is required/],
+    [["webhook-secret", "create", "--tenant", "has space"], withKey, 2, /tenant_id/],
+    [["webhook-secret", "show", "--tenant", "hooks-nobody"], withKey, 1, /has no webhook secret/],
+    [["webhook-secret", "rotate", "--tenant", "hooks-nobody", "--grace", "soon"], withKey, 2, /grace_seconds/],
+    [["webhook-secret", "create", "--tenant", "hooks-nokey"], {}, 1, /WEBHOOK_MASTER_KEY/],
+    [["webhook-secret", "frobnicate", "--tenant", "x"], withKey, 2, /unknown command 'webhook-secret frobnicate'/],
+  ])("when called as %j with env %j, then it exits %i with a message", async (args, env, code, message) => {
+    const result = await cli(args, env);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it("when a tenant already has a secret, then create exits 1 saying to rotate", async () => {
+    await cli(["webhook-secret", "create", "--tenant", "hooks-twice"], withKey);
+    const again = await cli(["webhook-secret", "create", "--tenant", "hooks-twice"], withKey);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already has a webhook secret/);
   });
 });

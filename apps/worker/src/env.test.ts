@@ -49,4 +49,19 @@ describe("parseWorkerEnv", () => {
   it("when no model is configured, then it fails at start", () => {
     expect(() => parseWorkerEnv({})).toThrow(/no models configured/);
   });
+
+  it("when webhook settings are given, then the master key and the allowed ranges are read; a short key, a bad range or the old WEBHOOK_SECRET stop the start", () => {
+    const base = { LLAMA_SERVER_URLS: "http://a:1" };
+    const defaults = parseWorkerEnv(base);
+    expect(defaults.WEBHOOK_MASTER_KEY).toBeUndefined();
+    expect(defaults.EGRESS_ALLOW_CIDRS.allowed).toEqual([]);
+    const env = parseWorkerEnv({ ...base, WEBHOOK_MASTER_KEY: "m".repeat(32), EGRESS_ALLOW_CIDRS: "10.0.0.0/8" });
+    expect(env.WEBHOOK_MASTER_KEY).toBe("m".repeat(32));
+    expect(env.EGRESS_ALLOW_CIDRS.allowed).toHaveLength(1);
+    expect(() => parseWorkerEnv({ ...base, WEBHOOK_MASTER_KEY: "short" })).toThrow(/WEBHOOK_MASTER_KEY/);
+    expect(() => parseWorkerEnv({ ...base, EGRESS_ALLOW_CIDRS: "10.0.0.0/8,nope" })).toThrow(/'nope'[\s\S]*at EGRESS_ALLOW_CIDRS/);
+    expect(() => parseWorkerEnv({ ...base, WEBHOOK_SECRET: "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=" })).toThrow(
+      /WEBHOOK_MASTER_KEY[\s\S]*at WEBHOOK_SECRET/,
+    );
+  });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import {
+  egressAllowCidrs,
   envBoolean,
   listenHost,
   listenPort,
@@ -11,7 +12,7 @@ import {
   parseEnv,
   queuePrefix,
   redisUrl,
-  unlessBlank,
+  webhookMasterKey,
 } from "@gateway/config";
 import type { GatewayConfig } from "@gateway/contracts";
 import { z } from "zod";
@@ -59,8 +60,17 @@ const Schema = z.object({
   EDGE_SEEN_WITHIN_MS: ms(3_000),
   /** How long SIGTERM lets in-flight generations finish before aborting them. */
   SHUTDOWN_TIMEOUT_MS: ms(25_000),
-  /** Signs async jobs' webhooks (Standard Webhooks: `whsec_` + base64, or any text); unset: none are sent. */
-  WEBHOOK_SECRET: unlessBlank(z.string().min(16, "must be at least 16 characters")),
+  /** Each tenant's webhook signing secrets are derived from it (the edges' too); unset: deliveries fail rather than go out unsigned. */
+  WEBHOOK_MASTER_KEY: webhookMasterKey,
+  /** One secret for every tenant let a tenant replay its deliveries to another's receiver: refused, not ignored. */
+  WEBHOOK_SECRET: z
+    .undefined({
+      error:
+        "is no longer read: set WEBHOOK_MASTER_KEY on edges and workers and create each tenant's secret (pnpm gateway webhook-secret create --tenant T)",
+    })
+    .optional(),
+  /** Address ranges webhook deliveries may reach although not public (receivers inside the cluster). */
+  EGRESS_ALLOW_CIDRS: egressAllowCidrs,
   WEBHOOK_TIMEOUT_MS: ms(10_000),
   /** First retry delay of a refused webhook delivery; each next one doubles. */
   WEBHOOK_RETRY_DELAY_MS: ms(1_000),

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { egressFetcher } from "@gateway/egress";
 import type { ReadinessCheck } from "@gateway/http";
 import type { Logger, Registry } from "@gateway/observability";
 import { workersKey } from "@gateway/contracts";
@@ -143,7 +144,15 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     lockDurationMs: env.LOCK_DURATION_MS,
   });
   started.worker = worker;
-  const deliverWebhook = createWebhookHandler({ secret: env.WEBHOOK_SECRET, timeoutMs: env.WEBHOOK_TIMEOUT_MS, redis: commands, logger });
+  const egress = egressFetcher(env.EGRESS_ALLOW_CIDRS, { connectTimeoutMs: env.WEBHOOK_TIMEOUT_MS });
+  const deliverWebhook = createWebhookHandler({
+    masterKey: env.WEBHOOK_MASTER_KEY,
+    egress,
+    timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    redis: commands,
+    logger,
+    metrics,
+  });
   const webhookWorker = createConsumer("webhooks", deliverWebhook, {
     connection: webhookConnection,
     prefix: env.QUEUE_PREFIX,
@@ -177,6 +186,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     gate.close();
     pool.close();
     await webhookWorker.close();
+    await egress.close();
     await webhooks.close();
     await conversationReplies.close();
     await usage.close();

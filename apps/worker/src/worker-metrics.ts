@@ -117,6 +117,11 @@ export function workerMetrics(registry: Registry) {
       "Embeddings batches sent to a backend, by outcome (succeeded, connect, status, loading, timeout, stream, cancelled, open).",
       ["model", "backend", "outcome"],
     ),
+    webhookDeliveries: counter(
+      "gateway_webhook_deliveries_total",
+      "Webhook delivery attempts, by outcome: delivered (2xx), refused (any other answer, redirects included; retried), unreachable (no answer; retried), forbidden (the egress policy refused the destination; failed, never retried), unsigned (no master key or no key versions; failed, never retried).",
+      ["outcome"],
+    ),
     embeddingsDuration: histogram(
       "gateway_backend_embeddings_request_duration_seconds",
       "From sending an embeddings batch to a backend to its answer, by outcome.",
@@ -136,6 +141,10 @@ export function startCountersAtZero(metrics: WorkerMetrics, models: readonly str
     for (const reason of ["stuck", "finished"]) metrics.uncancelled.inc({ model, reason }, 0);
   }
   for (const backend of backends) metrics.staleRetries.inc({ backend }, 0);
+  for (const outcome of WEBHOOK_OUTCOMES) metrics.webhookDeliveries.inc({ outcome }, 0);
 }
+
+/** The outcomes of gateway_webhook_deliveries_total (deliver-webhook.ts). */
+export const WEBHOOK_OUTCOMES = ["delivered", "refused", "unreachable", "forbidden", "unsigned"] as const;
 
 export type WorkerMetrics = ReturnType<typeof workerMetrics>;

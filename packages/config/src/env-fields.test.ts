@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { listenHost, listenPort, logLevel, milliseconds, optionalString, queuePrefix, redisUrl, unlessBlank } from "./env-fields.ts";
+import {
+  egressAllowCidrs,
+  listenHost,
+  listenPort,
+  logLevel,
+  milliseconds,
+  optionalString,
+  queuePrefix,
+  redisUrl,
+  unlessBlank,
+} from "./env-fields.ts";
 import { parseEnv } from "./parse-env.ts";
 
 const Env = z.object({
@@ -45,5 +55,25 @@ describe("env fields", () => {
     ["SECRET", "short"],
   ])("when %s is '%s', then start-up fails naming it", (name, value) => {
     expect(() => parseEnv(Env, { [name]: value })).toThrow(new RegExp(name));
+  });
+});
+
+describe("EGRESS_ALLOW_CIDRS", () => {
+  const Egress = z.object({ EGRESS_ALLOW_CIDRS: egressAllowCidrs });
+
+  it("when it is unset or blank, then no range is allowed", () => {
+    expect(parseEnv(Egress, {}).EGRESS_ALLOW_CIDRS.allowed).toEqual([]);
+    expect(parseEnv(Egress, { EGRESS_ALLOW_CIDRS: " " }).EGRESS_ALLOW_CIDRS.allowed).toEqual([]);
+  });
+
+  it("when it lists ranges, then each is allowed", () => {
+    const policy = parseEnv(Egress, { EGRESS_ALLOW_CIDRS: "10.0.0.0/8, fd00::/8" }).EGRESS_ALLOW_CIDRS;
+    expect(policy.allowed.map(([range, bits]) => `${range.toString()}/${bits}`)).toEqual(["10.0.0.0/8", "fd00::/8"]);
+  });
+
+  it("when a range is malformed, then start-up fails naming the variable and the range", () => {
+    const start = () => parseEnv(Egress, { EGRESS_ALLOW_CIDRS: "10.0.0.0/8,10.0.0/33" });
+    expect(start).toThrow(/EGRESS_ALLOW_CIDRS/);
+    expect(start).toThrow(/range 1 \('10\.0\.0\/33'\)/);
   });
 });

@@ -1,3 +1,4 @@
+import { egressPolicy } from "@gateway/egress";
 import { z } from "zod";
 
 /** Compose files and shells pass unset variables as "": for optional settings that means unset. */
@@ -21,3 +22,28 @@ export const redisUrl = z.url({ protocol: /^rediss?$/ }).default("redis://127.0.
 
 /** BullMQ key prefix and namespace of every Redis name: every service of one deployment must agree on it. */
 export const queuePrefix = z.string().min(1).default("gw");
+
+/**
+ * EGRESS_ALLOW_CIDRS: comma-separated address ranges a tenant-chosen URL (a webhook) may reach
+ * although they are not public (receivers inside the cluster); blank allows none. Edges (at
+ * submit) and workers (at delivery) must agree, so both read it through this one field.
+ */
+export const egressAllowCidrs = z
+  .string()
+  .default("")
+  .transform((raw, ctx) => {
+    try {
+      return egressPolicy(
+        raw
+          .split(",")
+          .map((cidr) => cidr.trim())
+          .filter(Boolean),
+      );
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+
+/** WEBHOOK_MASTER_KEY: every tenant's webhook signing secrets are derived from it (edges and workers); unset: no webhooks. */
+export const webhookMasterKey = unlessBlank(z.string().min(32, "must be at least 32 characters"));

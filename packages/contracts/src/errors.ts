@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   method_not_allowed: { status: 405, type: "invalid_request_error" },
   upgrade_required: { status: 426, type: "invalid_request_error" },
   idempotency_conflict: { status: 409, type: "conflict_error" },
+  already_exists: { status: 409, type: "conflict_error" },
   payload_too_large: { status: 413, type: "invalid_request_error" },
   unsupported_media_type: { status: 415, type: "invalid_request_error" },
   rate_limit_exceeded: { status: 429, type: "rate_limit_error" },

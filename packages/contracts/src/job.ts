@@ -9,6 +9,13 @@ export const WebhookUrl = z
   .max(2_000)
   .refine(isStorableText, STORABLE_TEXT_MESSAGE);
 
+/**
+ * The versions of the tenant's webhook signing secret a delivery is signed with: the current one,
+ * then the previous one while its rotation grace lasts (receivers may know either).
+ */
+export const WebhookKeyVersions = z.array(z.number().int().min(1)).min(1).max(2);
+export type WebhookKeyVersions = z.infer<typeof WebhookKeyVersions>;
+
 /** Who a job is run for: copied into usage events so billing never has to look it up. */
 export const Caller = z.object({
   tenant_id: z.string().min(1),
@@ -53,6 +60,8 @@ export const ChatJob = z.object({
   events_ttl_s: z.number().int().min(1).optional(),
   /** An async job's webhook: the worker queues a signed delivery when the job ends. Optional: older edges never set it. */
   webhook_url: WebhookUrl.optional(),
+  /** With webhook_url: which of the tenant's signing secrets sign the delivery. Optional: older edges never set it. */
+  webhook_key_versions: WebhookKeyVersions.optional(),
   /** A conversation's turn: the worker queues the reply for storage when it ends. Optional: older edges never set it. */
   conversation_id: z.string().min(1).optional(),
   /** The client's own id for the request: a label for logs and the usage row, never a key. Optional: older edges never set it. */
@@ -77,6 +86,7 @@ export const EmbeddingsJob = z.object({
   /** As on a chat job; also how long the embeddings result body is kept. */
   events_ttl_s: z.number().int().min(1).optional(),
   webhook_url: WebhookUrl.optional(),
+  webhook_key_versions: WebhookKeyVersions.optional(),
   client_request_id: z.string().max(128).optional(),
   detached: z.boolean().optional(),
 });

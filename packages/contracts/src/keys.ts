@@ -68,9 +68,12 @@ export type UpdateApiKeyRequest = z.infer<typeof UpdateApiKeyRequest>;
 /** Longest grace a rotated-out secret may keep working. */
 export const MAX_ROTATION_GRACE_S = 30 * 86_400;
 
+/** How long a rotated-out secret (an API key's or a webhook signing secret) keeps working; 0 ends it at once. */
+export const RotationGraceSeconds = z.number().int().min(0).max(MAX_ROTATION_GRACE_S);
+
 export const RotateApiKeyRequest = z.strictObject({
   /** How long the previous secret keeps working; 0 ends it at once. */
-  grace_seconds: z.number().int().min(0).max(MAX_ROTATION_GRACE_S).optional(),
+  grace_seconds: RotationGraceSeconds.optional(),
 });
 export type RotateApiKeyRequest = z.infer<typeof RotateApiKeyRequest>;
 
@@ -87,7 +90,14 @@ export type AdminKeyListQuery = z.infer<typeof AdminKeyListQuery>;
 export const ApiKeyList = listPage(ApiKey);
 export type ApiKeyList = z.infer<typeof ApiKeyList>;
 
-export const AuditAction = z.enum(["key.create", "key.update", "key.rotate", "key.revoke"]);
+export const AuditAction = z.enum([
+  "key.create",
+  "key.update",
+  "key.rotate",
+  "key.revoke",
+  "webhook_secret.create",
+  "webhook_secret.rotate",
+]);
 export type AuditAction = z.infer<typeof AuditAction>;
 
 /** One admin action, written in the same transaction as the change it describes. */

@@ -2,8 +2,9 @@ import { z } from "zod";
 import { Usage } from "./chat.ts";
 import { EmbeddingsUsage } from "./embeddings.ts";
 import { ErrorCode } from "./errors.ts";
-import { WebhookUrl } from "./job.ts";
+import { WebhookKeyVersions, WebhookUrl } from "./job.ts";
 import { JobStatus, JobType } from "./jobs.ts";
+import { RotationGraceSeconds, TenantId } from "./keys.ts";
 
 /** The body POSTed to a job's webhook_url once the job has ended (what `GET /v1/jobs/{id}` shows, less the links). */
 export const WebhookJobBody = z.object({
@@ -32,5 +33,39 @@ export const WebhookDelivery = z.object({
   url: WebhookUrl,
   body: WebhookJobBody,
   result_key: z.string().optional(),
+  /** Whose signing secrets sign it, and which versions. Optional: older workers never set them (such a delivery is not sent). */
+  tenant_id: z.string().min(1).optional(),
+  key_versions: WebhookKeyVersions.optional(),
 });
 export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
+
+const Timestamp = z.iso.datetime({ offset: true });
+
+/**
+ * A tenant's webhook signing secret as the admin API shows it. The secret is derived from the
+ * gateway's master key and the version, never stored, so it can be shown again.
+ */
+export const WebhookSecret = z.object({
+  object: z.literal("webhook_secret"),
+  tenant_id: TenantId,
+  /** Signs every delivery; starts at 1, one more per rotation. */
+  version: z.number().int().min(1),
+  /** Standard Webhooks: `whsec_` + base64 of 32 key bytes. */
+  secret: z.string(),
+  /** Also signs deliveries until previous_expires_at (a rotation's grace). */
+  previous_version: z.number().int().min(1).nullable(),
+  previous_expires_at: Timestamp.nullable(),
+  created_at: Timestamp,
+  rotated_at: Timestamp.nullable(),
+});
+export type WebhookSecret = z.infer<typeof WebhookSecret>;
+
+/** The path of /v1/admin/tenants/{tenant_id}/webhook-secret. */
+export const WebhookSecretPath = z.object({ tenant_id: TenantId });
+export type WebhookSecretPath = z.infer<typeof WebhookSecretPath>;
+
+export const RotateWebhookSecretRequest = z.strictObject({
+  /** How long the previous secret still signs deliveries (default KEY_ROTATION_GRACE_S); 0 ends it at once. */
+  grace_seconds: RotationGraceSeconds.optional(),
+});
+export type RotateWebhookSecretRequest = z.infer<typeof RotateWebhookSecretRequest>;

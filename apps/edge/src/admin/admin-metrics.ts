@@ -7,7 +7,7 @@ export const adminActions = (registry: Registry) =>
     () =>
       new prom.Counter({
         name: "gateway_edge_admin_actions_total",
-        help: "Key changes made through the admin API, by action (key.create, key.update, key.rotate, key.revoke).",
+        help: "Changes made through the admin API, by action (key.create, key.update, key.rotate, key.revoke, webhook_secret.create, webhook_secret.rotate).",
         labelNames: ["action"],
         registers: [registry],
       }),

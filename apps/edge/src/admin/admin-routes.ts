@@ -9,10 +9,11 @@ import { requireJson } from "../http/require-json.ts";
 import type { KeyAdmin } from "../keys/key-admin.ts";
 import { toApiKey } from "../keys/key-record.ts";
 import type { KeyRepository } from "../keys/key-repository.ts";
+import { webhookSecretRoutes, type WebhookSecretRouteDeps } from "../webhooks/webhook-secret-routes.ts";
 import { adminActions } from "./admin-metrics.ts";
 import { listAudit } from "./audit-log.ts";
 
-export interface AdminRouteDeps {
+export interface AdminRouteDeps extends WebhookSecretRouteDeps {
   prisma: PrismaClient;
   keyRepository: KeyRepository;
   keyAdmin: KeyAdmin;
@@ -25,8 +26,9 @@ const found = <T>(value: T | undefined, id: string): T => {
   return value;
 };
 
-/** /v1/admin/…: key management for operators, every change audited (key-admin.ts). */
-export function adminRoutes({ prisma, keyRepository, keyAdmin, requireAdmin, registry }: AdminRouteDeps): Router {
+/** /v1/admin/…: key and webhook secret management for operators, every change audited (key-admin.ts, webhook-secret-admin.ts). */
+export function adminRoutes(deps: AdminRouteDeps): Router {
+  const { prisma, keyRepository, keyAdmin, requireAdmin, registry } = deps;
   const actions = adminActions(registry);
   const router = Router();
   const body = [requireJson, json({ limit: "64kb" })];
@@ -74,5 +76,6 @@ export function adminRoutes({ prisma, keyRepository, keyAdmin, requireAdmin, reg
     const keyId = typeof key_id === "string" ? key_id : undefined;
     res.json(listPage(await listAudit(prisma, { keyId, after: query.after, limit: query.limit })));
   });
+  router.use(webhookSecretRoutes(deps));
   return router;
 }

@@ -1,6 +1,31 @@
-import type { AuditEntry } from "@gateway/contracts";
-import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { AuditAction, AuditEntry } from "@gateway/contracts";
+import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import type { Page } from "../keys/key-repository.ts";
+
+/** Who did it: "admin-api" or "cli:<os user>", and the request it came in on. */
+export interface Actor {
+  actor: string;
+  requestId?: string | null;
+}
+
+/** Writes one audit entry inside the transaction of the change it describes (never a secret in `details`). */
+export const recordAudit = (
+  tx: Prisma.TransactionClient,
+  who: Actor,
+  action: AuditAction,
+  subject: { keyId: string | null; tenantId: string },
+  details: Record<string, unknown>,
+) =>
+  tx.auditLog.create({
+    data: {
+      actor: who.actor,
+      action,
+      keyId: subject.keyId,
+      tenantId: subject.tenantId,
+      requestId: who.requestId ?? null,
+      details: details as Prisma.InputJsonObject,
+    },
+  });
 
 /** Audit entries newest first; `after` is the id of the last entry of the previous page. */
 export async function listAudit(

@@ -5,7 +5,7 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-export const USAGE = `Usage: pnpm gateway keys <command> [options]   (or: node apps/edge/dist/cli/main.js keys …)
+export const USAGE = `Usage: pnpm gateway <keys|webhook-secret> <command> [options]   (or: node apps/edge/dist/cli/main.js …)
 
   keys create --tier <tier> --name <name> [--tenant <id>] [--models a,b] [--expires 30d|<iso>] [--if-missing]
   keys list   [--tenant <id>] [--limit <n>] [--after <key id>]
@@ -15,7 +15,12 @@ export const USAGE = `Usage: pnpm gateway keys <command> [options]   (or: node a
   keys revoke <key id>
   keys import                                  (stores the keys of GATEWAY_API_KEYS=key:tenant:tier,…)
 
-  --json prints JSON lines. Needs EDGE_DATABASE_URL; GATEWAY_CONFIG_FILE (or LLAMA_SERVER_URLS) to check tiers and models.`;
+  webhook-secret create --tenant <id>                  (version 1 of the tenant's webhook signing secret)
+  webhook-secret show   --tenant <id>
+  webhook-secret rotate --tenant <id> [--grace <seconds>]   (the previous version keeps signing for the grace period)
+
+  --json prints JSON lines. Needs EDGE_DATABASE_URL; GATEWAY_CONFIG_FILE (or LLAMA_SERVER_URLS) to check tiers and models;
+  webhook-secret needs WEBHOOK_MASTER_KEY (the edges' and workers').`;
 
 export interface Args {
   group: string | undefined;
@@ -60,7 +65,7 @@ export function parseCliArgs(argv: string[]): Args {
       return value;
     },
     target() {
-      if (!target) throw new UsageError(`keys ${command} needs a key id`);
+      if (!target) throw new UsageError(`${group} ${command} needs a key id`);
       return target;
     },
   };

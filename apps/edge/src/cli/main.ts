@@ -4,18 +4,22 @@ import { readCliEnv } from "../env.ts";
 import { createEdgePrisma } from "../keys/edge-prisma.ts";
 import { parseCliArgs, USAGE, UsageError } from "./cli-args.ts";
 import { runKeysCommand } from "./keys-commands.ts";
+import { runWebhookSecretCommand } from "./webhook-secret-commands.ts";
 
-/** The operators' CLI: `pnpm gateway keys …`. Talks to the key store directly; every change is audited. */
+const GROUPS = { keys: runKeysCommand, "webhook-secret": runWebhookSecretCommand };
+
+/** The operators' CLI: `pnpm gateway keys|webhook-secret …`. Talks to the edge's database directly; every change is audited. */
 async function main(argv: string[]): Promise<number> {
   const args = parseCliArgs(argv);
-  if (args.group !== "keys") {
+  const run = args.group !== undefined && Object.hasOwn(GROUPS, args.group) ? GROUPS[args.group as keyof typeof GROUPS] : undefined;
+  if (!run) {
     console.log(USAGE);
     return args.group === undefined ? 0 : 2;
   }
   const env = readCliEnv();
   const prisma = createEdgePrisma(env.EDGE_DATABASE_URL);
   try {
-    await runKeysCommand(args, env, prisma, { json: args.json, print: (line) => console.log(line) });
+    await run(args, env, prisma, { json: args.json, print: (line) => console.log(line) });
     return 0;
   } finally {
     await prisma.$disconnect();

@@ -8,7 +8,7 @@ import type { ErrorCode } from "@gateway/contracts";
  * - auth: no, or a bad, credential (401)
  * - forbidden: the credential may not use this model or resource (403)
  * - validation: the request is malformed or asks for something the gateway does not do (400, 404 model, 413, 415)
- * - conflict: an Idempotency-Key reused with another body (409)
+ * - conflict: an Idempotency-Key reused with another body, or creating what already exists (409)
  * - rate_limit / concurrency / quota: the key's tier limits (429)
  * - content_policy: a user message matched CONTENT_BLOCKED_PATTERNS (400)
  * - shed: the model's queue was already too long (503, load shedding)
@@ -47,6 +47,7 @@ const BY_CODE: Partial<Record<ErrorCode, RejectionReason>> = {
   payload_too_large: "validation",
   unsupported_media_type: "validation",
   idempotency_conflict: "conflict",
+  already_exists: "conflict",
   rate_limit_exceeded: "rate_limit",
   concurrency_limit_exceeded: "concurrency",
   token_quota_exceeded: "quota",

@@ -38,6 +38,8 @@ export const ROUTES: readonly RouteEntry[] = [
   { path: "/v1/admin/keys/:id/rotate", methods: ["POST"], internal: true },
   { path: "/v1/admin/keys/:id/revoke", methods: ["POST"], internal: true },
   { path: "/v1/admin/audit", methods: ["GET", "HEAD"], internal: true },
+  { path: "/v1/admin/tenants/:tenant_id/webhook-secret", methods: ["GET", "HEAD", "POST"], internal: true },
+  { path: "/v1/admin/tenants/:tenant_id/webhook-secret/rotate", methods: ["POST"], internal: true },
 ];
 
 /** A `:name` segment matches any one segment. */

@@ -11,6 +11,7 @@ import { limitHeadersOnError } from "../limits/limit-headers-on-error.ts";
 import { lastEventId } from "../sse/open-sse.ts";
 import type { JobStore } from "./job-store.ts";
 import { jobLinks, viewJob } from "./job-view.ts";
+import type { WebhookTarget } from "../webhooks/webhook-target.ts";
 import { streamJobEvents } from "./stream-job-events.ts";
 import { jobPayloadBuilder, newJobId, submitJob, type SubmitJobDeps } from "./submit-job.ts";
 
@@ -22,6 +23,7 @@ export interface JobRouteDeps extends SubmitJobDeps {
   namespace: string;
   keepAliveMs: number;
   slowClientBufferBytes: number;
+  webhookTarget: WebhookTarget;
 }
 
 /** A Redis stream entry id: what a job's events are numbered by. */
@@ -41,8 +43,10 @@ export function jobsRoutes(deps: JobRouteDeps): Router {
   const router = Router();
   router.post("/v1/jobs", deps.authenticate, requireJson, json({ limit: deps.bodyLimit }), async (req, res) => {
     const input = parseInput(CreateJobRequest, req.body);
-    const payload = build(input, { requestId: newJobId(), clientRequestId: res.locals.clientRequestId }, res.locals.principal);
     const tenant = res.locals.caller.tenant_id;
+    // Before anything is admitted, claimed or queued: a refused webhook leaves no trace.
+    const versions = input.webhook_url ? await deps.webhookTarget(tenant, input.webhook_url) : undefined;
+    const payload = build(input, { requestId: newJobId(), clientRequestId: res.locals.clientRequestId }, res.locals.principal, versions);
     const claim = await claimIdempotency(deps.idempotency, req, tenant, payload.request_id);
     let record: JobRecord;
     if (claim?.repeat) {

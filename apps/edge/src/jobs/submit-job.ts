@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { CreateJobRequest, InferenceQueuePayload, JobRecord } from "@gateway/contracts";
+import type { CreateJobRequest, InferenceQueuePayload, JobRecord, WebhookKeyVersions } from "@gateway/contracts";
 import type { Response } from "express";
 import type { Principal } from "../auth/principal.ts";
 import type { RequestIds } from "../http/request-ids.ts";
@@ -17,17 +17,29 @@ export interface SubmitJobDeps extends InferenceDeps, PrepareDeps {
 
 export const newJobId = () => `job_${randomBytes(12).toString("hex")}`;
 
-/** Validates a job's request as the synchronous endpoint does and builds its queue payload. */
+/**
+ * Validates a job's request as the synchronous endpoint does and builds its queue payload; a
+ * webhook carries the versions of the tenant's signing secret (webhook-target.ts) with its URL.
+ */
 export function jobPayloadBuilder(deps: SubmitJobDeps) {
   const prepareChat = chatJobPreparer(deps);
   const prepareEmbeddings = embeddingsJobPreparer(deps);
-  return (input: CreateJobRequest, ids: RequestIds, principal: Principal): InferenceQueuePayload => {
+  return (
+    input: CreateJobRequest,
+    ids: RequestIds,
+    principal: Principal,
+    webhookKeyVersions?: WebhookKeyVersions,
+  ): InferenceQueuePayload => {
     const job: InferenceQueuePayload =
       input.type === "chat.completion"
         ? // Always streamed by the worker: the chunks fill the event log that /events replays.
           { ...prepareChat({ ...input.request, stream: false }, principal, ids).job, stream: true }
         : prepareEmbeddings(input.request, principal, ids);
-    return { ...job, events_ttl_s: deps.jobs.retentionS, ...(input.webhook_url && { webhook_url: input.webhook_url }) };
+    return {
+      ...job,
+      events_ttl_s: deps.jobs.retentionS,
+      ...(input.webhook_url && { webhook_url: input.webhook_url, webhook_key_versions: webhookKeyVersions }),
+    };
   };
 }
 

@@ -8,16 +8,11 @@ import {
   type UpdateApiKeyRequest,
 } from "@gateway/contracts";
 import { AppError } from "@gateway/http";
+import { recordAudit, type Actor } from "../admin/audit-log.ts";
 import { modelIndex } from "../models/model-index.ts";
 import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import { toApiKey, type KeyRecord } from "./key-record.ts";
 import { generateSecret, hashSecret, newKeyId, visiblePrefix } from "./key-secret.ts";
-
-/** Who did it: "admin-api" or "cli:<os user>", and the request it came in on. */
-export interface Actor {
-  actor: string;
-  requestId?: string | null;
-}
 
 export interface KeyAdminOptions {
   /** Tiers and models to check against; without a configuration, the default tiers and any model. */
@@ -54,16 +49,7 @@ export function createKeyAdmin(prisma: PrismaClient, { config, rotationGraceS, n
   }
 
   const audit = (tx: Tx, who: Actor, action: AuditAction, key: KeyRecord, details: Record<string, unknown>) =>
-    tx.auditLog.create({
-      data: {
-        actor: who.actor,
-        action,
-        keyId: key.id,
-        tenantId: key.tenantId,
-        requestId: who.requestId ?? null,
-        details: details as Prisma.InputJsonObject,
-      },
-    });
+    recordAudit(tx, who, action, { keyId: key.id, tenantId: key.tenantId }, details);
 
   /** Runs `change` on a live key in a transaction; undefined when there is no such key. */
   async function change<T>(id: string, fn: (tx: Tx, key: KeyRecord) => Promise<T>): Promise<T | undefined> {

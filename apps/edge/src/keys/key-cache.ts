@@ -20,8 +20,8 @@ export interface KeyCacheOptions {
   onLookup?: (result: "hit" | "miss" | "refresh" | "stale") => void;
 }
 
-interface Entry {
-  value: SecretMatch | null;
+interface Entry<V> {
+  value: V | null;
   fetchedAt: number;
 }
 
@@ -29,25 +29,26 @@ interface Entry {
  * Secret hash → key, for the hot path. An entry older than half the TTL is refreshed in the
  * background while it is still served, so a busy key never waits on Postgres; one older than
  * the TTL is served only while the key store is unreachable (up to `staleMs`). Concurrent
- * misses for one hash share one query.
+ * misses for one hash share one query. `V` lets other per-key lookups of the hot path (a
+ * tenant's webhook signing key) keep the same rules.
  */
-export class KeyCache {
-  private readonly entries = new Map<string, Entry>();
-  private readonly inflight = new Map<string, Promise<SecretMatch | null>>();
+export class KeyCache<V = SecretMatch> {
+  private readonly entries = new Map<string, Entry<V>>();
+  private readonly inflight = new Map<string, Promise<V | null>>();
   private readonly maxEntries: number;
   private readonly now: () => number;
   /** After a failed lookup, stale entries are served at once for this long, without waiting on the store again. */
   private storeDownUntil = 0;
 
   constructor(
-    private readonly load: (hash: string) => Promise<SecretMatch | undefined>,
+    private readonly load: (hash: string) => Promise<V | undefined>,
     private readonly options: KeyCacheOptions,
   ) {
     this.maxEntries = options.maxEntries ?? 100_000;
     this.now = options.now ?? Date.now;
   }
 
-  async get(hash: string): Promise<SecretMatch | null> {
+  async get(hash: string): Promise<V | null> {
     const entry = this.entries.get(hash);
     const age = entry ? this.now() - entry.fetchedAt : Infinity;
     if (entry && age < this.options.ttlMs) {
@@ -59,7 +60,9 @@ export class KeyCache {
       }
       return entry.value;
     }
-    const usable = entry !== undefined && age < (this.options.staleMs ?? 0);
+    // Only a known value is served stale: a cached "no such key" may have been created since, and a
+    // client told its valid key is wrong (401) would drop it; unknown during an outage is a 503.
+    const usable = entry !== undefined && entry.value !== null && age < (this.options.staleMs ?? 0);
     if (usable && this.now() < this.storeDownUntil) return this.serveStale(hash, entry);
     this.options.onLookup?.("miss");
     try {
@@ -71,12 +74,12 @@ export class KeyCache {
     }
   }
 
-  /** Forgets every entry of a key that changed (revoked, rotated, updated): its next lookup asks the store. */
-  forgetKey(keyId: string): void {
-    for (const [hash, entry] of this.entries) if (entry.value?.key.id === keyId) this.entries.delete(hash);
+  /** Forgets every entry whose value `matches` (a key that changed): its next lookup asks the store. */
+  forget(matches: (value: V) => boolean): void {
+    for (const [hash, entry] of this.entries) if (entry.value !== null && matches(entry.value)) this.entries.delete(hash);
   }
 
-  private serveStale(hash: string, entry: Entry): SecretMatch | null {
+  private serveStale(hash: string, entry: Entry<V>): V | null {
     this.options.onLookup?.("stale");
     if (!this.inflight.has(hash)) this.fetch(hash).catch(() => (this.storeDownUntil = this.now() + STORE_DOWN_HOLD_MS));
     return entry.value;
@@ -93,7 +96,7 @@ export class KeyCache {
     this.entries.clear();
   }
 
-  private fetch(hash: string): Promise<SecretMatch | null> {
+  private fetch(hash: string): Promise<V | null> {
     const running = this.inflight.get(hash);
     if (running) return running;
     const fetchedAt = this.now();

@@ -42,7 +42,8 @@ export class KeyChangeWatcher {
         where: { updatedAt: { gt: new Date(this.since.getTime() - CLOCK_MARGIN_MS) } },
         select: { id: true },
       });
-      for (const { id } of changed) this.cache.forgetKey(id);
+      const ids = new Set(changed.map((c) => c.id));
+      if (ids.size > 0) this.cache.forget((match) => ids.has(match.key.id));
       this.since = started;
     } catch (err) {
       // The store is unreachable: the cache serves what it knew as of the last successful poll.

@@ -12,6 +12,7 @@ import type { DocContext, DocumentResource } from "./openapi-kit.ts";
 import { documentOperations } from "./operations-paths.ts";
 import { registerCommon } from "./register-common.ts";
 import { documentUsage } from "./usage-paths.ts";
+import { documentWebhookSecrets } from "./webhook-secret-paths.ts";
 import { documentWebSocket } from "./ws-paths.ts";
 
 /**
@@ -29,6 +30,7 @@ const RESOURCES: DocumentResource[] = [
   documentUsage,
   documentKeys,
   documentAdmin,
+  documentWebhookSecrets,
   documentOperations,
 ];
 
@@ -43,7 +45,7 @@ export const TAGS = [
   { name: "Conversations", description: "Server-side chat history: create, read, change, delete, and add messages." },
   { name: "Usage", description: "Tokens and cost per day and model, from billing." },
   { name: "Keys", description: "A tenant's own API keys, read-only." },
-  { name: "Admin", description: "Key management and audit log for operators (ADMIN_API_KEY)." },
+  { name: "Admin", description: "Key and webhook secret management and audit log for operators (ADMIN_API_KEY)." },
   { name: "Operations", description: "Health, readiness, metrics and this documentation." },
 ];
 

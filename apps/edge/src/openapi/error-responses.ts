@@ -34,6 +34,7 @@ const MESSAGES: Record<ErrorCode, { message: string; param?: string; details?: {
   method_not_allowed: { message: "DELETE is not allowed on /v1/models" },
   upgrade_required: { message: "/v1/ws speaks WebSocket: send GET with Connection: Upgrade and Upgrade: websocket" },
   idempotency_conflict: { message: "this Idempotency-Key was used with a different request body" },
+  already_exists: { message: "tenant 'acme' already has a webhook secret (version 1): rotate it instead" },
   payload_too_large: { message: "the request body is too large" },
   unsupported_media_type: { message: "Content-Type must be application/json" },
   rate_limit_exceeded: { message: "rate limit of 60 requests per minute reached for this API key; retry in 12 s" },

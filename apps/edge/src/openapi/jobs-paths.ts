@@ -50,7 +50,8 @@ export function documentJobs({ registry, schema }: DocContext): void {
     path: "/v1/jobs",
     operationId: "createJob",
     summary: "Submit an asynchronous job",
-    description: "A chat completion or embeddings request run in the background; poll it, follow it over SSE, or get a webhook.",
+    description:
+      "A chat completion or embeddings request run in the background; poll it, follow it over SSE, or get a webhook. A `webhook_url` must name a public address (a loopback, private or link-local one is refused with 400), and the tenant needs a webhook secret (an operator creates it): each delivery is signed with it, Standard Webhooks style.",
     tags: ["Jobs"],
     security: SECURITY.apiKey,
     request: {

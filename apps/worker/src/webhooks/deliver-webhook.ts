@@ -1,36 +1,41 @@
-import { createHmac } from "node:crypto";
+import { EgressRefusedError, type egressFetcher } from "@gateway/egress";
 import type { Logger } from "@gateway/observability";
 import { UnrecoverableError, type Handler } from "@gateway/queue";
+import { deriveWebhookSecret, webhookSignatureHeader } from "@gateway/webhooks";
 import type { Redis } from "ioredis";
-
-/** Standard Webhooks: `whsec_` + base64 of the key bytes; anything else is used as the key's text. */
-export function webhookKey(secret: string): Buffer {
-  return secret.startsWith("whsec_") ? Buffer.from(secret.slice(6), "base64") : Buffer.from(secret, "utf8");
-}
-
-/** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` (Standard Webhooks). */
-export function signWebhook(key: Buffer, id: string, timestamp: number, body: string): string {
-  return `v1,${createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64")}`;
-}
+import type { WorkerMetrics } from "../worker-metrics.ts";
 
 export interface WebhookDeps {
   /** Unset: deliveries fail (logged) rather than go out unsigned. */
-  secret: string | undefined;
+  masterKey: string | undefined;
+  /** The egress guard's fetch: forbidden destinations refused at connect time, redirects never followed. */
+  egress: Pick<ReturnType<typeof egressFetcher>, "fetch">;
   timeoutMs: number;
   redis: Redis;
   logger: Logger;
+  metrics: Pick<WorkerMetrics, "webhookDeliveries">;
 }
 
 /**
- * The "webhooks" handler: one signed POST. Any answer but 2xx, or no answer, throws so the queue
- * retries it with backoff (at least once); a URL that is not http(s) is never tried.
+ * The "webhooks" handler: one POST signed with each of the tenant's listed secrets, through the
+ * egress guard. A forbidden destination (a loopback, private or metadata address, whatever name
+ * led there) or a delivery that cannot be signed fails at once, never retried; any other answer
+ * than 2xx (3xx included: redirects are not followed), or none, throws so the queue retries it.
  */
 export function createWebhookHandler(deps: WebhookDeps): Handler<"webhooks"> {
-  const key = deps.secret ? webhookKey(deps.secret) : undefined;
+  const count = (outcome: string) => deps.metrics.webhookDeliveries.inc({ outcome });
   return async (delivery, bullJob) => {
-    const url = new URL(delivery.url);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new UnrecoverableError("webhook url is not http(s)");
-    if (!key) throw new UnrecoverableError("WEBHOOK_SECRET is not set: webhooks are not sent unsigned");
+    const context = { job_id: delivery.id, attempt: bullJob.attemptsStarted };
+    if (!deps.masterKey) {
+      count("unsigned");
+      deps.logger.error(context, "WEBHOOK_MASTER_KEY is not set on this worker: the delivery fails rather than go out unsigned");
+      throw new UnrecoverableError("WEBHOOK_MASTER_KEY is not set: webhooks are not sent unsigned");
+    }
+    if (!delivery.tenant_id || !delivery.key_versions) {
+      count("unsigned");
+      deps.logger.error(context, "webhook delivery names no tenant and key versions (queued before per-tenant secrets): it fails unsent");
+      throw new UnrecoverableError("the delivery names no tenant and key versions to sign with: there is no gateway-wide secret any more");
+    }
     let result = delivery.body.result;
     if (delivery.result_key) {
       const stored = await deps.redis.get(delivery.result_key);
@@ -38,26 +43,40 @@ export function createWebhookHandler(deps: WebhookDeps): Handler<"webhooks"> {
     }
     const body = JSON.stringify({ ...delivery.body, result });
     const timestamp = Math.floor(Date.now() / 1000);
-    const res = await fetch(url, {
-      method: "POST",
-      redirect: "manual",
-      signal: AbortSignal.timeout(deps.timeoutMs),
-      headers: {
-        "content-type": "application/json",
-        "webhook-id": delivery.id,
-        "webhook-timestamp": String(timestamp),
-        "webhook-signature": signWebhook(key, delivery.id, timestamp, body),
-      },
-      body,
-    });
+    const secrets = delivery.key_versions.map((version) => deriveWebhookSecret(deps.masterKey!, delivery.tenant_id!, version));
+    let res;
+    try {
+      res = await deps.egress.fetch(delivery.url, {
+        method: "POST",
+        signal: AbortSignal.timeout(deps.timeoutMs),
+        headers: {
+          "content-type": "application/json",
+          "webhook-id": delivery.id,
+          "webhook-timestamp": String(timestamp),
+          "webhook-signature": webhookSignatureHeader(secrets, delivery.id, timestamp, body),
+        },
+        body,
+      });
+    } catch (err) {
+      if (!(err instanceof EgressRefusedError)) {
+        count("unreachable");
+        throw err;
+      }
+      count("forbidden");
+      // The host only: a URL's path or query may carry the receiver's own token.
+      deps.logger.warn(
+        { ...context, host: err.host, reason: err.reason },
+        "webhook destination is forbidden by the egress policy; not retried",
+      );
+      throw new UnrecoverableError(err.message);
+    }
     await res.body?.cancel();
     if (res.status < 200 || res.status > 299) {
-      deps.logger.warn(
-        { job_id: delivery.id, status: res.status, attempt: bullJob.attemptsStarted },
-        "webhook receiver refused the delivery; retrying",
-      );
-      throw new Error(`webhook receiver answered ${res.status}`);
+      count("refused");
+      deps.logger.warn({ ...context, status: res.status }, "webhook receiver refused the delivery; retrying");
+      throw new Error(`webhook receiver answered ${res.status}${res.status < 400 ? " (redirects are not followed)" : ""}`);
     }
+    count("delivered");
     return { status: res.status };
   };
 }

@@ -42,6 +42,8 @@ export function withWebhook(
       url,
       body: webhookBody(job, message),
       ...(message.type === "embeddings" && { result_key: embeddingsResultKey(namespace, job.request_id) }),
+      // Signed by the handler with the tenant's secrets the edge chose at submit (current, then previous).
+      ...(job.webhook_key_versions && { tenant_id: job.caller.tenant_id, key_versions: job.webhook_key_versions }),
     };
     webhooks
       .add(`wh-${job.request_id}`, delivery)

@@ -1,0 +1,2 @@
+export * from "./webhook-secret.ts";
+export * from "./sign-webhook.ts";
