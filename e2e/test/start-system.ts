@@ -66,6 +66,10 @@ export interface SystemOptions {
   gateway?: Record<string, unknown>;
   /** Extra fields of MODEL's config, e.g. `aliases` or `embedding_backends`. */
   model?: (sims: LlamaSim[]) => Record<string, unknown>;
+  /** A Redis of the test's own (one it will break), instead of the shared test Redis. */
+  redisUrl?: string;
+  /** Migrated databases of the test's own (on a cluster it will stop), instead of clones of the templates. */
+  databases?: { billing: string; edge: string };
 }
 
 /**
@@ -75,9 +79,14 @@ export interface SystemOptions {
  */
 export async function startSystem(options: SystemOptions = {}): Promise<System> {
   const prefix = testPrefix();
+  const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
   const templates = inject("templates");
-  const databases: TestDatabase[] = await Promise.all([createTestDatabase(templates.billing), createTestDatabase(templates.edge)]);
-  const [billingDb, edgeDatabase] = databases as [TestDatabase, TestDatabase];
+  const databases: TestDatabase[] = options.databases
+    ? []
+    : await Promise.all([createTestDatabase(templates.billing), createTestDatabase(templates.edge)]);
+  const [billingDb, edgeDatabase] = options.databases
+    ? [{ url: options.databases.billing }, { url: options.databases.edge }]
+    : (databases as [TestDatabase, TestDatabase]);
   const sims = await Promise.all(Array.from({ length: options.backends ?? 1 }, () => startLlamaSim(options.sim)));
   const configFile = join(mkdtempSync(join(tmpdir(), "gw-e2e-")), "gateway.json");
   const { tiers, ...gateway } = options.gateway ?? {};
@@ -91,7 +100,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   );
 
   const [workerPort, billingPort] = await Promise.all([freePort(), freePort()]);
-  const common = { REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, GATEWAY_CONFIG_FILE: configFile, HOST: "127.0.0.1", LOG_LEVEL: "warn" };
+  const common = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, GATEWAY_CONFIG_FILE: configFile, HOST: "127.0.0.1", LOG_LEVEL: "warn" };
   const internalToken = "e2e-internal-token-0123456789";
   // Everything started so far, so that a system that fails to come up leaves no process behind.
   const started: ServiceProcess[] = [];
@@ -207,14 +216,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
         await Promise.all([db.end(), edgeDb.end()]);
         await Promise.all(sims.map((s) => s.close()));
         await Promise.all(databases.map((d) => d.drop()));
-        await cleanPrefix(prefix);
+        await cleanPrefix(prefix, redisUrl).catch(() => undefined);
       },
     };
   } catch (err) {
     await Promise.all(started.map((service) => service.stop("SIGKILL")));
     await Promise.all(sims.map((sim) => sim.close()));
     await Promise.all(databases.map((d) => d.drop()));
-    await cleanPrefix(prefix);
+    await cleanPrefix(prefix, redisUrl).catch(() => undefined);
     throw err;
   }
 }

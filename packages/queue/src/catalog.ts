@@ -21,11 +21,12 @@ export const QUEUES = {
   },
   usage: {
     schema: UsageEvent,
-    // Billing must eventually see every event: retry through a Postgres outage for ~1 hour.
+    // Billing must eventually see every event: retried through a Postgres outage of an hour
+    // (capped at 10 s between tries, so billing catches up within seconds of the outage's end).
     // Completed jobs stay a day so a repeat of the same deterministic id is a BullMQ no-op.
     defaults: {
-      attempts: 20,
-      backoff: { type: "exponential", delay: 500 },
+      attempts: 400,
+      backoff: { type: "capped", delay: 500 },
       removeOnComplete: { age: 86_400 },
       removeOnFail: { age: 7 * 86_400 },
     },
@@ -42,10 +43,10 @@ export const QUEUES = {
   },
   "conversation-replies": {
     schema: ConversationReply,
-    // Stored by the edge with an insert that ignores a repeat: retried through a Postgres outage.
+    // Stored by the edge with an insert that ignores a repeat: retried through a Postgres outage, as usage is.
     defaults: {
-      attempts: 20,
-      backoff: { type: "exponential", delay: 500 },
+      attempts: 400,
+      backoff: { type: "capped", delay: 500 },
       removeOnComplete: { age: 3_600 },
       removeOnFail: { age: 7 * 86_400 },
     },

@@ -1,5 +1,5 @@
 import type { Logger, Registry } from "@gateway/observability";
-import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { UnrecoverableError, Worker, type Job, type MinimalJob } from "bullmq";
 import type { Redis } from "ioredis";
 import { QUEUES, type Payload, type QueueName } from "./catalog.ts";
 import { queueMetrics } from "./queue-metrics.ts";
@@ -16,6 +16,17 @@ export interface ConsumerOptions {
   /** How long a job's lock lives without renewal: how soon a dead worker's job is re-delivered. */
   lockDurationMs?: number;
 }
+
+/**
+ * The catalog's "capped" backoff: exponential from `delay`, never more than CAPPED_BACKOFF_MAX_MS
+ * between tries, so a queue that waits out an outage resumes within seconds of its end.
+ */
+export const CAPPED_BACKOFF_MAX_MS = 10_000;
+const cappedExponential = (attemptsMade: number, type?: string, _err?: Error, job?: MinimalJob): number => {
+  const delay = (job?.opts.backoff as { delay?: number } | undefined)?.delay ?? 1_000;
+  if (type !== "capped") return delay;
+  return Math.min(CAPPED_BACKOFF_MAX_MS, delay * 2 ** Math.max(0, attemptsMade - 1));
+};
 
 /** Thrown by a handler for failures that a retry cannot fix. */
 export { UnrecoverableError };
@@ -73,6 +84,7 @@ export function createConsumer<N extends QueueName>(name: N, handler: Handler<N>
       // Re-deliver a job whose worker died once; a second death marks it failed for good.
       maxStalledCount: 1,
       autorun: true,
+      settings: { backoffStrategy: cappedExponential },
     },
   );
   worker.on("error", (err) => log.error({ err }, "queue consumer error"));

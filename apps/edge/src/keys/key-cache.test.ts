@@ -82,3 +82,50 @@ describe("KeyCache", () => {
     expect(h.loads).toEqual(["a", "b", "c", "a"]);
   });
 });
+
+describe("KeyCache while the key store is unreachable", () => {
+  function outage(staleMs: number) {
+    let now = 0;
+    let down = false;
+    const lookups: string[] = [];
+    const known: Record<string, SecretMatch | undefined> = { a: { key: { id: "key_a" } as SecretMatch["key"], secretExpiresAt: null } };
+    const cache = new KeyCache(
+      async (hash) => {
+        if (down) throw new Error("connection refused");
+        return known[hash];
+      },
+      { ttlMs: 1_000, staleMs, now: () => now, onLookup: (r) => lookups.push(r) },
+    );
+    return { cache, lookups, tick: (ms: number) => (now += ms), down: (d: boolean) => (down = d) };
+  }
+
+  it("when a known key's entry is past its TTL but within the stale bound, then it is still served, counted as stale", async () => {
+    const h = outage(60_000);
+    await h.cache.get("a");
+    h.down(true);
+    h.tick(30_000);
+    expect((await h.cache.get("a"))?.key.id).toBe("key_a");
+    // Now known to be down: the next lookup does not wait on the store again.
+    expect((await h.cache.get("a"))?.key.id).toBe("key_a");
+    expect(h.lookups.filter((r) => r === "stale")).toHaveLength(2);
+  });
+
+  it("when the entry is older than the stale bound, or was a key the store did not know, then the lookup fails (a 503, never a 401)", async () => {
+    const h = outage(60_000);
+    await h.cache.get("a");
+    expect(await h.cache.get("unknown")).toBeNull();
+    h.down(true);
+    h.tick(61_000);
+    await expect(h.cache.get("a")).rejects.toThrow("connection refused");
+    await expect(h.cache.get("unknown")).rejects.toThrow("connection refused");
+  });
+
+  it("when a key changed (the watcher forgets it), then it is not served stale", async () => {
+    const h = outage(60_000);
+    await h.cache.get("a");
+    h.cache.forget((match) => match.key.id === "key_a");
+    h.down(true);
+    h.tick(2_000);
+    await expect(h.cache.get("a")).rejects.toThrow("connection refused");
+  });
+});
