@@ -175,6 +175,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     const db = new pg.Client({ connectionString: billingDb.url });
     const edgeDb = new pg.Client({ connectionString: edgeDatabase.url });
     await Promise.all([db.connect(), edgeDb.connect()]);
+    // A test that stops Postgres cuts these connections: a lost client must not crash the run.
+    for (const client of [db, edgeDb]) client.on("error", () => undefined);
 
     const createKey: System["createKey"] = async (fields) => {
       const res = await fetch(`${edgeUrls[0]}/v1/admin/keys`, {

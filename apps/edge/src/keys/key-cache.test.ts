@@ -96,7 +96,8 @@ describe("KeyCache while the key store is unreachable", () => {
       },
       { ttlMs: 1_000, staleMs, now: () => now, onLookup: (r) => lookups.push(r) },
     );
-    return { cache, lookups, tick: (ms: number) => (now += ms), down: (d: boolean) => (down = d) };
+    const revoke = (hash: string) => (known[hash] = { key: { ...known[hash]!.key, revokedAt: new Date(1) }, secretExpiresAt: null });
+    return { cache, lookups, revoke, tick: (ms: number) => (now += ms), down: (d: boolean) => (down = d) };
   }
 
   it("when a known key's entry is past its TTL but within the stale bound, then it is still served, counted as stale", async () => {
@@ -120,11 +121,21 @@ describe("KeyCache while the key store is unreachable", () => {
     await expect(h.cache.get("unknown")).rejects.toThrow("connection refused");
   });
 
-  it("when a key changed (the watcher forgets it), then it is not served stale", async () => {
+  it("when a key changed before the outage (the watcher reloads it), then its new state is what is served stale", async () => {
     const h = outage(60_000);
     await h.cache.get("a");
-    h.cache.forget((match) => match.key.id === "key_a");
+    h.revoke("a");
+    await h.cache.reload((match) => match.key.id === "key_a");
     h.down(true);
+    h.tick(2_000);
+    expect((await h.cache.get("a"))?.key.revokedAt).toEqual(new Date(1));
+  });
+
+  it("when a changed key cannot be reloaded, then its entry is dropped: it is not served stale", async () => {
+    const h = outage(60_000);
+    await h.cache.get("a");
+    h.down(true);
+    await h.cache.reload((match) => match.key.id === "key_a");
     h.tick(2_000);
     await expect(h.cache.get("a")).rejects.toThrow("connection refused");
   });

@@ -74,9 +74,14 @@ export class KeyCache<V = SecretMatch> {
     }
   }
 
-  /** Forgets every entry whose value `matches` (a key that changed): its next lookup asks the store. */
-  forget(matches: (value: V) => boolean): void {
-    for (const [hash, entry] of this.entries) if (entry.value !== null && matches(entry.value)) this.entries.delete(hash);
+  /**
+   * Looks up again every entry whose value `matches` (a key that changed), so the cache holds its
+   * new state (a revocation, an expiry): one that cannot be looked up now is dropped, and its next
+   * lookup asks the store.
+   */
+  async reload(matches: (value: V) => boolean): Promise<void> {
+    const changed = [...this.entries].filter(([, entry]) => entry.value !== null && matches(entry.value)).map(([hash]) => hash);
+    await Promise.all(changed.map((hash) => this.fetch(hash).catch(() => void this.entries.delete(hash))));
   }
 
   private serveStale(hash: string, entry: Entry<V>): V | null {

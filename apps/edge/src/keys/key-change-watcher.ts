@@ -7,7 +7,7 @@ const CLOCK_MARGIN_MS = 5_000;
 
 /**
  * Polls the key store for keys changed since the last poll (revoked, rotated, updated: every such
- * change moves updated_at) and drops their cache entries, on every replica, whoever made the
+ * change moves updated_at) and reloads their cache entries, on every replica, whoever made the
  * change (the admin API of any edge, or the CLI). What it buys: when the store becomes
  * unreachable, the stale entries the cache then serves are right as of the last poll, so a
  * revocation made before an outage still holds during it.
@@ -43,7 +43,7 @@ export class KeyChangeWatcher {
         select: { id: true },
       });
       const ids = new Set(changed.map((c) => c.id));
-      if (ids.size > 0) this.cache.forget((match) => ids.has(match.key.id));
+      if (ids.size > 0) await this.cache.reload((match) => ids.has(match.key.id));
       this.since = started;
     } catch (err) {
       // The store is unreachable: the cache serves what it knew as of the last successful poll.
