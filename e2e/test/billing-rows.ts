@@ -22,3 +22,18 @@ export async function modelDetail(edgeUrl: string, apiKey: string, model: string
     backends: { id: string; state: string; breaker: string | null }[];
   };
 }
+
+/** The usage rows of a request the client labelled with its own id (x-client-request-id): billed under the gateway's id. */
+export async function usageRowsByClientId(db: pg.Client, clientRequestId: string): Promise<Record<string, unknown>[]> {
+  await expect
+    .poll(
+      async () =>
+        (await db.query("SELECT count(*)::int AS n FROM usage_records WHERE client_request_id = $1", [clientRequestId])).rows[0].n,
+      {
+        timeout: 15_000,
+      },
+    )
+    .toBeGreaterThan(0);
+  await new Promise((r) => setTimeout(r, 500));
+  return (await db.query("SELECT * FROM usage_records WHERE client_request_id = $1", [clientRequestId])).rows;
+}
