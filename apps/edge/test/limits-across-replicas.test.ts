@@ -63,7 +63,8 @@ describe("when 200 requests race on two replicas", () => {
   });
 
   it("when the key allows N concurrent requests, then exactly N are admitted and the rest get 429 concurrency_limit_exceeded", async () => {
-    edges = await twoReplicas({ conc5: tier({ max_concurrent: 5 }) }, "conc5", { REQUEST_TIMEOUT_MS: "1500", SETTLE_GRACE_MS: "0" });
+    // The admitted five hold their slots until they time out: longer than the race takes even on a busy machine.
+    edges = await twoReplicas({ conc5: tier({ max_concurrent: 5 }) }, "conc5", { REQUEST_TIMEOUT_MS: "4000", SETTLE_GRACE_MS: "0" });
     const results = await race(edges, 200);
 
     expect(results.filter((r) => r.status === 504)).toHaveLength(5);
