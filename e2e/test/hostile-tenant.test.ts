@@ -37,6 +37,18 @@ const chat = (key: string, body: Record<string, unknown>, extra: Record<string, 
     headers: headersOf(key, extra),
     body: JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "Tell me a story" }], max_tokens: 8, ...body }),
   });
+/** An async chat job of `key`'s; its id. */
+async function createJob(key: string): Promise<string> {
+  const res = await fetch(`${system.edgeUrl}/v1/jobs`, {
+    method: "POST",
+    headers: headersOf(key),
+    body: JSON.stringify({
+      type: "chat.completion",
+      request: { model: MODEL, messages: [{ role: "user", content: "hi" }], max_tokens: 3 },
+    }),
+  });
+  return ((await res.json()) as { id: string }).id;
+}
 const get = (key: string, path: string) => fetch(`${system.edgeUrl}${path}`, { headers: headersOf(key) });
 
 /** The usage rows of a request: exactly one, billed to `tenant`. */
@@ -54,15 +66,7 @@ describe("when a tenant sends ids that are not its own", () => {
     const alicesId = first.headers.get("x-request-id")!;
     const alicesRow = await billedOnceTo(alicesId, "alice");
 
-    const job = await fetch(`${system.edgeUrl}/v1/jobs`, {
-      method: "POST",
-      headers: headersOf(alice),
-      body: JSON.stringify({
-        type: "chat.completion",
-        request: { model: MODEL, messages: [{ role: "user", content: "hi" }], max_tokens: 3 },
-      }),
-    });
-    const jobId = ((await job.json()) as { id: string }).id;
+    const jobId = await createJob(alice);
     const tricks: [string, string][] = [
       ["alice's request id, sent by bob", alicesId],
       ["alice's job id, sent by bob", jobId],
@@ -95,15 +99,7 @@ describe("when a tenant sends ids that are not its own", () => {
     const resumeUrl = stream.headers.get("x-resume-url")!;
     const streamId = stream.headers.get("x-request-id")!;
     await stream.text();
-    const job = await fetch(`${system.edgeUrl}/v1/jobs`, {
-      method: "POST",
-      headers: headersOf(alice),
-      body: JSON.stringify({
-        type: "chat.completion",
-        request: { model: MODEL, messages: [{ role: "user", content: "hi" }], max_tokens: 3 },
-      }),
-    });
-    const jobId = ((await job.json()) as { id: string }).id;
+    const jobId = await createJob(alice);
     const conversation = await fetch(`${system.edgeUrl}/v1/conversations`, {
       method: "POST",
       headers: headersOf(alice),
