@@ -1,11 +1,15 @@
 import { pino, type DestinationStream, type Logger } from "pino";
+import { stdoutDestination } from "./stdout-destination.ts";
 
 export type { Logger };
 
 export interface LoggerOptions {
   service: string;
   level?: string;
-  /** Write synchronously (tests, CLIs); services log asynchronously, off the hot path. */
+  /**
+   * Write each line at once (tests, CLIs); services log asynchronously, off the hot path. Either
+   * way a line stdout cannot take without waiting is dropped and counted, never waited for.
+   */
   sync?: boolean;
   /**
    * LOG_CONTENT: keep prompts and completions in log lines that carry them. Off by default: logs
@@ -51,7 +55,10 @@ export const CONTENT_PATHS = [
   "err.body",
 ];
 
-/** JSON logs; credentials are always redacted, and content unless `logContent` is on. */
+/**
+ * JSON logs; credentials are always redacted, and content unless `logContent` is on. Logging never
+ * blocks on stdout (see `StdoutDestination`).
+ */
 export function createLogger({ service, level = "info", sync = false, logContent = false, destination }: LoggerOptions): Logger {
   return pino(
     {
@@ -60,6 +67,6 @@ export function createLogger({ service, level = "info", sync = false, logContent
       redact: { paths: logContent ? SECRET_PATHS : [...SECRET_PATHS, ...CONTENT_PATHS], censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? pino.destination({ fd: 1, sync, minLength: sync ? 0 : 4096 }),
+    destination ?? stdoutDestination({ sync }),
   );
 }
