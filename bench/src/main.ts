@@ -74,6 +74,10 @@ try {
       `CPU: user+system time of each target's processes during the cell, per request completed (nginx: master and workers; ` +
       `Portkey: its node process; gateway: edge, worker, billing and a redis-server of its own), not the simulator's nor the load generator's.`,
   );
+  if (names.includes("Portkey"))
+    notes.push(
+      "Portkey waits 25 ms before relaying a stream's first event (a fixed setTimeout in its stream reader): that is in its time to first token.",
+    );
   for (const note of notes) console.log(note);
   if (env.cpuProfDir) console.log(`BENCH_CPU_PROF is set: the gateway's CPU numbers include the profiler's own cost.`);
   console.log(`\nNon-stream chat completion (${TOKENS} tokens, simulator with no model time: pure overhead), wrk with one thread\n`);
