@@ -1,103 +1,97 @@
-import { closedLoop, percentile, streamLoop, type Target } from "./load.ts";
-import { startStack } from "./start-stack.ts";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { loadavg } from "node:os";
+import { INTER_TOKEN_MS, startBackends, TOKENS } from "./backends.ts";
+import { idleCell, nonStreamCell, streamCell } from "./cells.ts";
+import { ensureCommand } from "./debian.ts";
+import { env } from "./env.ts";
+import { goalsTable, LOADS, nonStreamTable, streamTable } from "./report.ts";
+import { Samples } from "./samples.ts";
+import { directTarget } from "./targets/direct.ts";
+import { readHistogram, startGateway, type Histogram } from "./targets/gateway.ts";
+import { startNginx } from "./targets/nginx.ts";
+import { startPortkey } from "./targets/portkey.ts";
+import type { Target } from "./targets/target.ts";
 
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5_000);
-const messages = [{ role: "user", content: "Tell me a story about a girl and a red ball." }];
-const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "-");
-const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
+const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
+const packageVersion = (name: string) =>
+  (JSON.parse(readFileSync(createRequire(import.meta.url).resolve(`${name}/package.json`), "utf8")) as { version: string }).version;
+const LIMIT_CHECK = "gateway_edge_limit_check_duration_seconds";
 
-/** Sum, count and the count at or under 0.5 ms of one unlabelled histogram on a service's /metrics. */
-async function histogram(origin: string, name: string): Promise<{ sum: number; count: number; underHalfMs: number }> {
-  const text = await (await fetch(`${origin}/metrics`)).text();
-  const value = (suffix: string, labels = "[^}]*") =>
-    Number(new RegExp(`^${name}_${suffix}(?:\\{${labels}\\})? (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
-  return { sum: value("sum"), count: value("count"), underHalfMs: value("bucket", `[^}]*le="0.0005"[^}]*`) };
-}
-
-const stack = await startStack();
-const json = { "content-type": "application/json" };
-const direct = (origin: string): Target => ({ origin, path: "/v1/chat/completions", headers: json });
-const gateway: Target = { origin: stack.edge, path: "/v1/chat/completions", headers: { ...json, authorization: `Bearer ${stack.apiKey}` } };
-
+if (!ensureCommand("wrk", "wrk")) throw new Error("wrk is not installed and could not be (apt-get install -y wrk)");
+const backends = await startBackends();
+const targets: Target[] = [directTarget(backends)];
+const notes: string[] = [];
 try {
-  console.log(
-    `\nNon-stream chat completion (max_tokens 16, simulator with no model time: pure overhead), ${DURATION_MS / 1000}s per cell\n`,
-  );
-  console.log(
-    row([
-      "concurrency",
-      "direct req/s",
-      "gateway req/s",
-      "direct p50 ms",
-      "gateway p50 ms",
-      "added p50 ms",
-      "direct p99 ms",
-      "gateway p99 ms",
-      "added p99 ms",
-      "errors",
-    ]),
-  );
-  console.log(row(Array(10).fill("---")));
-  let admissionMs = NaN;
-  let admissionUnderHalfMs = NaN;
-  for (const concurrency of [1, 16, 64]) {
-    const d = await closedLoop(direct(stack.sims.fast), JSON.stringify({ model: "x", messages, max_tokens: 16 }), concurrency, DURATION_MS);
-    const before = await histogram(stack.edge, "gateway_edge_limit_check_duration_seconds");
-    const g = await closedLoop(gateway, JSON.stringify({ model: "bench-fast", messages, max_tokens: 16 }), concurrency, DURATION_MS);
-    const after = await histogram(stack.edge, "gateway_edge_limit_check_duration_seconds");
-    if (concurrency === 1) {
-      admissionMs = ((after.sum - before.sum) / (after.count - before.count)) * 1000;
-      admissionUnderHalfMs = (after.underHalfMs - before.underHalfMs) / (after.count - before.count);
+  for (const start of [startNginx, startPortkey]) {
+    const target = await start(backends);
+    if (typeof target === "string") notes.push(target);
+    else targets.push(target);
+  }
+  const gateway = await startGateway(backends);
+  targets.push(gateway);
+  const names = targets.map((t) => t.name);
+  progress(`targets ${names.join(", ")}; ${env.reps} reps of ${LOADS.length * 2} cells of ${env.durationS}s each per target`);
+
+  if (env.warmupS > 0) {
+    for (const target of targets) {
+      const [warm, streams] = [await nonStreamCell(target, 16, env.warmupS), await streamCell(target, 4, 1)];
+      if (warm.errors || streams.errors) throw new Error(`${target.name} fails in the warm-up: ${warm.errors} + ${streams.errors} errors`);
     }
-    const [d50, g50, d99, g99] = [
-      percentile(d.latencies, 50),
-      percentile(g.latencies, 50),
-      percentile(d.latencies, 99),
-      percentile(g.latencies, 99),
-    ];
-    console.log(
-      row([
-        concurrency,
-        fmt(d.rps, 0),
-        fmt(g.rps, 0),
-        fmt(d50),
-        fmt(g50),
-        fmt(g50 - d50),
-        fmt(d99),
-        fmt(g99),
-        fmt(g99 - d99),
-        d.errors + g.errors,
-      ]),
-    );
   }
 
+  const samples = new Samples();
   // The edge's own clock around admission (requests/min, concurrency and token quota: one Redis
-  // round trip); authentication with a cached key adds a hash and a map lookup.
+  // round trip), summed over the gateway's concurrency-1 cells.
+  const admission: Histogram = { sum: 0, count: 0, underHalfMs: 0 };
+  for (let rep = 1; rep <= env.reps; rep++) {
+    progress(`rep ${rep}/${env.reps}: idle`);
+    for (const target of targets) samples.add(target.name, "idle", await idleCell(target, 1));
+    for (const c of LOADS) {
+      progress(`rep ${rep}/${env.reps}: non-stream, concurrency ${c}`);
+      for (const target of targets) {
+        const before = target === gateway && c === 1 ? await readHistogram(gateway.edge, LIMIT_CHECK) : undefined;
+        samples.add(target.name, `ns-${c}`, await nonStreamCell(target, c, env.durationS));
+        if (!before) continue;
+        const after = await readHistogram(gateway.edge, LIMIT_CHECK);
+        for (const k of ["sum", "count", "underHalfMs"] as const) admission[k] += after[k] - before[k];
+      }
+    }
+    for (const n of LOADS) {
+      progress(`rep ${rep}/${env.reps}: ${n} streams`);
+      for (const target of targets) samples.add(target.name, `st-${n}`, await streamCell(target, n, env.durationS));
+    }
+  }
+
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+  console.log(
+    `\n${env.reps} interleaved reps (${names.join(", ")} in turn), medians; ${env.durationS}s per cell; load average at the end ${load}.`,
+  );
+  console.log(
+    `Portkey ${packageVersion("@portkey-ai/gateway")}. ` +
+      `CPU: user+system time of each target's processes during the cell, per request completed (nginx: master and workers; ` +
+      `Portkey: its node process; gateway: edge, worker, billing and a redis-server of its own), not the simulator's nor the load generator's.`,
+  );
+  if (names.includes("Portkey"))
+    notes.push(
+      "Portkey waits 25 ms before relaying a stream's first event (a fixed setTimeout in its stream reader): that is in its time to first token.",
+    );
+  for (const note of notes) console.log(note);
+  if (env.cpuProfDir) console.log(`BENCH_CPU_PROF is set: the gateway's CPU numbers include the profiler's own cost.`);
+  console.log(`\nNon-stream chat completion (${TOKENS} tokens, simulator with no model time: pure overhead), wrk with one thread\n`);
+  console.log(nonStreamTable(samples, names));
   // Over half at or under 0.5 ms means the median is too (the histogram's bucket bound).
   console.log(
-    `\nlimits (admission) at concurrency 1, measured inside the edge: mean ${fmt(admissionMs, 3)} ms, ${fmt(admissionUnderHalfMs * 100, 0)}% of requests at or under 0.5 ms`,
+    `\nlimits (admission) at concurrency 1, measured inside the edge: mean ${((admission.sum / admission.count) * 1000).toFixed(3)} ms, ` +
+      `${((admission.underHalfMs / admission.count) * 100).toFixed(0)}% of requests at or under 0.5 ms`,
   );
-
-  const perLoop = Math.max(5, Math.round(DURATION_MS / 150));
-  console.log(`\nStreams (32 tokens, simulator paced at one token per 2 ms), ${perLoop} streams per client\n`);
-  const streamBody = (model: string) => JSON.stringify({ model, messages, max_tokens: 32, stream: true });
-  // One stream alone shows the hops' own cost; sixteen at once load this machine's two cores.
-  const ds1 = await streamLoop(direct(stack.sims.paced), streamBody("x"), 1, perLoop);
-  const gs1 = await streamLoop(gateway, streamBody("bench-paced"), 1, perLoop);
-  const ds = await streamLoop(direct(stack.sims.paced), streamBody("x"), 16, perLoop);
-  const gs = await streamLoop(gateway, streamBody("bench-paced"), 16, perLoop);
-  console.log(row(["metric", "direct p50 ms", "gateway p50 ms", "added p50 ms", "direct p99 ms", "gateway p99 ms", "added p99 ms"]));
-  console.log(row(Array(7).fill("---")));
-  const rows = [
-    ["time to first token, 1 stream", ds1.ttft, gs1.ttft],
-    ["time to first token, 16 streams", ds.ttft, gs.ttft],
-    ["inter-token gap, 16 streams", ds.gaps, gs.gaps],
-  ] as const;
-  for (const [name, d, g] of rows) {
-    const [d50, g50, d99, g99] = [percentile(d, 50), percentile(g, 50), percentile(d, 99), percentile(g, 99)];
-    console.log(row([name, fmt(d50), fmt(g50), fmt(g50 - d50), fmt(d99), fmt(g99), fmt(g99 - d99)]));
-  }
-  console.log(`\nstream errors: direct ${ds1.errors + ds.errors}, gateway ${gs1.errors + gs.errors}`);
+  console.log(`\nStreams (${TOKENS} tokens, simulator paced at one token per ${INTER_TOKEN_MS} ms), streams back to back per client\n`);
+  console.log(streamTable(samples, names));
+  console.log(`\nTargets for this gateway, judged on this run\n`);
+  console.log(goalsTable(samples, names.includes("Portkey")));
 } finally {
-  await stack.stop();
+  for (const target of targets.reverse()) await target.stop();
+  await backends.stop();
 }

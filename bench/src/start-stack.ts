@@ -2,53 +2,39 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createTestDatabase, prepareTemplate, prismaMigrate } from "@gateway/test-kit/postgres";
 import { freePort, startService, type ServiceProcess } from "@gateway/test-kit/processes";
-import { cleanPrefix, testPrefix, TEST_REDIS_URL } from "@gateway/test-kit/redis";
+import { cleanPrefix, testPrefix } from "@gateway/test-kit/redis";
+import { root, type Backends } from "./backends.ts";
+import { env } from "./env.ts";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
 /** BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each gateway service there on exit. */
-const nodeArgs = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+const nodeArgs = env.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${env.cpuProfDir}`] : [];
 
 export interface Stack {
   edge: string;
   apiKey: string;
-  sims: Record<"fast" | "paced", string>;
+  /** Edge, worker and billing. */
+  pids: number[];
+  /** Names of the databases of billing and the edge (on the machine's shared Postgres). */
+  databases: string[];
   stop(): Promise<void>;
 }
 
-async function startSim(name: string, args: string[]): Promise<{ url: string; process: ServiceProcess }> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const process = await startService({
-    name,
-    cwd: `${root}packages/test-kit`,
-    entry: "src/llama-sim/main.ts",
-    args: ["--port", String(port), ...args],
-    env: {},
-    readyUrl: `${url}/health`,
-  });
-  return { url, process };
-}
-
-/** The whole system as separate processes, the way it runs in production, plus two simulators. */
-export async function startStack(): Promise<Stack> {
+/** The whole system as separate processes, the way it runs in production, in front of the bench's simulators. */
+export async function startStack(backends: Backends, redisUrl: string): Promise<Stack> {
   // Named per run: two benches (or a bench and a test run) on one machine never drop each other's templates.
   const template = await prepareTemplate(`gw_bench_billing_${process.pid}`, prismaMigrate(`${root}apps/billing`, "BILLING_DATABASE_URL"));
   const edgeTemplate = await prepareTemplate(`gw_bench_edge_${process.pid}`, prismaMigrate(`${root}apps/edge`, "EDGE_DATABASE_URL"));
   const database = await createTestDatabase(template.name);
   const edgeDatabase = await createTestDatabase(edgeTemplate.name);
-  // "fast" measures pure overhead (no model time); "paced" emits a token every 2 ms like a small real model.
-  const fast = await startSim("sim-fast", ["--slots", "16"]);
-  const paced = await startSim("sim-paced", ["--slots", "16", "--inter-token-ms", "2", "--natural-tokens", "32"]);
   const configFile = join(mkdtempSync(join(tmpdir(), "gw-bench-")), "gateway.json");
   writeFileSync(
     configFile,
     JSON.stringify({
       models: [
-        { id: "bench-fast", backends: [fast.url], max_output_tokens: 256 },
-        { id: "bench-paced", backends: [paced.url], max_output_tokens: 256 },
+        { id: "bench-fast", backends: [backends.fast], max_output_tokens: 256 },
+        { id: "bench-paced", backends: [backends.paced], max_output_tokens: 256 },
       ],
       // An enterprise key, as production's biggest callers have, with limits far above what the
       // bench sends: every request takes the whole admission path, and none is refused.
@@ -67,17 +53,17 @@ export async function startStack(): Promise<Stack> {
   const adminKey = `sk-bench-admin-${randomUUID()}`;
   const [edgePort, workerPort, billingPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const common = {
-    REDIS_URL: TEST_REDIS_URL,
+    REDIS_URL: redisUrl,
     QUEUE_PREFIX: prefix,
     GATEWAY_CONFIG_FILE: configFile,
     LOG_LEVEL: "warn",
     NODE_ENV: "production",
   };
-  const services: ServiceProcess[] = [fast.process, paced.process];
+  const services: ServiceProcess[] = [];
   const stop = async () => {
     for (const s of services.reverse()) await s.stop();
     await Promise.all([template.drop(), edgeTemplate.drop()]);
-    await cleanPrefix(prefix);
+    await cleanPrefix(prefix, redisUrl);
   };
   try {
     services.push(
@@ -120,9 +106,10 @@ export async function startStack(): Promise<Stack> {
     });
     if (created.status !== 201) throw new Error(`creating the bench key failed: ${created.status} ${await created.text()}`);
     const { secret: apiKey } = (await created.json()) as { secret: string };
-    return { edge: `http://127.0.0.1:${edgePort}`, apiKey, sims: { fast: fast.url, paced: paced.url }, stop };
+    const pids = services.map((s) => s.child.pid).filter((pid) => pid !== undefined);
+    return { edge: `http://127.0.0.1:${edgePort}`, apiKey, pids, databases: [database.name, edgeDatabase.name], stop };
   } catch (err) {
-    // A stack that fails to come up must not leave simulators and services running (and skewing the next bench).
+    // A stack that fails to come up must not leave services running (and skewing the next bench).
     await stop();
     throw err;
   }

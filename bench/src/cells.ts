@@ -1,0 +1,36 @@
+import { TOKENS } from "./backends.ts";
+import { cpuByPid, cpuSpent } from "./cpu.ts";
+import { percentile, streamLoop } from "./streams.ts";
+import type { Endpoint, Target } from "./targets/target.ts";
+import { wrk } from "./wrk.ts";
+
+const messages = [{ role: "user", content: "Tell me a story about a girl and a red ball." }];
+const body = (endpoint: Endpoint, stream: boolean) => JSON.stringify({ model: endpoint.model, messages, max_tokens: TOKENS, stream });
+
+/** Runs `load` and returns what it returned, with the CPU µs the target's processes (and its side processes) spent meanwhile. */
+async function withCpu<T extends object>(target: Target, load: () => Promise<T>): Promise<T & { cpuUs: number; sideCpuUs: number }> {
+  const sidePids = async () => (target.side ? await target.side.pids() : []);
+  const [before, sideBefore] = [cpuByPid(target.pids), cpuByPid(await sidePids())];
+  const result = await load();
+  const [after, sideAfter] = [cpuByPid(target.pids), cpuByPid(await sidePids())];
+  return { ...result, cpuUs: cpuSpent(before, after), sideCpuUs: target.side ? cpuSpent(sideBefore, sideAfter) : NaN };
+}
+
+/** Non-stream requests from wrk, `connections` at a time, for `seconds`. */
+export async function nonStreamCell(target: Target, connections: number, seconds: number) {
+  const r = await withCpu(target, () => wrk(target.fast, body(target.fast, false), connections, seconds));
+  return { p50: r.p50Ms, p99: r.p99Ms, rps: r.rps, cpu: r.cpuUs / r.requests, sideCpu: r.sideCpuUs / r.requests, errors: r.errors };
+}
+
+/** `streams` streamed completions at a time, for `seconds`. */
+export async function streamCell(target: Target, streams: number, seconds: number) {
+  const r = await withCpu(target, () => streamLoop(target.paced, body(target.paced, true), streams, seconds));
+  const [ttft50, gap99] = [percentile(r.ttft, 50), percentile(r.gaps, 99)];
+  return { ttft50, gap99, rate: r.streams / seconds, cpu: r.cpuUs / r.streams, sideCpu: r.sideCpuUs / r.streams, errors: r.errors };
+}
+
+/** CPU ms per second the target spends with no load at all (heartbeats, probes, polling). */
+export async function idleCell(target: Target, seconds: number) {
+  const r = await withCpu(target, () => new Promise<object>((resolve) => setTimeout(() => resolve({}), seconds * 1000)));
+  return { idle: r.cpuUs / 1000 / seconds };
+}

@@ -1,0 +1,18 @@
+/** The bench's knobs, read once. */
+const int = (name: string, fallback: number, min: number): number => {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === "" ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer of at least ${min}, got "${raw}"`);
+  return value;
+};
+
+export const env = {
+  /** Length of one measured cell; wrk counts in whole seconds, so it is rounded up to one. */
+  durationS: Math.ceil(int("BENCH_DURATION_MS", 3_000, 1) / 1000),
+  /** Interleaved repetitions of every cell; medians are reported. */
+  reps: int("BENCH_REPS", 3, 1),
+  /** Load sent to each target once before the first rep (connections, JIT, caches). */
+  warmupS: Math.ceil(int("BENCH_WARMUP_MS", 2_000, 0) / 1000),
+  /** A folder: the gateway's services write V8 CPU profiles there on exit. */
+  cpuProfDir: process.env.BENCH_CPU_PROF || undefined,
+};
