@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { isStorableText, STORABLE_TEXT_MESSAGE } from "./text.ts";
-import { ChatMessage } from "./chat.ts";
+import { ChatMessage } from "./chat-messages.ts";
+import { FunctionTool, ResponseFormat, ToolChoice } from "./chat-tools.ts";
+import { CompletionPrompt } from "./completions.ts";
 import { EmbeddingEncoding, EmbeddingPrompt } from "./embeddings.ts";
+import { LlamaSampling } from "./llama-sampling.ts";
 
 /** Only http(s): a webhook must never make the gateway open a file, gopher or other URL. */
 export const WebhookUrl = z
@@ -27,6 +30,18 @@ export const ChatParams = z.object({
   frequency_penalty: z.number().optional(),
   seed: z.number().int().optional(),
   stop: z.array(z.string()).optional(),
+  /** The fields below came with tools, structured output and logprobs. Optional: older edges never set them. */
+  tools: z.array(FunctionTool).optional(),
+  tool_choice: ToolChoice.optional(),
+  parallel_tool_calls: z.boolean().optional(),
+  response_format: ResponseFormat.optional(),
+  json_schema: z.record(z.string(), z.unknown()).optional(),
+  grammar: z.string().optional(),
+  logprobs: z.boolean().optional(),
+  top_logprobs: z.number().int().min(0).optional(),
+  /** OpenAI's form (token id to bias); the worker sends llama-server the `[[id, bias]]` form it reads. */
+  logit_bias: z.record(z.string(), z.number()).optional(),
+  ...LlamaSampling,
 });
 export type ChatParams = z.infer<typeof ChatParams>;
 
@@ -57,6 +72,8 @@ export const ChatJob = z.object({
   conversation_id: z.string().min(1).optional(),
   /** The client's own id for the request: a label for logs and the usage row, never a key. Optional: older edges never set it. */
   client_request_id: z.string().max(128).optional(),
+  /** The client's `metadata`, kept with the job for operators, never sent to a backend. Optional: older edges never set it. */
+  metadata: z.record(z.string(), z.string()).optional(),
 });
 export type ChatJob = z.infer<typeof ChatJob>;
 
@@ -69,6 +86,8 @@ export const EmbeddingsJob = z.object({
   caller: Caller,
   prompts: z.array(EmbeddingPrompt).min(1),
   encoding_format: EmbeddingEncoding,
+  /** Shorten each vector to this many dimensions (a model configured for it). Optional: older edges never set it. */
+  dimensions: z.number().int().min(1).optional(),
   reply_to: z.string().min(1),
   accepted_at: z.number().int(),
   deadline_at: z.number().int(),
@@ -79,6 +98,57 @@ export const EmbeddingsJob = z.object({
 });
 export type EmbeddingsJob = z.infer<typeof EmbeddingsJob>;
 
+/** Fields every job kind has for routing its answer back, expiring it and labelling it. */
+const JobEnvelope = {
+  v: z.literal(1),
+  request_id: z.string().min(1),
+  model: z.string().min(1),
+  caller: Caller,
+  reply_to: z.string().min(1),
+  accepted_at: z.number().int(),
+  deadline_at: z.number().int(),
+  events_ttl_s: z.number().int().min(1).optional(),
+  webhook_url: WebhookUrl.optional(),
+  client_request_id: z.string().max(128).optional(),
+};
+
+/** A legacy text completion (`POST /v1/completions`): each prompt runs as its own generation, one choice each. */
+export const CompletionJob = z.object({
+  ...JobEnvelope,
+  kind: z.literal("completion"),
+  params: z.object({
+    prompts: z.array(CompletionPrompt).min(1),
+    max_tokens: z.number().int().min(1),
+    temperature: z.number().min(0).max(2).optional(),
+    top_p: z.number().min(0).max(1).optional(),
+    presence_penalty: z.number().optional(),
+    frequency_penalty: z.number().optional(),
+    seed: z.number().int().optional(),
+    stop: z.array(z.string()).optional(),
+    /** The prompt goes before the generated text (OpenAI's echo). */
+    echo: z.boolean().optional(),
+    /** Alternatives per token in OpenAI's legacy logprobs shape (0-5). */
+    logprobs: z.number().int().min(0).optional(),
+    logit_bias: z.record(z.string(), z.number()).optional(),
+    json_schema: z.record(z.string(), z.unknown()).optional(),
+    grammar: z.string().optional(),
+    ...LlamaSampling,
+  }),
+  stream: z.boolean(),
+});
+export type CompletionJob = z.infer<typeof CompletionJob>;
+
+/** A rerank request (`POST /v1/rerank`) for the model's rerank pool: one small answer, never streamed. */
+export const RerankJob = z.object({
+  ...JobEnvelope,
+  kind: z.literal("rerank"),
+  query: z.string(),
+  documents: z.array(z.string()).min(1),
+  top_n: z.number().int().min(1).optional(),
+  return_documents: z.boolean().optional(),
+});
+export type RerankJob = z.infer<typeof RerankJob>;
+
 /** Everything the "inference" queue carries, told apart by `kind`. */
-export const InferenceQueuePayload = z.discriminatedUnion("kind", [ChatJob, EmbeddingsJob]);
+export const InferenceQueuePayload = z.discriminatedUnion("kind", [ChatJob, EmbeddingsJob, CompletionJob, RerankJob]);
 export type InferenceQueuePayload = z.infer<typeof InferenceQueuePayload>;
