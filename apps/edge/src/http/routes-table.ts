@@ -4,7 +4,9 @@ import type { RequestHandler } from "express";
 /** Every path the edge serves and its methods: unknown paths are 404, known ones with another method 405. */
 export const ROUTES: ReadonlyArray<{ path: string; methods: readonly string[] }> = [
   { path: "/v1/chat/completions", methods: ["POST"] },
+  { path: "/v1/completions", methods: ["POST"] },
   { path: "/v1/embeddings", methods: ["POST"] },
+  { path: "/v1/rerank", methods: ["POST"] },
   { path: "/v1/chat/completions/:id/stream", methods: ["GET"] },
   // Upgrades are taken by the HTTP server (ws-server.ts); a plain GET gets 426 from ws-route.ts.
   { path: "/v1/ws", methods: ["GET"] },

@@ -20,6 +20,7 @@ export function toEmbeddingsJob(req: EmbeddingsRequest, ctx: EmbeddingsJobContex
     caller: ctx.caller,
     prompts: embeddingPrompts(req.input),
     encoding_format: req.encoding_format ?? "float",
+    ...(req.dimensions !== undefined && { dimensions: req.dimensions }),
     reply_to: ctx.replyTo,
     accepted_at: ctx.now,
     deadline_at: ctx.now + ctx.timeoutMs,
