@@ -14,6 +14,7 @@ import {
   unlessBlank,
 } from "@gateway/config";
 import type { GatewayConfig } from "@gateway/contracts";
+import { egressPolicyFromList } from "@gateway/egress";
 import { z } from "zod";
 
 const Schema = z.object({
@@ -63,6 +64,21 @@ const Schema = z.object({
   /** First retry delay of a refused webhook delivery; each next one doubles. */
   WEBHOOK_RETRY_DELAY_MS: ms(1_000),
   GATEWAY_CONFIG_FILE: optionalString,
+  /**
+   * Address ranges inside the operator's network that tenant-chosen URLs (webhooks, image URLs)
+   * may reach, comma-separated CIDRs ("10.0.0.0/8,fd00::/8"); blank: public addresses only.
+   */
+  EGRESS_ALLOW_CIDRS: z
+    .string()
+    .default("")
+    .transform((list, ctx) => {
+      try {
+        return egressPolicyFromList(list);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   LLAMA_SERVER_URLS: optionalString,
   GATEWAY_MODEL: optionalString,
 });

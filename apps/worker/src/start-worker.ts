@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ReadinessCheck } from "@gateway/http";
 import type { Logger, Registry } from "@gateway/observability";
+import { egressFetcher } from "@gateway/egress";
 import { createConsumer, createProducer, createRedis, watchQueueDepth } from "@gateway/queue";
 import type { Worker } from "bullmq";
 import { BackendPool } from "./backends/backend-pool.ts";
@@ -112,6 +113,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     backoff: { type: "exponential", delay: env.WEBHOOK_RETRY_DELAY_MS },
   });
   const conversationReplies = createProducer("conversation-replies", usageConnection, env.QUEUE_PREFIX);
+  const images = egressFetcher(env.EGRESS_ALLOW_CIDRS);
   const handler = createInferenceHandler({
     pool,
     client,
@@ -127,6 +129,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     cancels,
     logger,
     embeddingsBatchSize: env.EMBEDDINGS_BATCH_SIZE,
+    images,
   });
   const worker = createConsumer("inference", handler, {
     connection: consumerConnection,
@@ -175,7 +178,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     await depth.close();
     // BullMQ does not close connections it was given.
     await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
-    await client.close();
+    await Promise.all([client.close(), images.close()]);
     logger.info("worker stopped");
   };
 

@@ -1,11 +1,11 @@
 import { embeddingsResultKey, type EmbeddingsJob, type EmbeddingsUsage } from "@gateway/contracts";
-import { UnrecoverableError } from "@gateway/queue";
 import { BackendClock } from "../backends/backend-clock.ts";
 import { promptFits } from "./context-guard.ts";
 import { dispatchEmbeddings, type EmbeddingsProgress } from "./dispatch-embeddings.ts";
 import type { InferenceDeps } from "./inference-deps.ts";
 import type { InferenceOutcome, JobRun } from "./job-run.ts";
-import { RETRY_AFTER_S, toClientFailure } from "./to-client-failure.ts";
+import { failJob } from "./fail-job.ts";
+import { RETRY_AFTER_S } from "./to-client-failure.ts";
 
 /** How long the edge has to take an embeddings body before it expires. */
 const RESULT_TTL_MS = 60_000;
@@ -42,10 +42,6 @@ export async function runEmbeddings(job: EmbeddingsJob, run: JobRun, deps: Infer
   const startedAt = Date.now();
   const progress: EmbeddingsProgress = { tokens: 0, backend: undefined };
   const usage = (): EmbeddingsUsage => ({ prompt_tokens: progress.tokens, total_tokens: progress.tokens });
-  const bill = (outcome: "succeeded" | "failed" | "cancelled") =>
-    progress.backend
-      ? deps.recordUsage(job, { outcome, usage: { ...usage(), completion_tokens: 0 }, backend: progress.backend, startedAt })
-      : Promise.resolve();
 
   const clock = new BackendClock();
   try {
@@ -62,25 +58,24 @@ export async function runEmbeddings(job: EmbeddingsJob, run: JobRun, deps: Infer
     await deps.redis.set(key, body, "PX", Math.max(RESULT_TTL_MS, (job.events_ttl_s ?? 0) * 1000));
     deps.publish(job, { type: "embeddings", request_id: job.request_id, key, usage: usage(), backend_ms: clock.ms() });
     metrics.results.inc({ model: job.model, outcome: "succeeded" });
-    await bill("succeeded");
+    await deps.recordUsage(job, {
+      outcome: "succeeded",
+      usage: { ...usage(), completion_tokens: 0 },
+      backend: progress.backend!,
+      startedAt,
+    });
     run.log.info({ inputs: vectors.length, prompt_tokens: progress.tokens, ms: Date.now() - startedAt }, "embeddings job completed");
     return { embeddings: vectors.length };
   } catch (err) {
-    run.leavePending();
-    const failure = toClientFailure(err);
-    run.sendError({
-      code: failure.code,
-      message: failure.message,
-      ...(failure.retryAfter ? { retry_after: failure.retryAfter } : {}),
-      backend_ms: clock.ms(),
-    });
-    metrics.results.inc({ model: job.model, outcome: failure.cancelled ? "cancelled" : failure.code });
-    if (failure.cancelled) metrics.cancellations.inc({ model: job.model, stage: failure.stage ?? "waiting" });
     // Batches that were answered used the backends: they are billed even though the request failed.
-    await bill(failure.cancelled ? "cancelled" : "failed");
-    if (failure.code === "internal_error") run.log.error({ err }, "embeddings job crashed");
-    else run.log.warn({ code: failure.code, err: (err as Error).message }, "embeddings job did not complete");
-    if (failure.cancelled) return { cancelled: true };
-    throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
+    return failJob(err, job, {
+      run,
+      deps,
+      model: job.model,
+      clock,
+      startedAt,
+      produced: () =>
+        Promise.resolve(progress.backend ? { usage: { ...usage(), completion_tokens: 0 }, backend: progress.backend } : undefined),
+    });
   }
 }
