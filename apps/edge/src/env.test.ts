@@ -32,6 +32,7 @@ describe("parseEdgeEnv", () => {
     ["a billing URL without its token", { BILLING_URL: "http://billing:8082" }, /BILLING_INTERNAL_TOKEN/],
     ["a default JWT tier that is not configured", { JWT_DEFAULT_TIER: "gold" }, /JWT_DEFAULT_TIER/],
     ["no key store", { EDGE_DATABASE_URL: undefined }, /EDGE_DATABASE_URL/],
+    ["an egress range that is not CIDR", { EGRESS_ALLOW_CIDRS: "10.0.0.1" }, /EGRESS_ALLOW_CIDRS/],
   ])("when given %s, then start-up fails naming it", (_name, extra, message) => {
     expect(() => parseEdgeEnv({ ...minimal, ...extra })).toThrow(message);
   });

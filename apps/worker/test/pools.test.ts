@@ -70,7 +70,7 @@ describe("backend pools", () => {
     await run(h);
     await expect.poll(async () => (await registry(h)).models[0]?.service_ms ?? null).not.toBeNull();
     const snapshot = await registry(h);
-    expect(snapshot.models).toEqual([{ id: MODEL, chat: [sims[0]!.url], embeddings: [], service_ms: expect.any(Number) }]);
+    expect(snapshot.models).toEqual([{ id: MODEL, chat: [sims[0]!.url], embeddings: [], rerank: [], service_ms: expect.any(Number) }]);
     expect(snapshot.backends[0]).toMatchObject({
       url: sims[0]!.url,
       state: "ready",

@@ -80,7 +80,8 @@ export const JsonSchemaObject: z.ZodType<JsonSchema> = z.lazy(() => {
 export const BoundedJsonSchema = z
   .unknown()
   .refine((v) => jsonDepth(v) <= MAX_JSON_DEPTH, `must not nest deeper than ${MAX_JSON_DEPTH} levels`)
-  .pipe(JsonSchemaObject);
+  .pipe(JsonSchemaObject)
+  .describe(`A JSON Schema object (draft 2020-12 keywords checked, at most ${MAX_JSON_DEPTH} levels deep).`);
 
 /** A function's `parameters`: an object schema, as OpenAI requires (its arguments are always a JSON object). */
 export const ParametersSchema = BoundedJsonSchema.refine((s) => s.type === undefined || s.type === "object", {

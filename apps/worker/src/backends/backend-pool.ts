@@ -31,7 +31,7 @@ export class BackendPool {
   private readonly pools: Record<Capability, Map<string, Backend[]>> = { chat: new Map(), embeddings: new Map(), rerank: new Map() };
   private readonly modelsOf = new Map<string, Set<string>>();
   private readonly contextOverride = new Map<string, number>();
-  private readonly imageTokensOf = new Map<string, number>();
+
   private readonly serviceMs = new Map<string, number>();
   private readonly waiters: SlotWaiters;
   private turn = 0;
@@ -55,7 +55,6 @@ export class BackendPool {
         model.rerank_backends.map((url) => this.backendFor(url, model.id)),
       );
       if (model.context_length) this.contextOverride.set(model.id, model.context_length);
-      this.imageTokensOf.set(model.id, model.image_tokens);
     }
     this.waiters = new SlotWaiters(
       (w) => this.tryTake(w.model, w.capability, w.exclude, w.requestId),
@@ -82,11 +81,6 @@ export class BackendPool {
       embeddings: (this.pools.embeddings.get(id) ?? []).map((b) => b.url),
       rerank: (this.pools.rerank.get(id) ?? []).map((b) => b.url),
     }));
-  }
-
-  /** The model's configured bound on one image's prompt tokens. */
-  imageTokens(model: string): number {
-    return this.imageTokensOf.get(model) ?? 0;
   }
 
   /** Ready and not refused by its breaker: may take client requests. */

@@ -1,4 +1,4 @@
-import { imageCount, promptText, type ChatJob } from "@gateway/contracts";
+import { promptText, type ChatJob } from "@gateway/contracts";
 import { BackendClock } from "../backends/backend-clock.ts";
 import { withFailover } from "../backends/with-failover.ts";
 import type { OnPiece } from "../llama/answer-piece.ts";
@@ -17,19 +17,16 @@ import { RETRY_AFTER_S } from "./to-client-failure.ts";
 
 /**
  * Refuses a prompt that, with max_tokens, does not fit the model's context: llama-server would
- * silently drop the prompt's start and still answer 200. Tools count as their JSON, images at the
- * model's configured bound each.
+ * silently drop the prompt's start and still answer 200. Tools count as their JSON. Images are
+ * not counted (only the backend knows what its projector makes of one, and builds that take
+ * images refuse a prompt that outgrows the context rather than cut it).
  */
 async function checkContext(job: ChatJob, run: JobRun, deps: InferenceDeps): Promise<void> {
   const context = deps.pool.contextLength(job.model);
   if (context === undefined) return;
   const { messages, max_tokens } = job.params;
   const text = promptText(job.params);
-  const images = imageCount(messages);
-  const overhead =
-    TEMPLATE_TOKENS_PER_PROMPT +
-    TEMPLATE_TOKENS_PER_MESSAGE * messages.length +
-    (images > 0 ? images * deps.pool.imageTokens(job.model) : 0);
+  const overhead = TEMPLATE_TOKENS_PER_PROMPT + TEMPLATE_TOKENS_PER_MESSAGE * messages.length;
   const verdict = await promptFits(text, overhead, context - max_tokens, deps.pool.tokenizers(job.model), deps.client);
   deps.metrics.contextChecks.inc({ model: job.model, outcome: verdict.outcome });
   if (verdict.outcome === "unknown") run.log.warn({ context }, "no backend counted the prompt's tokens; running without the context check");
