@@ -66,6 +66,8 @@ export interface SystemOptions {
   gateway?: Record<string, unknown>;
   /** Extra fields of MODEL's config, e.g. `aliases` or `embedding_backends`. */
   model?: (sims: LlamaSim[]) => Record<string, unknown>;
+  /** More models beside MODEL (on backends the test started itself). */
+  extraModels?: () => Record<string, unknown>[];
 }
 
 /**
@@ -84,7 +86,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   writeFileSync(
     configFile,
     JSON.stringify({
-      models: [{ id: MODEL, backends: sims.map((s) => s.url), max_output_tokens: 256, price: PRICE, ...options.model?.(sims) }],
+      models: [
+        { id: MODEL, backends: sims.map((s) => s.url), max_output_tokens: 256, price: PRICE, ...options.model?.(sims) },
+        ...(options.extraModels?.() ?? []),
+      ],
       ...gateway,
       tiers: { ...DEFAULT_TIERS, [UNLIMITED_TIER]: UNLIMITED, ...(tiers as Record<string, TierConfig> | undefined) },
     }),

@@ -43,9 +43,10 @@ export async function failJob(err: unknown, job: InferenceQueuePayload, f: JobFa
     await deps.recordUsage(job, { outcome, usage: produced.usage, backend: produced.backend, startedAt: f.startedAt });
   }
   const fields = { ...f.logFields, backend: produced?.backend, code: failure.code, ms: Date.now() - f.startedAt };
-  if (failure.code === "internal_error") run.log.error({ ...fields, err }, `${job.kind} job crashed`);
-  else if (failure.cancelled) run.log.info(fields, `${job.kind} job cancelled`);
-  else run.log.warn({ ...fields, err: (err as Error).message }, `${job.kind} job did not complete`);
+  // The job's kind is on every line of its logger: one message per outcome for every kind.
+  if (failure.code === "internal_error") run.log.error({ ...fields, err }, "inference job crashed");
+  else if (failure.cancelled) run.log.info(fields, "inference job cancelled");
+  else run.log.warn({ ...fields, err: (err as Error).message }, "inference job did not complete");
   if (failure.cancelled) return { cancelled: true };
   throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
 }

@@ -78,7 +78,10 @@ export async function runChat(queued: ChatJob, run: JobRun, deps: InferenceDeps)
       return;
     }
     const piece = answer.extra(text, extra);
-    if (job.stream) publish(deltaChunk(identity, piece.delta, piece.logprobs, seq === 0));
+    if (!job.stream) return;
+    // As OpenAI does, a logprobs stream opens with a role-only chunk: the SDK's stream helper counts a first chunk's logprobs twice.
+    if (seq === 0 && job.params.logprobs === true) publish(deltaChunk(identity, { content: "" }, [], true));
+    publish(deltaChunk(identity, piece.delta, piece.logprobs, seq === 0));
   };
 
   const clock = new BackendClock();
