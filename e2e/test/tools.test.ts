@@ -1,5 +1,5 @@
 import { simPromptTokens } from "@gateway/test-kit/llama-sim";
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { usageRows } from "./billing-rows.ts";
 import { MODEL, startSystem, type System } from "./start-system.ts";
