@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import {
+  egressAllowCidrs,
   envBoolean,
   listenHost,
   listenPort,
@@ -14,7 +15,6 @@ import {
   unlessBlank,
 } from "@gateway/config";
 import { MAX_ROTATION_GRACE_S, type GatewayConfig } from "@gateway/contracts";
-import { egressPolicyFromList } from "@gateway/egress";
 import { z } from "zod";
 import { compileBlockedPatterns } from "./limits/content-policy.ts";
 
@@ -91,21 +91,8 @@ const EnvSchema = KeyStoreEnv.extend({
   /** How often one replica raises the token counters to what billing recorded. */
   RECONCILE_INTERVAL_MS: milliseconds(60_000, 1_000),
   CONTENT_BLOCKED_PATTERNS: BlockedPatterns,
-  /**
-   * Address ranges inside the operator's network that tenant-chosen URLs (webhooks, image URLs)
-   * may reach, comma-separated CIDRs ("10.0.0.0/8,fd00::/8"); blank: public addresses only.
-   */
-  EGRESS_ALLOW_CIDRS: z
-    .string()
-    .default("")
-    .transform((list, ctx) => {
-      try {
-        return egressPolicyFromList(list);
-      } catch (err) {
-        ctx.addIssue({ code: "custom", message: (err as Error).message });
-        return z.NEVER;
-      }
-    }),
+  /** Where tenant-chosen URLs may point inside the operator's network (remote images, webhooks). */
+  EGRESS_ALLOW_CIDRS: egressAllowCidrs,
   BODY_LIMIT: z.string().default("1mb"),
   /** A request not answered within this long gets 504 and its job is cancelled. */
   REQUEST_TIMEOUT_MS: milliseconds(300_000, 100),

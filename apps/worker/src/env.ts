@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import {
+  egressAllowCidrs,
   envBoolean,
   listenHost,
   listenPort,
@@ -14,7 +15,6 @@ import {
   unlessBlank,
 } from "@gateway/config";
 import type { GatewayConfig } from "@gateway/contracts";
-import { egressPolicyFromList } from "@gateway/egress";
 import { z } from "zod";
 
 const Schema = z.object({
@@ -64,21 +64,8 @@ const Schema = z.object({
   /** First retry delay of a refused webhook delivery; each next one doubles. */
   WEBHOOK_RETRY_DELAY_MS: ms(1_000),
   GATEWAY_CONFIG_FILE: optionalString,
-  /**
-   * Address ranges inside the operator's network that tenant-chosen URLs (webhooks, image URLs)
-   * may reach, comma-separated CIDRs ("10.0.0.0/8,fd00::/8"); blank: public addresses only.
-   */
-  EGRESS_ALLOW_CIDRS: z
-    .string()
-    .default("")
-    .transform((list, ctx) => {
-      try {
-        return egressPolicyFromList(list);
-      } catch (err) {
-        ctx.addIssue({ code: "custom", message: (err as Error).message });
-        return z.NEVER;
-      }
-    }),
+  /** Where tenant-chosen URLs may point inside the operator's network (remote images, webhooks). */
+  EGRESS_ALLOW_CIDRS: egressAllowCidrs,
   LLAMA_SERVER_URLS: optionalString,
   GATEWAY_MODEL: optionalString,
 });

@@ -1,3 +1,4 @@
+import { egressPolicyFromList } from "@gateway/egress";
 import { z } from "zod";
 
 /** Compose files and shells pass unset variables as "": for optional settings that means unset. */
@@ -21,3 +22,20 @@ export const redisUrl = z.url({ protocol: /^rediss?$/ }).default("redis://127.0.
 
 /** BullMQ key prefix and namespace of every Redis name: every service of one deployment must agree on it. */
 export const queuePrefix = z.string().min(1).default("gw");
+
+/**
+ * `EGRESS_ALLOW_CIDRS`: address ranges inside the operator's network that tenant-chosen URLs
+ * (webhooks, image URLs) may reach, comma-separated CIDRs ("10.0.0.0/8,fd00::/8"); blank: public
+ * addresses only. A malformed range fails at start, naming it.
+ */
+export const egressAllowCidrs = z
+  .string()
+  .default("")
+  .transform((list, ctx) => {
+    try {
+      return egressPolicyFromList(list);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+      return z.NEVER;
+    }
+  });

@@ -30,12 +30,17 @@ export const AssistantMessage = z.object({
 });
 export type AssistantMessage = z.infer<typeof AssistantMessage>;
 
-export const ChatCompletion = z.object({
+/** What every completion object and chunk starts with (OpenAI's shape), `object` naming which it is. */
+export const completionHead = <O extends string>(object: O) => ({
   id: z.string(),
-  object: z.literal("chat.completion"),
+  object: z.literal(object),
   created: z.number().int(),
   model: z.string(),
   system_fingerprint: z.string().nullable().optional(),
+});
+
+export const ChatCompletion = z.object({
+  ...completionHead("chat.completion"),
   choices: z.array(
     z.object({
       index: z.number().int(),
@@ -57,11 +62,7 @@ export const ChatDelta = z.object({
 export type ChatDelta = z.infer<typeof ChatDelta>;
 
 export const ChatCompletionChunk = z.object({
-  id: z.string(),
-  object: z.literal("chat.completion.chunk"),
-  created: z.number().int(),
-  model: z.string(),
-  system_fingerprint: z.string().nullable().optional(),
+  ...completionHead("chat.completion.chunk"),
   choices: z.array(
     z.object({
       index: z.number().int(),

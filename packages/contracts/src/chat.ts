@@ -3,6 +3,7 @@ import { checkMessageOrder, requestMessage } from "./chat-messages.ts";
 import { FunctionTool, MAX_TOOLS, ResponseFormat, ToolChoice } from "./chat-tools.ts";
 import { BoundedJsonSchema } from "./json-schema.ts";
 import { LlamaSampling, MAX_TOP_LOGPROBS } from "./llama-sampling.ts";
+import { checkMaxTokens, checkModel } from "./model-checks.ts";
 import { Text } from "./text.ts";
 
 export * from "./chat-messages.ts";
@@ -54,6 +55,29 @@ export const LogitBias = z
 const refused = (reason: string) => z.never(reason).optional();
 
 /**
+ * The request fields every generation (chat or legacy completion) takes: OpenAI's sampling,
+ * streaming and stop fields, llama.cpp's output constraints (`json_schema`, `grammar`) and its
+ * sampling fields.
+ */
+export const GENERATION_REQUEST_FIELDS = {
+  max_tokens: z.number().int().min(1).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  presence_penalty: z.number().min(-2).max(2).optional(),
+  frequency_penalty: z.number().min(-2).max(2).optional(),
+  seed: z.number().int().optional(),
+  stop: z.union([Text.min(1), z.array(Text.min(1)).min(1).max(4)]).optional(),
+  stream: z.boolean().optional(),
+  stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  user: Text.max(256).optional(),
+  logit_bias: LogitBias.optional(),
+  /** llama.cpp's own: constrain the output to a JSON Schema, or to a GBNF grammar. */
+  json_schema: BoundedJsonSchema.optional(),
+  grammar: Text.min(1).max(100_000).optional(),
+  ...LlamaSampling,
+};
+
+/**
  * The chat completion request, validated against the configured models and limits. Unknown
  * fields are rejected (OpenAI does the same), so a typo like `max_token` is an error rather
  * than an unbounded generation; see docs/architecture.md.
@@ -64,18 +88,9 @@ export function chatCompletionRequest(limits: ChatLimits) {
     .strictObject({
       model: Text.min(1),
       messages: z.array(requestMessage(limits.maxContentChars)).min(1, "must contain at least one message").superRefine(checkMessageOrder),
-      max_tokens: tokens.optional(),
+      ...GENERATION_REQUEST_FIELDS,
       max_completion_tokens: tokens.optional(),
-      temperature: z.number().min(0).max(2).optional(),
-      top_p: z.number().min(0).max(1).optional(),
-      presence_penalty: z.number().min(-2).max(2).optional(),
-      frequency_penalty: z.number().min(-2).max(2).optional(),
-      seed: z.number().int().optional(),
-      stop: z.union([Text.min(1), z.array(Text.min(1)).min(1).max(4)]).optional(),
       n: z.literal(1, "must be 1: llama-server generates one choice per request").optional(),
-      stream: z.boolean().optional(),
-      stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullable().optional(),
-      user: Text.max(256).optional(),
       /** Kept with the job (operators see it in the queue), never sent to a backend. */
       metadata: Metadata.optional(),
       tools: z.array(FunctionTool).max(MAX_TOOLS, `must have at most ${MAX_TOOLS} tools`).optional(),
@@ -83,27 +98,14 @@ export function chatCompletionRequest(limits: ChatLimits) {
       parallel_tool_calls: z.boolean().optional(),
       response_format: ResponseFormat.optional(),
       /** llama.cpp's own: constrain the output to a JSON Schema, or to a GBNF grammar. */
-      json_schema: BoundedJsonSchema.optional(),
-      grammar: Text.min(1).max(100_000).optional(),
       logprobs: z.boolean().optional(),
       top_logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).optional(),
-      logit_bias: LogitBias.optional(),
-      ...LlamaSampling,
       ...Object.fromEntries(Object.entries(UNSUPPORTED_REASONS).map(([f, reason]) => [f, refused(reason)])),
     })
     .superRefine((req, ctx) => {
-      const issue = (path: (string | number)[], message: string, kind?: string) =>
-        ctx.addIssue({ code: "custom", path, message, ...(kind ? { params: { kind } } : {}) });
-      const model = limits.models.get(req.model);
-      if (!model) {
-        issue(["model"], `unknown model '${req.model}'`, "model_not_found");
-        return;
-      }
-      for (const field of ["max_tokens", "max_completion_tokens"] as const) {
-        const value = req[field];
-        if (value !== undefined && value > model.maxOutputTokens)
-          issue([field], `must be at most ${model.maxOutputTokens} for model '${req.model}'`, "max_tokens_exceeded");
-      }
+      const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+      if (!checkModel(limits.models, req.model, ctx)) return;
+      checkMaxTokens(req, ["max_tokens", "max_completion_tokens"], limits.models.get(req.model)!.maxOutputTokens, ctx);
       checkTools(req, issue);
       if (req.top_logprobs !== undefined && req.logprobs !== true) issue(["top_logprobs"], "needs logprobs: true");
       const structured = req.response_format !== undefined && req.response_format.type !== "text";

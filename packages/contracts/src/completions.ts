@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { FinishReason, Usage } from "./chat-response.ts";
-import { LogitBias } from "./chat.ts";
-import { BoundedJsonSchema } from "./json-schema.ts";
-import { LlamaSampling } from "./llama-sampling.ts";
+import { completionHead, FinishReason, Usage } from "./chat-response.ts";
+import { GENERATION_REQUEST_FIELDS } from "./chat.ts";
+import { embeddingPrompts, EmbeddingPrompt } from "./embeddings.ts";
+import { checkMaxTokens, checkModel } from "./model-checks.ts";
 import { Text } from "./text.ts";
 
 /** Prompts per request: each runs on its own slot, side by side. */
@@ -19,9 +19,9 @@ export interface CompletionLimits {
 
 export const COMPLETION_UNSUPPORTED_FIELDS = ["suffix"] as const;
 
-/** One prompt after normalisation: text, or token ids as llama-server accepts them. */
-export const CompletionPrompt = z.union([z.string(), z.array(z.number().int())]);
-export type CompletionPrompt = z.infer<typeof CompletionPrompt>;
+/** One prompt after normalisation: text, or token ids as llama-server accepts them (as an embeddings input). */
+export const CompletionPrompt = EmbeddingPrompt;
+export type CompletionPrompt = EmbeddingPrompt;
 
 /**
  * OpenAI's legacy `POST /v1/completions`: `prompt` a string, strings, token ids or token-id
@@ -37,43 +37,19 @@ export function completionRequest(limits: CompletionLimits) {
     .strictObject({
       model: Text.min(1),
       prompt: z.union([text, many(text), tokens, many(tokens)]),
-      max_tokens: z.number().int().min(1).optional(),
-      temperature: z.number().min(0).max(2).optional(),
-      top_p: z.number().min(0).max(1).optional(),
-      presence_penalty: z.number().min(-2).max(2).optional(),
-      frequency_penalty: z.number().min(-2).max(2).optional(),
-      seed: z.number().int().optional(),
-      stop: z.union([Text.min(1), z.array(Text.min(1)).min(1).max(4)]).optional(),
+      ...GENERATION_REQUEST_FIELDS,
       n: z.literal(1, "must be 1: llama-server generates one choice per prompt").optional(),
       best_of: z.literal(1, "must be 1: llama-server generates one choice per prompt").optional(),
-      stream: z.boolean().optional(),
-      stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullable().optional(),
       echo: z.boolean().optional(),
       logprobs: z.number().int().min(0).max(MAX_COMPLETION_LOGPROBS).nullable().optional(),
-      logit_bias: LogitBias.optional(),
-      user: Text.max(256).optional(),
-      json_schema: BoundedJsonSchema.optional(),
-      grammar: Text.min(1).max(100_000).optional(),
-      ...LlamaSampling,
       suffix: z
         .never("is not supported: llama-server's completions cannot insert text before a suffix (fill-in-the-middle needs /infill)")
         .optional(),
       id_slot: z.never("is chosen by the gateway: each request gets a free slot of a healthy backend").optional(),
     })
     .superRefine((req, ctx) => {
-      const model = limits.models.get(req.model);
-      if (!model) {
-        ctx.addIssue({ code: "custom", path: ["model"], message: `unknown model '${req.model}'`, params: { kind: "model_not_found" } });
-        return;
-      }
-      if (req.max_tokens !== undefined && req.max_tokens > model.maxOutputTokens) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["max_tokens"],
-          message: `must be at most ${model.maxOutputTokens} for model '${req.model}'`,
-          params: { kind: "max_tokens_exceeded" },
-        });
-      }
+      if (!checkModel(limits.models, req.model, ctx)) return;
+      checkMaxTokens(req, ["max_tokens"], limits.models.get(req.model)!.maxOutputTokens, ctx);
       if (req.echo === true && (req.logprobs ?? 0) > 0) {
         ctx.addIssue({
           code: "custom",
@@ -88,11 +64,7 @@ export function completionRequest(limits: CompletionLimits) {
 export type CompletionRequest = z.infer<ReturnType<typeof completionRequest>>;
 
 /** The request's prompt as a list of prompts: a bare string or token array is one. */
-export function completionPrompts(prompt: CompletionRequest["prompt"]): CompletionPrompt[] {
-  if (typeof prompt === "string") return [prompt];
-  if (prompt.length > 0 && typeof prompt[0] === "number") return [prompt as number[]];
-  return prompt as CompletionPrompt[];
-}
+export const completionPrompts = (prompt: CompletionRequest["prompt"]): CompletionPrompt[] => embeddingPrompts(prompt);
 
 /** OpenAI's legacy log-probabilities: parallel arrays over the choice's tokens. */
 export const CompletionLogprobs = z.object({
@@ -111,11 +83,7 @@ const CompletionChoice = z.object({
 });
 
 export const TextCompletion = z.object({
-  id: z.string(),
-  object: z.literal("text_completion"),
-  created: z.number().int(),
-  model: z.string(),
-  system_fingerprint: z.string().nullable().optional(),
+  ...completionHead("text_completion"),
   choices: z.array(CompletionChoice),
   usage: Usage,
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkModel } from "./model-checks.ts";
 import { Text } from "./text.ts";
 
 /** OpenAI's own limit on inputs per request; clients such as LangChain batch up to it. */
@@ -47,15 +48,7 @@ export function embeddingsRequest(limits: EmbeddingsLimits) {
       user: Text.max(256).optional(),
     })
     .superRefine((req, ctx) => {
-      if (!limits.models.has(req.model)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["model"],
-          message: `unknown embeddings model '${req.model}'`,
-          params: { kind: "model_not_found" },
-        });
-        return;
-      }
+      if (!checkModel(limits.models, req.model, ctx, "embeddings model")) return;
       if (req.dimensions === undefined) return;
       // llama-server ignores `dimensions` (and returns full vectors): only a model configured for it may shorten them.
       const allowed = limits.dimensions?.get(req.model) ?? [];
@@ -75,7 +68,7 @@ export function embeddingsRequest(limits: EmbeddingsLimits) {
 export type EmbeddingsRequest = z.infer<ReturnType<typeof embeddingsRequest>>;
 
 /** The request's input as a list of prompts: a bare string or token array is one prompt. */
-export function embeddingPrompts(input: EmbeddingsRequest["input"]): EmbeddingPrompt[] {
+export function embeddingPrompts(input: string | string[] | number[] | number[][]): EmbeddingPrompt[] {
   if (typeof input === "string") return [input];
   if (input.length > 0 && typeof input[0] === "number") return [input as number[]];
   return input as EmbeddingPrompt[];

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EmbeddingsUsage } from "./embeddings.ts";
+import { checkModel } from "./model-checks.ts";
 import { Text } from "./text.ts";
 
 /** Documents per request: the worker scores them in batches across the model's rerank pool. */
@@ -26,16 +27,7 @@ export function rerankRequest(limits: RerankLimits) {
       return_documents: z.boolean().optional(),
       user: Text.max(256).optional(),
     })
-    .superRefine((req, ctx) => {
-      if (!limits.models.has(req.model)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["model"],
-          message: `unknown rerank model '${req.model}'`,
-          params: { kind: "model_not_found" },
-        });
-      }
-    });
+    .superRefine((req, ctx) => void checkModel(limits.models, req.model, ctx, "rerank model"));
 }
 export type RerankRequest = z.infer<ReturnType<typeof rerankRequest>>;
 

@@ -6,6 +6,7 @@ import { messageTexts, toolTexts, type PolicyText } from "../limits/content-poli
 import { assertTierMaxTokens } from "../limits/tier-max-tokens.ts";
 import { checkChatInputs } from "./check-chat-inputs.ts";
 import type { PrepareDeps } from "./inference-deps.ts";
+import { jobContext } from "./job-envelope.ts";
 import { chatRequestParser } from "./parse-chat-request.ts";
 import { toChatJob } from "./to-chat-job.ts";
 
@@ -27,18 +28,9 @@ export function chatJobPreparer(deps: PrepareDeps) {
   const parse = chatRequestParser(deps.config);
   return (body: unknown, principal: Principal, ids: RequestIds, policyTexts?: readonly PolicyText[]): PreparedChat => {
     const request = parse(body);
-    const { caller } = principal;
-    const tier = deps.config.tiers[caller.tier];
     assertModelAllowed(principal, request.model, deps.config);
-    assertTierMaxTokens(request, caller.tier, tier);
-    const job = toChatJob(request, deps.config, {
-      ...ids,
-      caller,
-      replyTo: deps.hub.channel,
-      now: Date.now(),
-      timeoutMs: deps.requestTimeoutMs,
-      maxTokensCap: tier?.max_tokens,
-    });
+    assertTierMaxTokens(request, principal.caller.tier, deps.config.tiers[principal.caller.tier]);
+    const job = toChatJob(request, deps.config, jobContext(deps, principal, ids));
     checkChatInputs(job, deps.capabilities(job.model), deps.egress);
     deps.contentPolicy(policyTexts ?? [...messageTexts(job.params.messages), ...toolTexts(job.params.tools)]);
     return { request, job };

@@ -4,6 +4,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { RequestIds } from "../http/request-ids.ts";
 import { assertTierMaxTokens } from "../limits/tier-max-tokens.ts";
 import type { PrepareDeps } from "./inference-deps.ts";
+import { jobContext } from "./job-envelope.ts";
 import { completionRequestParser } from "./parse-completion-request.ts";
 import { toCompletionJob } from "./to-completion-job.ts";
 
@@ -16,18 +17,9 @@ export function completionJobPreparer(deps: PrepareDeps) {
   const parse = completionRequestParser(deps.config);
   return (body: unknown, principal: Principal, ids: RequestIds): { job: CompletionJob; includeUsage: boolean } => {
     const request = parse(body);
-    const { caller } = principal;
-    const tier = deps.config.tiers[caller.tier];
     assertModelAllowed(principal, request.model, deps.config);
-    assertTierMaxTokens(request, caller.tier, tier);
-    const job = toCompletionJob(request, deps.config, {
-      ...ids,
-      caller,
-      replyTo: deps.hub.channel,
-      now: Date.now(),
-      timeoutMs: deps.requestTimeoutMs,
-      maxTokensCap: tier?.max_tokens,
-    });
+    assertTierMaxTokens(request, principal.caller.tier, deps.config.tiers[principal.caller.tier]);
+    const job = toCompletionJob(request, deps.config, jobContext(deps, principal, ids));
     const { prompt } = request;
     const texts =
       typeof prompt === "string" ? [{ param: "prompt", text: prompt }] : prompt.map((text, i) => ({ param: `prompt.${i}`, text }));

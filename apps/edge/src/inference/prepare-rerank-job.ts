@@ -4,6 +4,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { RequestIds } from "../http/request-ids.ts";
 import { canonicalModel } from "../models/model-index.ts";
 import type { PrepareDeps } from "./inference-deps.ts";
+import { jobContext } from "./job-envelope.ts";
 import { rerankRequestParser } from "./parse-rerank-request.ts";
 import { toRerankJob } from "./to-rerank-job.ts";
 
@@ -17,14 +18,7 @@ export function rerankJobPreparer(deps: PrepareDeps) {
   return (body: unknown, principal: Principal, ids: RequestIds): RerankJob => {
     const request = parse(body);
     assertModelAllowed(principal, request.model, deps.config);
-    const job = toRerankJob(request, {
-      ...ids,
-      caller: principal.caller,
-      model: canonicalModel(deps.config, request.model),
-      replyTo: deps.hub.channel,
-      now: Date.now(),
-      timeoutMs: deps.requestTimeoutMs,
-    });
+    const job = toRerankJob(request, jobContext(deps, principal, ids), canonicalModel(deps.config, request.model));
     deps.contentPolicy([
       { param: "query", text: request.query },
       ...request.documents.map((text, i) => ({ param: `documents.${i}`, text })),

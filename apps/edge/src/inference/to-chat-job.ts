@@ -1,6 +1,4 @@
 import {
-  LLAMA_SAMPLING_FIELDS,
-  type Caller,
   type ChatCompletionRequest,
   type ChatJob,
   type ChatMessage,
@@ -8,35 +6,18 @@ import {
   type GatewayConfig,
   type RequestMessage,
 } from "@gateway/contracts";
-import type { RequestIds } from "../http/request-ids.ts";
 import { modelIndex } from "../models/model-index.ts";
-
-export interface JobContext extends RequestIds {
-  caller: Caller;
-  replyTo: string;
-  now: number;
-  timeoutMs: number;
-  /** The caller's tier's max_tokens: a request that names none gets the smaller of this and the model's. */
-  maxTokensCap?: number | undefined;
-}
+import { boundedMaxTokens, copyDefined, GENERATION_FIELDS, jobEnvelope, stopList, type JobContext } from "./job-envelope.ts";
 
 /** Request fields that go to the job as they are (the worker translates them for llama-server). */
 const PASSED_ON = [
-  "temperature",
-  "top_p",
-  "presence_penalty",
-  "frequency_penalty",
-  "seed",
+  ...GENERATION_FIELDS,
   "tools",
   "tool_choice",
   "parallel_tool_calls",
   "response_format",
-  "json_schema",
-  "grammar",
   "logprobs",
   "top_logprobs",
-  "logit_bias",
-  ...LLAMA_SAMPLING_FIELDS,
 ] as const satisfies readonly (keyof ChatCompletionRequest & keyof ChatParams)[];
 
 /** A message as the job carries it: content as sent (parts included), the refusal OpenAI echoes back left out (no template renders it). */
@@ -51,26 +32,22 @@ function jobMessage(m: RequestMessage): ChatMessage {
   return message;
 }
 
-/** The job the worker runs: max_tokens always bounded (llama-server treats a missing one as "until the context ends"). */
+/** The job the worker runs, max_tokens always bounded. */
 export function toChatJob(req: ChatCompletionRequest, config: GatewayConfig, ctx: JobContext): ChatJob {
   const model = modelIndex(config).get(req.model);
-  const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? Math.min(model?.max_output_tokens ?? 1, ctx.maxTokensCap ?? Infinity);
-  const params: ChatParams = { messages: req.messages.map(jobMessage), max_tokens: maxTokens };
-  for (const field of PASSED_ON) if (req[field] !== undefined) (params as Record<string, unknown>)[field] = req[field];
-  if (req.stop !== undefined) params.stop = typeof req.stop === "string" ? [req.stop] : req.stop;
+  const params: ChatParams = {
+    messages: req.messages.map(jobMessage),
+    max_tokens: boundedMaxTokens(req.max_completion_tokens ?? req.max_tokens, model, ctx),
+  };
+  copyDefined(req, PASSED_ON, params);
+  const stop = stopList(req.stop);
+  if (stop) params.stop = stop;
   return {
-    v: 1,
-    kind: "chat",
-    request_id: ctx.requestId,
     // Aliases resolve here: workers, usage and prices know only canonical ids.
-    model: model?.id ?? req.model,
-    caller: ctx.caller,
+    ...jobEnvelope(ctx, model?.id ?? req.model),
+    kind: "chat",
     params,
     stream: req.stream === true,
-    reply_to: ctx.replyTo,
-    accepted_at: ctx.now,
-    deadline_at: ctx.now + ctx.timeoutMs,
-    ...(ctx.clientRequestId !== undefined && { client_request_id: ctx.clientRequestId }),
     ...(req.metadata !== undefined && { metadata: req.metadata }),
   };
 }

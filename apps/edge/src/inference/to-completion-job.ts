@@ -1,48 +1,22 @@
-import {
-  completionPrompts,
-  LLAMA_SAMPLING_FIELDS,
-  type CompletionJob,
-  type CompletionRequest,
-  type GatewayConfig,
-} from "@gateway/contracts";
+import { completionPrompts, type CompletionJob, type CompletionRequest, type GatewayConfig } from "@gateway/contracts";
 import type { AdmitRequest } from "../limits/admission.ts";
 import { modelIndex } from "../models/model-index.ts";
-import type { JobContext } from "./to-chat-job.ts";
+import { boundedMaxTokens, copyDefined, GENERATION_FIELDS, jobEnvelope, stopList, type JobContext } from "./job-envelope.ts";
 
-const PASSED_ON = [
-  "temperature",
-  "top_p",
-  "presence_penalty",
-  "frequency_penalty",
-  "seed",
-  "echo",
-  "logit_bias",
-  "json_schema",
-  "grammar",
-  ...LLAMA_SAMPLING_FIELDS,
-] as const satisfies readonly (keyof CompletionRequest & keyof CompletionJob["params"])[];
+const PASSED_ON = [...GENERATION_FIELDS, "echo"] as const satisfies readonly (keyof CompletionRequest & keyof CompletionJob["params"])[];
 
 /** The job for a legacy completion: one prompt per choice, max_tokens always bounded as for chat. */
 export function toCompletionJob(req: CompletionRequest, config: GatewayConfig, ctx: JobContext): CompletionJob {
   const model = modelIndex(config).get(req.model);
-  const maxTokens = req.max_tokens ?? Math.min(model?.max_output_tokens ?? 1, ctx.maxTokensCap ?? Infinity);
-  const params: CompletionJob["params"] = { prompts: completionPrompts(req.prompt), max_tokens: maxTokens };
-  for (const field of PASSED_ON) if (req[field] !== undefined) (params as Record<string, unknown>)[field] = req[field];
-  if (req.stop !== undefined) params.stop = typeof req.stop === "string" ? [req.stop] : req.stop;
-  if (req.logprobs !== undefined && req.logprobs !== null) params.logprobs = req.logprobs;
-  return {
-    v: 1,
-    kind: "completion",
-    request_id: ctx.requestId,
-    model: model?.id ?? req.model,
-    caller: ctx.caller,
-    params,
-    stream: req.stream === true,
-    reply_to: ctx.replyTo,
-    accepted_at: ctx.now,
-    deadline_at: ctx.now + ctx.timeoutMs,
-    ...(ctx.clientRequestId !== undefined && { client_request_id: ctx.clientRequestId }),
+  const params: CompletionJob["params"] = {
+    prompts: completionPrompts(req.prompt),
+    max_tokens: boundedMaxTokens(req.max_tokens, model, ctx),
   };
+  copyDefined(req, PASSED_ON, params);
+  const stop = stopList(req.stop);
+  if (stop) params.stop = stop;
+  if (req.logprobs !== undefined && req.logprobs !== null) params.logprobs = req.logprobs;
+  return { ...jobEnvelope(ctx, model?.id ?? req.model), kind: "completion", params, stream: req.stream === true };
 }
 
 /** BOS the server adds before a text prompt. */

@@ -1,31 +1,15 @@
-import type { Caller, RerankJob, RerankRequest } from "@gateway/contracts";
-import type { RequestIds } from "../http/request-ids.ts";
+import type { RerankJob, RerankRequest } from "@gateway/contracts";
+import { jobEnvelope, type JobContext } from "./job-envelope.ts";
 import type { AdmitRequest } from "../limits/admission.ts";
 
-export interface RerankJobContext extends RequestIds {
-  caller: Caller;
-  /** The canonical id of the requested model (an alias resolved). */
-  model: string;
-  replyTo: string;
-  now: number;
-  timeoutMs: number;
-}
-
-export function toRerankJob(req: RerankRequest, ctx: RerankJobContext): RerankJob {
+export function toRerankJob(req: RerankRequest, ctx: JobContext, model: string): RerankJob {
   return {
-    v: 1,
+    ...jobEnvelope(ctx, model),
     kind: "rerank",
-    request_id: ctx.requestId,
-    model: ctx.model,
-    caller: ctx.caller,
     query: req.query,
     documents: req.documents,
     ...(req.top_n !== undefined && { top_n: req.top_n }),
     ...(req.return_documents !== undefined && { return_documents: req.return_documents }),
-    reply_to: ctx.replyTo,
-    accepted_at: ctx.now,
-    deadline_at: ctx.now + ctx.timeoutMs,
-    ...(ctx.clientRequestId !== undefined && { client_request_id: ctx.clientRequestId }),
   };
 }
 

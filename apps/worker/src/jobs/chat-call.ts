@@ -14,6 +14,17 @@ export interface ChatCallHooks {
   onUncancelled: () => void;
 }
 
+/** The metrics every generation reports on its backend calls: time to first token, and aborts that did not stop it. */
+export function generationMetrics(
+  deps: Pick<InferenceDeps, "metrics">,
+  model: string,
+): Pick<ChatCallHooks, "onFirstToken" | "onUncancelled"> {
+  return {
+    onFirstToken: (backend, seconds) => deps.metrics.timeToFirstToken.observe({ model, backend }, seconds()),
+    onUncancelled: () => deps.metrics.uncancelled.inc({ model, reason: "stuck" }),
+  };
+}
+
 const refusedToolsOnStream = (job: ChatJob, err: unknown): err is UpstreamError =>
   err instanceof UpstreamError && err.details.tokens === 0 && (job.params.tools?.length ?? 0) > 0 && TOOLS_STREAM_REFUSAL.test(err.message);
 

@@ -3,13 +3,7 @@ import type { Logger } from "@gateway/observability";
 import { withFailover, type DispatchDeps, type DispatchLimits } from "../backends/with-failover.ts";
 import { UpstreamError } from "../llama/upstream-error.ts";
 import { dispatchBatches } from "./dispatch-batches.ts";
-
-export interface EmbeddingsProgress {
-  /** Prompt tokens of the batches answered so far: what is billed, even if a later batch fails. */
-  tokens: number;
-  /** A backend that answered (for the usage event). */
-  backend: string | undefined;
-}
+import type { PromptProgress } from "./prompt-progress.ts";
 
 /** One vector in the encoding the client asked for; backends may answer in the other one. */
 export function encodeEmbedding(vector: number[] | string, format: EmbeddingEncoding): number[] | string {
@@ -56,7 +50,7 @@ export async function dispatchEmbeddings(
   limits: DispatchLimits,
   deps: DispatchDeps,
   log: Logger,
-  progress: EmbeddingsProgress,
+  progress: PromptProgress,
 ): Promise<(number[] | string)[]> {
   return dispatchBatches(job.prompts, batchSize, limits, async (prompts, _offset, batchLimits) => {
     const vectors = await embedBatch(job, prompts, batchLimits, deps, log, progress);
@@ -70,7 +64,7 @@ async function embedBatch(
   limits: DispatchLimits,
   deps: DispatchDeps,
   log: Logger,
-  progress: EmbeddingsProgress,
+  progress: PromptProgress,
 ): Promise<(number[] | string)[]> {
   const model = job.model;
   const body = { model, input: prompts, encoding_format: job.encoding_format };
@@ -85,8 +79,7 @@ async function embedBatch(
             tokens: 0,
           });
         }
-        progress.tokens += answer.promptTokens ?? estimateTokens(prompts);
-        progress.backend ??= backend;
+        progress.answered(answer.promptTokens ?? estimateTokens(prompts), backend);
         return answer.embeddings;
       },
     },

@@ -1,19 +1,18 @@
 import { promptText, type ChatJob } from "@gateway/contracts";
-import { BackendClock } from "../backends/backend-clock.ts";
 import { withFailover } from "../backends/with-failover.ts";
 import type { OnPiece } from "../llama/answer-piece.ts";
 import { UpstreamError } from "../llama/upstream-error.ts";
 import { CancelledAbort } from "./abort-reasons.ts";
 import { ChatAnswerBuilder } from "./chat-answer-builder.ts";
-import { chatCall } from "./chat-call.ts";
-import { failJob } from "./fail-job.ts";
+import { chatCall, generationMetrics } from "./chat-call.ts";
 import { TEMPLATE_TOKENS_PER_MESSAGE, TEMPLATE_TOKENS_PER_PROMPT, promptFits } from "./context-guard.ts";
 import { ImageFetchError, withFetchedImages } from "./fetch-images.ts";
 import type { InferenceDeps } from "./inference-deps.ts";
+import { JobEnd } from "./job-end.ts";
 import type { InferenceOutcome, JobRun } from "./job-run.ts";
 import { chatCompletion, completionIdentity, contentChunk, deltaChunk, finishChunk } from "./openai-payloads.ts";
 import { resolveUsage } from "./resolve-usage.ts";
-import { RETRY_AFTER_S } from "./to-client-failure.ts";
+import { RETRY_AFTER_S, type ClientFailure } from "./to-client-failure.ts";
 
 /**
  * Refuses a prompt that, with max_tokens, does not fit the model's context: llama-server would
@@ -62,8 +61,8 @@ export async function runChat(queued: ChatJob, run: JobRun, deps: InferenceDeps)
   const job = await fetchImages(queued, run, deps);
   await checkContext(job, run, deps);
 
-  const startedAt = Date.now();
-  const identity = completionIdentity(job, startedAt);
+  const end = new JobEnd(job, run, deps, model);
+  const identity = completionIdentity(job, end.startedAt);
   const answer = new ChatAnswerBuilder(job.params.logprobs === true ? (job.params.top_logprobs ?? 0) : undefined);
   let seq = 0;
   let produced = 0;
@@ -84,7 +83,6 @@ export async function runChat(queued: ChatJob, run: JobRun, deps: InferenceDeps)
     publish(deltaChunk(identity, piece.delta, piece.logprobs, seq === 0));
   };
 
-  const clock = new BackendClock();
   let result;
   try {
     result = await withFailover(
@@ -93,38 +91,21 @@ export async function runChat(queued: ChatJob, run: JobRun, deps: InferenceDeps)
         capability: "chat",
         // Nobody has seen a non-stream job's tokens: a backend failing mid-way is replaced invisibly.
         ...(job.stream ? {} : { onRestart: () => answer.reset() }),
-        call: chatCall(
-          job,
-          {
-            signal: run.signal,
-            onContent,
-            onFirstToken: (backend, seconds) => metrics.timeToFirstToken.observe({ model: job.model, backend }, seconds()),
-            onUncancelled: () => metrics.uncancelled.inc({ model: job.model, reason: "stuck" }),
-          },
-          deps,
-          log,
-        ),
+        call: chatCall(job, { signal: run.signal, onContent, ...generationMetrics(deps, job.model) }, deps, log),
       },
-      { signal: run.signal, deadlineAt: job.deadline_at, requestId: job.request_id, clock },
+      end.limits(),
       deps,
       log,
     );
   } catch (err) {
-    return failJob(err, job, {
-      run,
-      deps,
-      model,
-      clock,
-      startedAt,
-      logFields: { tokens: produced },
-      // Billed only where tokens were produced: their count from the backend, else counted here (resolveUsage).
-      produced: async (failure) => {
-        const backend = err instanceof UpstreamError ? err.backend : undefined;
-        if (!failure.usageOutcome || !(err instanceof UpstreamError) || !backend) return undefined;
-        const state = { tokens: err.details.tokens, usage: err.details.usage ?? null, finishReason: null };
-        return { usage: await resolveUsage(state, job.params, backend, deps.client), backend };
-      },
-    });
+    // Billed only where tokens were produced: their count from the backend, else counted here (resolveUsage).
+    const billed = async (failure: ClientFailure) => {
+      const backend = err instanceof UpstreamError ? err.backend : undefined;
+      if (!failure.usageOutcome || !(err instanceof UpstreamError) || !backend) return undefined;
+      const state = { tokens: err.details.tokens, usage: err.details.usage ?? null, finishReason: null };
+      return { usage: await resolveUsage(state, job.params, backend, deps.client), backend };
+    };
+    return end.fail(err, billed, { tokens: produced });
   }
 
   const { state, backend } = result;
@@ -137,12 +118,7 @@ export async function runChat(queued: ChatJob, run: JobRun, deps: InferenceDeps)
   const response = chatCompletion(identity, message, finishReason, usage, answer.choiceLogprobs());
   // Redacted by the logger unless LOG_CONTENT is on: prompts and answers stay out of logs by default.
   if (log.isLevelEnabled("debug")) log.debug({ messages: queued.params.messages, completion: message }, "inference content");
-  deps.publish(job, { type: "result", request_id: job.request_id, response, backend_ms: clock.ms() });
-  metrics.results.inc({ model, outcome: "succeeded" });
-  // The result's PUBLISH is queued on the autopipelined connection, flushed at the end of this
-  // loop turn; the usage add writes at once. Waiting for that turn keeps it off the answer's path.
-  await new Promise(setImmediate);
-  await deps.recordUsage(job, { outcome: "succeeded", usage, backend, startedAt });
+  await end.succeed({ type: "result", response }, { usage, backend });
   log.info(
     {
       backend,
@@ -150,7 +126,7 @@ export async function runChat(queued: ChatJob, run: JobRun, deps: InferenceDeps)
       completion_tokens: usage.completion_tokens,
       finish_reason: finishReason,
       ...(answer.hasToolCalls && { tool_calls: message.tool_calls?.length }),
-      ms: Date.now() - startedAt,
+      ms: Date.now() - end.startedAt,
       attempt: run.attempt,
     },
     "inference job completed",

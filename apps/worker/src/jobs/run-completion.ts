@@ -7,15 +7,15 @@ import type {
   TextCompletionChunk,
   Usage,
 } from "@gateway/contracts";
-import { BackendClock } from "../backends/backend-clock.ts";
 import { withFailover, type DispatchLimits } from "../backends/with-failover.ts";
 import type { OnPiece } from "../llama/answer-piece.ts";
 import { llamaCompletionBody } from "../llama/llama-completion-body.ts";
 import { UpstreamError } from "../llama/upstream-error.ts";
+import { generationMetrics } from "./chat-call.ts";
 import { promptFits } from "./context-guard.ts";
 import { dispatchBatches } from "./dispatch-batches.ts";
-import { failJob } from "./fail-job.ts";
 import type { InferenceDeps } from "./inference-deps.ts";
+import { JobEnd } from "./job-end.ts";
 import type { InferenceOutcome, JobRun } from "./job-run.ts";
 import { joinLegacyLogprobs, legacyLogprobs } from "./legacy-logprobs.ts";
 import { resolveUsage } from "./resolve-usage.ts";
@@ -90,8 +90,8 @@ export async function runCompletion(job: CompletionJob, run: JobRun, deps: Infer
   }
   const texts = await echoes(job, run, deps);
   await checkContext(job, run, deps);
-  const startedAt = Date.now();
-  const identity = { id: `cmpl-${job.request_id}`, model: job.model, created: Math.floor(startedAt / 1000) };
+  const end = new JobEnd(job, run, deps);
+  const identity = { id: `cmpl-${job.request_id}`, model: job.model, created: Math.floor(end.startedAt / 1000) };
   const top = job.params.logprobs;
   let seq = 0;
   const publish = (choice: Choice, text: string, logprobs: CompletionLogprobs | null, finish: FinishReason | null) => {
@@ -124,12 +124,8 @@ export async function runCompletion(job: CompletionJob, run: JobRun, deps: Infer
         capability: "chat",
         ...(job.stream ? {} : { onRestart: restart }),
         call: async (backend, seconds) => {
-          const options = {
-            signal: limits.signal,
-            onContent,
-            onFirstToken: () => deps.metrics.timeToFirstToken.observe({ model: job.model, backend }, seconds()),
-            onUncancelled: () => deps.metrics.uncancelled.inc({ model: job.model, reason: "stuck" }),
-          };
+          const { onFirstToken, onUncancelled } = generationMetrics(deps, job.model);
+          const options = { signal: limits.signal, onContent, onFirstToken: () => onFirstToken(backend, seconds), onUncancelled };
           return { state: await deps.client.streamCompletion(backend, llamaCompletionBody(job, choice.prompt), options), backend };
         },
       },
@@ -144,10 +140,8 @@ export async function runCompletion(job: CompletionJob, run: JobRun, deps: Infer
     return choice;
   };
 
-  const clock = new BackendClock();
   try {
-    const limits = { signal: run.signal, deadlineAt: job.deadline_at, requestId: job.request_id, clock };
-    const done = await dispatchBatches(choices, 1, limits, async ([choice], _offset, batchLimits) => [
+    const done = await dispatchBatches(choices, 1, end.limits(), async ([choice], _offset, batchLimits) => [
       await runPrompt(choice!, batchLimits),
     ]);
     const usage = sumUsage(done.map((c) => c.usage!));
@@ -162,37 +156,32 @@ export async function runCompletion(job: CompletionJob, run: JobRun, deps: Infer
       })),
       usage,
     };
-    deps.publish(job, { type: "result", request_id: job.request_id, response, backend_ms: clock.ms() });
-    deps.metrics.results.inc({ model: job.model, outcome: "succeeded" });
-    await new Promise(setImmediate);
-    await deps.recordUsage(job, { outcome: "succeeded", usage, backend: done[0]!.backend!, startedAt });
+    await end.succeed({ type: "result", response }, { usage, backend: done[0]!.backend! });
     run.log.info(
-      { choices: done.length, prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, ms: Date.now() - startedAt },
+      {
+        choices: done.length,
+        prompt_tokens: usage.prompt_tokens,
+        completion_tokens: usage.completion_tokens,
+        ms: Date.now() - end.startedAt,
+      },
       "completion job completed",
     );
     return { choices: done.length, usage };
   } catch (err) {
-    return failJob(err, job, {
-      run,
-      deps,
-      model: job.model,
-      clock,
-      startedAt,
-      logFields: { tokens: choices.reduce((n, c) => n + c.tokens, 0) },
-      // Every choice that said something is billed: finished ones at their usage, the others at what they said.
-      produced: async () => {
-        const said = choices.filter((c) => c.usage || c.tokens > 0);
-        const backend = said.find((c) => c.backend)?.backend ?? (err instanceof UpstreamError ? err.backend : undefined);
-        if (said.length === 0 || backend === undefined) return undefined;
-        const usages = await Promise.all(
-          said.map(
-            (c) =>
-              c.usage ?? resolveUsage({ tokens: c.tokens, usage: null, finishReason: null }, promptString(c.prompt), backend, deps.client),
-          ),
-        );
-        return { usage: sumUsage(usages), backend };
-      },
-    });
+    // Every choice that said something is billed: finished ones at their usage, the others at what they said.
+    const produced = async () => {
+      const said = choices.filter((c) => c.usage || c.tokens > 0);
+      const backend = said.find((c) => c.backend)?.backend ?? (err instanceof UpstreamError ? err.backend : undefined);
+      if (said.length === 0 || backend === undefined) return undefined;
+      const usages = await Promise.all(
+        said.map(
+          (c) =>
+            c.usage ?? resolveUsage({ tokens: c.tokens, usage: null, finishReason: null }, promptString(c.prompt), backend, deps.client),
+        ),
+      );
+      return { usage: sumUsage(usages), backend };
+    };
+    return end.fail(err, produced, { tokens: choices.reduce((n, c) => n + c.tokens, 0) });
   }
 }
 

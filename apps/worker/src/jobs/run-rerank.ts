@@ -1,17 +1,12 @@
 import type { RerankJob, RerankResponse, RerankResult } from "@gateway/contracts";
-import { BackendClock } from "../backends/backend-clock.ts";
 import { withFailover, type DispatchLimits } from "../backends/with-failover.ts";
 import { UpstreamError } from "../llama/upstream-error.ts";
 import { dispatchBatches } from "./dispatch-batches.ts";
-import { failJob } from "./fail-job.ts";
+import { PromptProgress } from "./prompt-progress.ts";
 import type { InferenceDeps } from "./inference-deps.ts";
+import { JobEnd } from "./job-end.ts";
 import type { InferenceOutcome, JobRun } from "./job-run.ts";
 import { RETRY_AFTER_S } from "./to-client-failure.ts";
-
-interface RerankProgress {
-  tokens: number;
-  backend: string | undefined;
-}
 
 /** A query and document pair as a reranker reads it, in tokens, when the backend did not say: chars/4. */
 const estimateTokens = (query: string, documents: readonly string[]) =>
@@ -24,7 +19,7 @@ async function scoreBatch(
   limits: DispatchLimits,
   deps: InferenceDeps,
   run: JobRun,
-  progress: RerankProgress,
+  progress: PromptProgress,
 ): Promise<number[]> {
   const body = { model: job.model, query: job.query, documents, top_n: documents.length };
   const scores = await withFailover(
@@ -37,8 +32,7 @@ async function scoreBatch(
         for (const { index, score } of answer.scores) if (index >= 0 && index < documents.length) byIndex[index] = score;
         if (answer.scores.length !== documents.length || byIndex.includes(undefined as unknown as number))
           throw new UpstreamError("stream", `backend scored ${answer.scores.length} of ${documents.length} documents`, { tokens: 0 });
-        progress.tokens += answer.promptTokens ?? estimateTokens(job.query, documents);
-        progress.backend ??= backend;
+        progress.answered(answer.promptTokens ?? estimateTokens(job.query, documents), backend);
         return byIndex;
       },
     },
@@ -62,13 +56,10 @@ export async function runRerank(job: RerankJob, run: JobRun, deps: InferenceDeps
       retry_after: RETRY_AFTER_S,
     });
   }
-  const startedAt = Date.now();
-  const progress: RerankProgress = { tokens: 0, backend: undefined };
-  const usage = () => ({ prompt_tokens: progress.tokens, total_tokens: progress.tokens });
-  const clock = new BackendClock();
+  const end = new JobEnd(job, run, deps);
+  const progress = new PromptProgress();
   try {
-    const limits = { signal: run.signal, deadlineAt: job.deadline_at, requestId: job.request_id, clock };
-    const scores = await dispatchBatches(job.documents, deps.embeddingsBatchSize, limits, (documents, _offset, batchLimits) =>
+    const scores = await dispatchBatches(job.documents, deps.embeddingsBatchSize, end.limits(), (documents, _offset, batchLimits) =>
       scoreBatch(job, documents, batchLimits, deps, run, progress),
     );
     const results: RerankResult[] = scores
@@ -79,27 +70,11 @@ export async function runRerank(job: RerankJob, run: JobRun, deps: InferenceDeps
       }))
       .sort((a, b) => b.relevance_score - a.relevance_score || a.index - b.index)
       .slice(0, job.top_n ?? scores.length);
-    const response: RerankResponse = { id: `rerank-${job.request_id}`, object: "list", model: job.model, results, usage: usage() };
-    deps.publish(job, { type: "result", request_id: job.request_id, response, backend_ms: clock.ms() });
-    deps.metrics.results.inc({ model: job.model, outcome: "succeeded" });
-    await new Promise(setImmediate);
-    await deps.recordUsage(job, {
-      outcome: "succeeded",
-      usage: { ...usage(), completion_tokens: 0 },
-      backend: progress.backend!,
-      startedAt,
-    });
-    run.log.info({ documents: scores.length, prompt_tokens: progress.tokens, ms: Date.now() - startedAt }, "rerank job completed");
+    const response: RerankResponse = { id: `rerank-${job.request_id}`, object: "list", model: job.model, results, usage: progress.usage() };
+    await end.succeed({ type: "result", response }, progress.billed()!);
+    run.log.info({ documents: scores.length, prompt_tokens: progress.tokens, ms: Date.now() - end.startedAt }, "rerank job completed");
     return { documents: scores.length };
   } catch (err) {
-    return failJob(err, job, {
-      run,
-      deps,
-      model: job.model,
-      clock,
-      startedAt,
-      produced: () =>
-        Promise.resolve(progress.backend ? { usage: { ...usage(), completion_tokens: 0 }, backend: progress.backend } : undefined),
-    });
+    return end.fail(err, () => Promise.resolve(progress.billed()));
   }
 }
