@@ -65,11 +65,14 @@ if [ -z "${GATEWAY_CONFIG_FILE:-}" ] && [ -z "${LLAMA_SERVER_URLS:-}" ]; then
   echo "  *** llama-server (deterministic TinyStories-like text) runs on :$SIM_PORT. Point the"
   echo "  *** gateway at real llama-server instances with LLAMA_SERVER_URLS=http://host:port,..."
   echo
-  run llama-sim node packages/test-kit/dist/llama-sim/main.js --port "$SIM_PORT" --slots 4 --inter-token-ms 5
+  # --reranking: one simulated server serves the demo model's chat (tools, JSON modes, legacy completions), embeddings and rerank.
+  run llama-sim node packages/test-kit/dist/llama-sim/main.js --port "$SIM_PORT" --slots 4 --inter-token-ms 5 --reranking
   # Demo prices, so that usage rows show costs.
   export GATEWAY_CONFIG_FILE="$RUN_DIR/demo-gateway.json"
+  SIM_URL="http://127.0.0.1:$SIM_PORT"
   cat >"$GATEWAY_CONFIG_FILE" <<JSON
-{ "models": [ { "id": "stories260k-demo", "backends": ["http://127.0.0.1:$SIM_PORT"], "max_output_tokens": 512,
+{ "models": [ { "id": "stories260k-demo", "backends": ["$SIM_URL"], "embedding_backends": ["$SIM_URL"], "rerank_backends": ["$SIM_URL"],
+                "embedding_dimensions": [16, 32], "max_output_tokens": 512,
                 "price": { "prompt_per_1k": "0.0005", "completion_per_1k": "0.0015" } } ] }
 JSON
 fi
@@ -112,6 +115,8 @@ cat <<MSG
   curl http://127.0.0.1:$EDGE_PORT/v1/chat/completions \\
     -H "Authorization: Bearer ${DEMO_KEY:-<your key>}" -H "Content-Type: application/json" \\
     -d '{"model":"$MODEL_ID","messages":[{"role":"user","content":"Once upon a time"}],"stream":true}'
+
+  The README shows one call each for tools, JSON output, /v1/completions, /v1/embeddings and /v1/rerank.
 
   Ctrl-C stops everything.
 MSG

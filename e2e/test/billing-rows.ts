@@ -18,7 +18,7 @@ export async function modelDetail(edgeUrl: string, apiKey: string, model: string
   return (await res.json()) as {
     status: string;
     ready_backends: number;
-    context_length: number | null;
+    details: { context_length: number | null };
     backends: { id: string; state: string; breaker: string | null }[];
   };
 }

@@ -25,12 +25,18 @@ describe("when a client lists and retrieves models with the official openai SDK"
       object: "model",
       owned_by: "llamacpp",
       aliases: ["gpt-sim"],
-      capabilities: ["chat"],
+      capabilities: {
+        chat: true,
+        completion: true,
+        embeddings: false,
+        rerank: false,
+        function_calling: true,
+        vision: false,
+        json_schema: true,
+      },
       status: "ready",
       ready_backends: 2,
-      context_length: 512,
-      parameters: 292800,
-      size: 1171200,
+      details: { context_length: 512, parameters: 292800, file_size: 1171200 },
     });
     const byAlias = await system.openai.models.retrieve("gpt-sim");
     expect(byAlias.id).toBe(MODEL);

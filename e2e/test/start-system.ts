@@ -70,6 +70,8 @@ export interface SystemOptions {
   redisUrl?: string;
   /** Migrated databases of the test's own (on a cluster it will stop), instead of clones of the templates. */
   databases?: { billing: string; edge: string };
+  /** More models beside MODEL (on backends the test started itself). */
+  extraModels?: () => Record<string, unknown>[];
 }
 
 /**
@@ -93,7 +95,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   writeFileSync(
     configFile,
     JSON.stringify({
-      models: [{ id: MODEL, backends: sims.map((s) => s.url), max_output_tokens: 256, price: PRICE, ...options.model?.(sims) }],
+      models: [
+        { id: MODEL, backends: sims.map((s) => s.url), max_output_tokens: 256, price: PRICE, ...options.model?.(sims) },
+        ...(options.extraModels?.() ?? []),
+      ],
       ...gateway,
       tiers: { ...DEFAULT_TIERS, [UNLIMITED_TIER]: UNLIMITED, ...(tiers as Record<string, TierConfig> | undefined) },
     }),

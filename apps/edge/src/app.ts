@@ -3,6 +3,7 @@ import type { Logger, Registry } from "@gateway/observability";
 import express from "express";
 import { adminRoutes, type AdminRouteDeps } from "./admin/admin-routes.ts";
 import { chatCompletionsRoute, type ChatRouteDeps } from "./chat/chat-completions-route.ts";
+import { completionsRoute, type CompletionsRouteDeps } from "./completions/completions-route.ts";
 import { docsRoutes } from "./docs/docs-routes.ts";
 import { embeddingsRoute, type EmbeddingsRouteDeps } from "./embeddings/embeddings-route.ts";
 import { countRejections } from "./http/count-rejections.ts";
@@ -17,6 +18,7 @@ import { conversationsRoutes, type ConversationRouteDeps } from "./conversations
 import { jobsRoutes, type JobRouteDeps } from "./jobs/jobs-routes.ts";
 import { keyRoutes } from "./keys/key-routes.ts";
 import { modelsRoute, type ModelRouteDeps } from "./models/models-route.ts";
+import { rerankRoute, type RerankRouteDeps } from "./rerank/rerank-route.ts";
 import { chatResumeRoute } from "./resume/chat-resume-route.ts";
 import { usageRoutes, type UsageRouteDeps } from "./usage/usage-routes.ts";
 import { wsRoute } from "./ws/ws-route.ts";
@@ -29,6 +31,8 @@ export interface AppDeps
     AdminRouteDeps,
     EmbeddingsRouteDeps,
     ModelRouteDeps,
+    CompletionsRouteDeps,
+    RerankRouteDeps,
     JobRouteDeps,
     ConversationRouteDeps {
   logger: Logger;
@@ -62,7 +66,9 @@ export function createApp(deps: AppDeps, listener: Listener = "all"): express.Ex
   }
   app.use(refuseWhileDraining(deps.isAccepting));
   app.use(chatCompletionsRoute(deps));
+  app.use(completionsRoute(deps));
   app.use(embeddingsRoute(deps));
+  app.use(rerankRoute(deps));
   app.use(modelsRoute(deps));
   app.use(jobsRoutes(deps));
   app.use(chatResumeRoute(deps));

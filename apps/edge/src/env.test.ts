@@ -41,6 +41,7 @@ describe("parseEdgeEnv", () => {
     ["no key store", { EDGE_DATABASE_URL: undefined }, /EDGE_DATABASE_URL/],
     ["a short webhook master key", { WEBHOOK_MASTER_KEY: "short" }, /WEBHOOK_MASTER_KEY/],
     ["a malformed allowed range", { EGRESS_ALLOW_CIDRS: "10.0.0.0/8,10.0.0.0/40" }, /'10\.0\.0\.0\/40'[\s\S]*EGRESS_ALLOW_CIDRS/],
+    ["an egress range that is not CIDR", { EGRESS_ALLOW_CIDRS: "10.0.0.1" }, /EGRESS_ALLOW_CIDRS/],
   ])("when given %s, then start-up fails naming it", (_name, extra, message) => {
     expect(() => parseEdgeEnv({ ...minimal, ...extra })).toThrow(message);
   });

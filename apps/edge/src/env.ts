@@ -103,7 +103,7 @@ const EnvSchema = KeyStoreEnv.extend({
   /** How often one replica raises the token counters to what billing recorded. */
   RECONCILE_INTERVAL_MS: milliseconds(60_000, 1_000),
   CONTENT_BLOCKED_PATTERNS: BlockedPatterns,
-  /** Address ranges a webhook_url may name although not public (receivers inside the cluster); the workers' must match. */
+  /** Where tenant-chosen URLs may point inside the operator's network (remote images, webhooks). */
   EGRESS_ALLOW_CIDRS: egressAllowCidrs,
   BODY_LIMIT: z.string().default("1mb"),
   /** A request not answered within this long gets 504 and its job is cancelled. */

@@ -113,6 +113,8 @@ export async function startEdge(
     prices: pricesOf(env.gateway),
     bodyLimit: env.BODY_LIMIT,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    egress: env.EGRESS_ALLOW_CIDRS,
+    capabilities: (model: string) => directory.capabilities(model),
     isAccepting: () => accepting,
     isReady: () => ready && accepting,
     redis,

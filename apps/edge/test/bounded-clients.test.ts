@@ -1,5 +1,5 @@
 import { connect as tcpConnect } from "node:net";
-import { cancelledKey, ErrorEnvelope, type ChatJob, type RelayMessage } from "@gateway/contracts";
+import { cancelledKey, contentText, ErrorEnvelope, type ChatJob, type RelayMessage } from "@gateway/contracts";
 import { TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,7 +42,7 @@ beforeAll(async () => {
   );
   // A stream whose user message says "flood" gets 24 MB of chunks (more than any socket buffer holds), others one short answer.
   worker = await startFakeWorker(edge.prefix, async (job) => {
-    const text = job.params.messages.at(-1)?.content ?? "";
+    const text = contentText(job.params.messages.at(-1)?.content ?? null);
     if (!text.includes("flood")) return [bigChunk(job, 0, 5), resultOf(job, 1, 1)];
     floodFor.add(job.request_id);
     return Array.from({ length: 3_000 }, (_, seq) => bigChunk(job, seq, 8_000));

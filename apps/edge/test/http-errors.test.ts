@@ -82,10 +82,10 @@ describe("when a field is invalid, then 400 names the field", () => {
     ["max_tokens above the model limit", { max_tokens: 100_000 }, 400, "max_tokens_exceeded", "max_tokens"],
     ["an unknown model", { model: "gpt-nope" }, 404, "model_not_found", "model"],
     ["an unknown field", { max_token: 5 }, 400, "unknown_parameter", "max_token"],
-    ["an unsupported OpenAI field", { tools: [] }, 400, "unsupported_parameter", "tools"],
+    ["an unsupported OpenAI field", { functions: [] }, 400, "unsupported_parameter", "functions"],
     ["n above 1", { n: 2 }, 400, "invalid_request", "n"],
     ["no messages", { messages: [] }, 400, "invalid_request", "messages"],
-    ["a bad role", { messages: [{ role: "tool", content: "x" }] }, 400, "invalid_request", "messages.0.role"],
+    ["a bad role", { messages: [{ role: "wizard", content: "x" }] }, 400, "invalid_request", "messages.0.role"],
     ["empty content", { messages: [{ role: "user", content: "" }] }, 400, "invalid_request", "messages.0.content"],
     [
       "last message not from the user",

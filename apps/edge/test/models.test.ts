@@ -99,18 +99,35 @@ describe("GET /v1/models", () => {
       object: "model",
       owned_by: "llamacpp",
       aliases: ["gpt-alpha"],
-      capabilities: ["chat", "embeddings"],
+      capabilities: {
+        chat: true,
+        completion: true,
+        embeddings: true,
+        rerank: false,
+        function_calling: true,
+        vision: false,
+        json_schema: true,
+      },
       // One of its three backends has an open breaker (and another one half-open on another worker).
       status: "degraded",
       ready_backends: 1,
-      context_length: 4096,
-      parameters: 7_000_000_000,
-      size: 4_100_000_000,
-      architecture: "qwen2",
-      quantization: "Q4_K_M",
+      details: {
+        context_length: 4096,
+        training_context_length: 8192,
+        parameters: 7_000_000_000,
+        file_size: 4_100_000_000,
+        architecture: "qwen2",
+        quantization: "Q4_K_M",
+        n_layer: null,
+      },
     });
-    expect(beta).toMatchObject({ status: "ready", ready_backends: 1, context_length: 2048, capabilities: ["chat"] });
-    expect(gamma).toMatchObject({ status: "loading", ready_backends: 0, context_length: null, parameters: null });
+    expect(beta).toMatchObject({
+      status: "ready",
+      ready_backends: 1,
+      details: { context_length: 2048 },
+      capabilities: { chat: true, embeddings: false },
+    });
+    expect(gamma).toMatchObject({ status: "loading", ready_backends: 0, details: { context_length: null, parameters: null } });
   });
 
   it("when a model is asked for by alias, then its canonical object comes back with each backend's state and worst breaker", async () => {

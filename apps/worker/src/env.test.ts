@@ -46,6 +46,14 @@ describe("parseWorkerEnv", () => {
     expect(() => parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", LOG_CONTENT: "maybe" })).toThrow(/LOG_CONTENT/);
   });
 
+  it("when EGRESS_ALLOW_CIDRS lists ranges, then remote images may come from them; a malformed range fails at start naming the variable", () => {
+    expect(parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1" }).EGRESS_ALLOW_CIDRS.allowed).toEqual([]);
+    expect(
+      parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", EGRESS_ALLOW_CIDRS: "10.0.0.0/8, fd00::/8" }).EGRESS_ALLOW_CIDRS.allowed,
+    ).toHaveLength(2);
+    expect(() => parseWorkerEnv({ LLAMA_SERVER_URLS: "http://a:1", EGRESS_ALLOW_CIDRS: "10.0.0.0/99" })).toThrow(/EGRESS_ALLOW_CIDRS/);
+  });
+
   it("when no model is configured, then it fails at start", () => {
     expect(() => parseWorkerEnv({})).toThrow(/no models configured/);
   });

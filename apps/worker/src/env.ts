@@ -69,7 +69,7 @@ const Schema = z.object({
         "is no longer read: set WEBHOOK_MASTER_KEY on edges and workers and create each tenant's secret (pnpm gateway webhook-secret create --tenant T)",
     })
     .optional(),
-  /** Address ranges webhook deliveries may reach although not public (receivers inside the cluster). */
+  /** Where tenant-chosen URLs may point inside the operator's network (webhook deliveries, remote images). */
   EGRESS_ALLOW_CIDRS: egressAllowCidrs,
   WEBHOOK_TIMEOUT_MS: ms(10_000),
   /** First retry delay of a refused webhook delivery; each next one doubles. */

@@ -119,6 +119,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     backoff: { type: "exponential", delay: env.WEBHOOK_RETRY_DELAY_MS },
   });
   const conversationReplies = createProducer("conversation-replies", usageConnection, env.QUEUE_PREFIX);
+  const images = egressFetcher(env.EGRESS_ALLOW_CIDRS);
   const handler = createInferenceHandler({
     pool,
     client,
@@ -134,6 +135,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     cancels,
     logger,
     embeddingsBatchSize: env.EMBEDDINGS_BATCH_SIZE,
+    images,
   });
   const worker = createConsumer("inference", handler, {
     connection: consumerConnection,
@@ -193,7 +195,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     await depth.close();
     // BullMQ does not close connections it was given.
     await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
-    await client.close();
+    await Promise.all([client.close(), images.close()]);
     logger.info("worker stopped");
   };
 

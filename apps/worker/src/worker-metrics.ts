@@ -127,6 +127,16 @@ export function workerMetrics(registry: Registry) {
       "From sending an embeddings batch to a backend to its answer, by outcome.",
       ["model", "backend", "outcome"],
     ),
+    rerankRequests: counter(
+      "gateway_backend_rerank_requests_total",
+      "Rerank batches sent to a backend, by outcome (succeeded, connect, status, loading, timeout, stream, cancelled, open).",
+      ["model", "backend", "outcome"],
+    ),
+    rerankDuration: histogram(
+      "gateway_backend_rerank_request_duration_seconds",
+      "From sending a rerank batch to a backend to its answer, by outcome.",
+      ["model", "backend", "outcome"],
+    ),
   };
   return metrics;
 }

@@ -1,4 +1,4 @@
-import { workersKey } from "@gateway/contracts";
+import { workersKey, chatCompletionOf } from "@gateway/contracts";
 import { simCompletion, startLlamaSim } from "@gateway/test-kit/llama-sim";
 import { describe, expect, it } from "vitest";
 import { useWorkerHarness } from "./worker-harness.ts";
@@ -13,7 +13,9 @@ describe("inference worker capacity and shutdown", () => {
     await Promise.all(jobs.map((j) => h.submit(j)));
     for (const job of jobs) {
       const { final } = await h.finished(job.request_id);
-      expect(final.type === "result" && final.response.choices[0]?.message.content).toBe(simCompletion(job.params.messages, 8).text);
+      expect(final.type === "result" && chatCompletionOf(final)?.choices[0]?.message.content).toBe(
+        simCompletion(job.params.messages, 8).text,
+      );
     }
     expect(sims[0]?.stats.maxProcessing).toBe(2);
     expect(sims[0]?.stats.generations).toBe(6);

@@ -1,4 +1,4 @@
-import { CHANNELS, cancelledKey, usageJobId, type CancelMessage } from "@gateway/contracts";
+import { CHANNELS, cancelledKey, usageJobId, type CancelMessage, contentText, type ChatMessage } from "@gateway/contracts";
 import { simTokenize, type RequestEndEvent } from "@gateway/test-kit/llama-sim";
 import { until } from "@gateway/test-kit/until";
 import { describe, expect, it } from "vitest";
@@ -6,7 +6,7 @@ import { useWorkerHarness } from "./worker-harness.ts";
 
 const { sims, setup } = useWorkerHarness();
 
-const promptTokensByTokenize = (messages: { content: string }[]) => simTokenize(messages.map((m) => m.content).join("\n")).length;
+const promptTokensByTokenize = (messages: ChatMessage[]) => simTokenize(messages.map((m) => contentText(m.content)).join("\n")).length;
 
 describe("inference worker failures", () => {
   it("when the stream breaks with an error line after 3 tokens, then chunks, upstream_error with usage, and a failed usage event", async () => {

@@ -1,4 +1,4 @@
-import { ChatCompletion, ChatCompletionChunk, usageJobId, workersKey } from "@gateway/contracts";
+import { ChatCompletion, ChatCompletionChunk, usageJobId, workersKey, chatCompletionOf } from "@gateway/contracts";
 import { simCompletion, simPromptTokens, startLlamaSim } from "@gateway/test-kit/llama-sim";
 import { describe, expect, it } from "vitest";
 import { MODEL, useWorkerHarness } from "./worker-harness.ts";
@@ -63,7 +63,7 @@ describe("inference worker", () => {
     expect(parsed.at(-1)?.choices[0]).toEqual({ index: 0, delta: {}, finish_reason: expected.finishReason });
     expect(parsed.some((c) => c.usage)).toBe(false);
     expect(final.type).toBe("result");
-    if (final.type === "result") expect(final.response.choices[0]?.message.content).toBe(expected.text);
+    if (final.type === "result") expect(chatCompletionOf(final)?.choices[0]?.message.content).toBe(expected.text);
   });
 
   it("when a newer build sends usage as its own chunk, then the usage is still exact", async () => {
@@ -72,8 +72,8 @@ describe("inference worker", () => {
     await h.submit(job);
     const { final } = await h.finished(job.request_id);
     const expected = simCompletion(job.params.messages, job.params.max_tokens);
-    expect(final.type === "result" && final.response.usage.completion_tokens).toBe(expected.tokens.length);
-    expect(final.type === "result" && final.response.usage.prompt_tokens).toBe(simPromptTokens(job.params.messages));
+    expect(final.type === "result" && chatCompletionOf(final)?.usage.completion_tokens).toBe(expected.tokens.length);
+    expect(final.type === "result" && chatCompletionOf(final)?.usage.prompt_tokens).toBe(simPromptTokens(job.params.messages));
   });
 
   it("when one of two backends fails the next request, then the job still succeeds on the other, invisibly", async () => {
@@ -86,7 +86,7 @@ describe("inference worker", () => {
       const { chunks, final } = await h.finished(job.request_id);
       expect(final.type).toBe("result");
       expect(chunks.map((c) => c.seq)).toEqual(chunks.map((_, seq) => seq));
-      expect(chunks[0]?.chunk.choices[0]?.delta.role).toBe("assistant");
+      expect(ChatCompletionChunk.parse(chunks[0]?.chunk).choices[0]?.delta.role).toBe("assistant");
     }
     expect(sims[0]?.stats.faulted).toBe(1);
     expect(await h.metricValue("gateway_backend_failovers_total", { backend: sims[0]?.url ?? "" })).toBe(1);

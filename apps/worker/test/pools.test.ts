@@ -1,4 +1,4 @@
-import { registryKey, WorkerRegistry } from "@gateway/contracts";
+import { registryKey, WorkerRegistry, chatCompletionOf } from "@gateway/contracts";
 import { simCompletion, startLlamaSim } from "@gateway/test-kit/llama-sim";
 import { testPrefix } from "@gateway/test-kit/redis";
 import { describe, expect, it } from "vitest";
@@ -70,7 +70,7 @@ describe("backend pools", () => {
     await run(h);
     await expect.poll(async () => (await registry(h)).models[0]?.service_ms ?? null).not.toBeNull();
     const snapshot = await registry(h);
-    expect(snapshot.models).toEqual([{ id: MODEL, chat: [sims[0]!.url], embeddings: [], service_ms: expect.any(Number) }]);
+    expect(snapshot.models).toEqual([{ id: MODEL, chat: [sims[0]!.url], embeddings: [], rerank: [], service_ms: expect.any(Number) }]);
     expect(snapshot.backends[0]).toMatchObject({
       url: sims[0]!.url,
       state: "ready",
@@ -113,7 +113,9 @@ describe("backend pools", () => {
     const jobs = [];
     for (let i = 0; i < 2; i++) {
       const { job, final } = await run(h, {}, { max_tokens: 12 });
-      expect(final.type === "result" && final.response.choices[0]?.message.content).toBe(simCompletion(job.params.messages, 12).text);
+      expect(final.type === "result" && chatCompletionOf(final)?.choices[0]?.message.content).toBe(
+        simCompletion(job.params.messages, 12).text,
+      );
       jobs.push(job);
     }
     expect(sims[0]!.stats.faulted).toBe(1);

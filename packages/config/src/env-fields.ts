@@ -1,4 +1,4 @@
-import { egressPolicy } from "@gateway/egress";
+import { egressPolicyFromList } from "@gateway/egress";
 import { z } from "zod";
 
 /** Compose files and shells pass unset variables as "": for optional settings that means unset. */
@@ -24,21 +24,16 @@ export const redisUrl = z.url({ protocol: /^rediss?$/ }).default("redis://127.0.
 export const queuePrefix = z.string().min(1).default("gw");
 
 /**
- * EGRESS_ALLOW_CIDRS: comma-separated address ranges a tenant-chosen URL (a webhook) may reach
- * although they are not public (receivers inside the cluster); blank allows none. Edges (at
- * submit) and workers (at delivery) must agree, so both read it through this one field.
+ * `EGRESS_ALLOW_CIDRS`: address ranges inside the operator's network that tenant-chosen URLs
+ * (webhooks, image URLs) may reach, comma-separated CIDRs ("10.0.0.0/8,fd00::/8"); blank: public
+ * addresses only. A malformed range fails at start, naming it.
  */
 export const egressAllowCidrs = z
   .string()
   .default("")
-  .transform((raw, ctx) => {
+  .transform((list, ctx) => {
     try {
-      return egressPolicy(
-        raw
-          .split(",")
-          .map((cidr) => cidr.trim())
-          .filter(Boolean),
-      );
+      return egressPolicyFromList(list);
     } catch (err) {
       ctx.addIssue({ code: "custom", message: (err as Error).message });
       return z.NEVER;

@@ -70,10 +70,10 @@ describe("chatCompletionRequest", () => {
   });
 
   it("when an OpenAI field this gateway does not support is sent, then it is rejected on that field", () => {
-    expect(issuesOf({ ...valid, tools: [] })[0]?.path).toEqual(["tools"]);
+    expect(issuesOf({ ...valid, functions: [] })[0]?.path).toEqual(["functions"]);
   });
 
-  it("when a role is not system, user or assistant, then it is rejected", () => {
-    expect(issuesOf({ ...valid, messages: [{ role: "tool", content: "x" }] })[0]?.path).toEqual(["messages", 0, "role"]);
+  it("when a role is not one OpenAI defines, then it is rejected", () => {
+    expect(issuesOf({ ...valid, messages: [{ role: "wizard", content: "x" }] })[0]?.path).toEqual(["messages", 0, "role"]);
   });
 });

@@ -1,11 +1,13 @@
 import { z } from "zod";
+import { checkMessageOrder, requestMessage } from "./chat-messages.ts";
+import { FunctionTool, MAX_TOOLS, ResponseFormat, ToolChoice } from "./chat-tools.ts";
+import { BoundedJsonSchema } from "./json-schema.ts";
+import { LlamaSampling, MAX_TOP_LOGPROBS } from "./llama-sampling.ts";
+import { checkMaxTokens, checkModel } from "./model-checks.ts";
 import { Text } from "./text.ts";
 
-export const Role = z.enum(["system", "user", "assistant"]);
-export type Role = z.infer<typeof Role>;
-
-/** OpenAI allows content as text parts; only text parts are meaningful to llama-server. */
-const TextPart = z.strictObject({ type: z.literal("text"), text: Text });
+export * from "./chat-messages.ts";
+export * from "./chat-response.ts";
 
 export interface ChatLimits {
   /** Longest accepted message content, in characters. */
@@ -14,25 +16,66 @@ export interface ChatLimits {
   models: ReadonlyMap<string, { maxOutputTokens: number }>;
 }
 
-/** Fields the OpenAI API defines that this gateway refuses rather than silently ignores. */
+/** Fields the OpenAI API (or llama-server) defines that this gateway refuses rather than silently ignores. */
 export const UNSUPPORTED_FIELDS = [
-  "tools",
-  "tool_choice",
   "functions",
   "function_call",
-  "logprobs",
-  "top_logprobs",
-  "logit_bias",
   "audio",
   "modalities",
   "prediction",
-  "response_format",
-  "parallel_tool_calls",
   "store",
   "service_tier",
   "reasoning_effort",
   "web_search_options",
+  "id_slot",
 ] as const;
+
+/** Why each refused field is refused: the 400 says it. */
+export const UNSUPPORTED_REASONS: Record<(typeof UNSUPPORTED_FIELDS)[number], string> = {
+  functions: "is OpenAI's deprecated form of tools: send tools",
+  function_call: "is OpenAI's deprecated form of tool_choice: send tool_choice",
+  audio: "is not supported: llama-server generates text",
+  modalities: "is not supported: llama-server generates text",
+  prediction: "is not supported by llama-server",
+  store: "is not supported: this gateway stores no completions",
+  service_tier: "is not supported: the API key's tier decides",
+  reasoning_effort: "is not supported by llama-server",
+  web_search_options: "is not supported: the gateway searches nothing",
+  id_slot: "is chosen by the gateway: each request gets a free slot of a healthy backend",
+};
+
+/** OpenAI's limits on `metadata`. */
+const Metadata = z.record(Text.max(64), Text.max(512)).refine((m) => Object.keys(m).length <= 16, "must have at most 16 keys");
+
+/** OpenAI's form: token id (a decimal string) to a bias from -100 to 100. */
+export const LogitBias = z
+  .record(Text.regex(/^\d{1,10}$/, "must be a token id"), z.number().min(-100).max(100))
+  .refine((b) => Object.keys(b).length <= 1_024, "must have at most 1024 entries");
+
+const refused = (reason: string) => z.never(reason).optional();
+
+/**
+ * The request fields every generation (chat or legacy completion) takes: OpenAI's sampling,
+ * streaming and stop fields, llama.cpp's output constraints (`json_schema`, `grammar`) and its
+ * sampling fields.
+ */
+export const GENERATION_REQUEST_FIELDS = {
+  max_tokens: z.number().int().min(1).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  presence_penalty: z.number().min(-2).max(2).optional(),
+  frequency_penalty: z.number().min(-2).max(2).optional(),
+  seed: z.number().int().optional(),
+  stop: z.union([Text.min(1), z.array(Text.min(1)).min(1).max(4)]).optional(),
+  stream: z.boolean().optional(),
+  stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  user: Text.max(256).optional(),
+  logit_bias: LogitBias.optional(),
+  /** llama.cpp's own: constrain the output to a JSON Schema, or to a GBNF grammar. */
+  json_schema: BoundedJsonSchema.optional(),
+  grammar: Text.min(1).max(100_000).optional(),
+  ...LlamaSampling,
+};
 
 /**
  * The chat completion request, validated against the configured models and limits. Unknown
@@ -40,105 +83,55 @@ export const UNSUPPORTED_FIELDS = [
  * than an unbounded generation; see docs/architecture.md.
  */
 export function chatCompletionRequest(limits: ChatLimits) {
-  const content = z.union([
-    Text.min(1, "must not be empty").max(limits.maxContentChars, `must be at most ${limits.maxContentChars} characters`),
-    z
-      .array(TextPart)
-      .min(1, "must not be empty")
-      .refine((parts) => parts.reduce((n, p) => n + p.text.length, 0) <= limits.maxContentChars, {
-        message: `must be at most ${limits.maxContentChars} characters`,
-      }),
-  ]);
-  const message = z.strictObject({ role: Role, content, name: Text.max(64).optional() });
   const tokens = z.number().int().min(1);
-
   return z
     .strictObject({
       model: Text.min(1),
-      messages: z
-        .array(message)
-        .min(1, "must contain at least one message")
-        .refine((m) => m.at(-1)?.role === "user", { message: "the last message must have role 'user'" }),
-      max_tokens: tokens.optional(),
+      messages: z.array(requestMessage(limits.maxContentChars)).min(1, "must contain at least one message").superRefine(checkMessageOrder),
+      ...GENERATION_REQUEST_FIELDS,
       max_completion_tokens: tokens.optional(),
-      temperature: z.number().min(0).max(2).optional(),
-      top_p: z.number().min(0).max(1).optional(),
-      presence_penalty: z.number().min(-2).max(2).optional(),
-      frequency_penalty: z.number().min(-2).max(2).optional(),
-      seed: z.number().int().optional(),
-      stop: z.union([Text.min(1), z.array(Text.min(1)).min(1).max(4)]).optional(),
-      n: z.literal(1, "only n=1 is supported").optional(),
-      stream: z.boolean().optional(),
-      stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullable().optional(),
-      user: Text.max(256).optional(),
-      ...Object.fromEntries(UNSUPPORTED_FIELDS.map((f) => [f, z.never(`is not supported by this gateway`).optional()])),
+      n: z.literal(1, "must be 1: llama-server generates one choice per request").optional(),
+      /** Kept with the job (operators see it in the queue), never sent to a backend. */
+      metadata: Metadata.optional(),
+      tools: z.array(FunctionTool).max(MAX_TOOLS, `must have at most ${MAX_TOOLS} tools`).optional(),
+      tool_choice: ToolChoice.optional(),
+      parallel_tool_calls: z.boolean().optional(),
+      response_format: ResponseFormat.optional(),
+      /** llama.cpp's own: constrain the output to a JSON Schema, or to a GBNF grammar. */
+      logprobs: z.boolean().optional(),
+      top_logprobs: z.number().int().min(0).max(MAX_TOP_LOGPROBS).optional(),
+      ...Object.fromEntries(Object.entries(UNSUPPORTED_REASONS).map(([f, reason]) => [f, refused(reason)])),
     })
     .superRefine((req, ctx) => {
-      const model = limits.models.get(req.model);
-      if (!model) {
-        ctx.addIssue({ code: "custom", path: ["model"], message: `unknown model '${req.model}'`, params: { kind: "model_not_found" } });
-        return;
-      }
-      for (const field of ["max_tokens", "max_completion_tokens"] as const) {
-        const value = req[field];
-        if (value !== undefined && value > model.maxOutputTokens) {
-          ctx.addIssue({
-            code: "custom",
-            path: [field],
-            message: `must be at most ${model.maxOutputTokens} for model '${req.model}'`,
-            params: { kind: "max_tokens_exceeded" },
-          });
-        }
-      }
+      const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+      if (!checkModel(limits.models, req.model, ctx)) return;
+      checkMaxTokens(req, ["max_tokens", "max_completion_tokens"], limits.models.get(req.model)!.maxOutputTokens, ctx);
+      checkTools(req, issue);
+      if (req.top_logprobs !== undefined && req.logprobs !== true) issue(["top_logprobs"], "needs logprobs: true");
+      const structured = req.response_format !== undefined && req.response_format.type !== "text";
+      if (req.json_schema !== undefined && structured) issue(["json_schema"], "cannot be combined with a json response_format");
+      if (req.grammar !== undefined && (structured || req.json_schema !== undefined))
+        issue(["grammar"], "cannot be combined with json_schema or a json response_format");
+      if (req.grammar !== undefined && (req.tools?.length ?? 0) > 0 && req.tool_choice !== "none")
+        issue(["grammar"], "cannot constrain the output while tools may be called (llama-server refuses it)");
     });
 }
 export type ChatCompletionRequest = z.infer<ReturnType<typeof chatCompletionRequest>>;
 
-export const ChatMessage = z.object({ role: Role, content: z.string(), name: z.string().optional() });
-export type ChatMessage = z.infer<typeof ChatMessage>;
+type Issue = (path: (string | number)[], message: string) => void;
 
-export const FinishReason = z.enum(["stop", "length", "tool_calls", "content_filter"]);
-export type FinishReason = z.infer<typeof FinishReason>;
-
-export const Usage = z.object({
-  prompt_tokens: z.number().int().min(0),
-  completion_tokens: z.number().int().min(0),
-  total_tokens: z.number().int().min(0),
-});
-export type Usage = z.infer<typeof Usage>;
-
-export const ChatCompletion = z.object({
-  id: z.string(),
-  object: z.literal("chat.completion"),
-  created: z.number().int(),
-  model: z.string(),
-  system_fingerprint: z.string().nullable().optional(),
-  choices: z.array(
-    z.object({
-      index: z.number().int(),
-      message: z.object({ role: z.literal("assistant"), content: z.string() }),
-      finish_reason: FinishReason,
-      logprobs: z.null().optional(),
-    }),
-  ),
-  usage: Usage,
-});
-export type ChatCompletion = z.infer<typeof ChatCompletion>;
-
-export const ChatCompletionChunk = z.object({
-  id: z.string(),
-  object: z.literal("chat.completion.chunk"),
-  created: z.number().int(),
-  model: z.string(),
-  system_fingerprint: z.string().nullable().optional(),
-  choices: z.array(
-    z.object({
-      index: z.number().int(),
-      delta: z.object({ role: z.literal("assistant").optional(), content: z.string().optional() }),
-      finish_reason: FinishReason.nullable(),
-      logprobs: z.null().optional(),
-    }),
-  ),
-  usage: Usage.nullable().optional(),
-});
-export type ChatCompletionChunk = z.infer<typeof ChatCompletionChunk>;
+/** Tool names are unique, and a tool_choice that names or requires a tool has tools to choose from. */
+function checkTools(req: Pick<ChatCompletionRequest, "tools" | "tool_choice" | "parallel_tool_calls">, issue: Issue): void {
+  const names = (req.tools ?? []).map((t) => t.function.name);
+  names.forEach((name, i) => {
+    if (names.indexOf(name) !== i) issue(["tools", i, "function", "name"], `tool '${name}' is defined twice`);
+  });
+  const choice = req.tool_choice;
+  if (names.length === 0) {
+    if (choice !== undefined && choice !== "none" && choice !== "auto") issue(["tool_choice"], "needs tools to choose from");
+    if (req.parallel_tool_calls !== undefined) issue(["parallel_tool_calls"], "needs tools");
+    return;
+  }
+  if (typeof choice === "object" && !names.includes(choice.function.name))
+    issue(["tool_choice", "function", "name"], `no tool named '${choice.function.name}' in tools`);
+}

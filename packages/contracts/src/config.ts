@@ -18,6 +18,31 @@ export const ModelConfig = z
     backends: z.array(BackendUrl).default([]),
     /** llama-server base URLs serving embeddings (a server started with --embeddings may serve only those). */
     embedding_backends: z.array(BackendUrl).default([]),
+    /** llama-server base URLs started with --reranking and a reranking model, for /v1/rerank. */
+    rerank_backends: z.array(BackendUrl).default([]),
+    /** The chat backends load a vision projector (--mmproj): image parts are accepted. Unset: what their /props report. */
+    vision: z.boolean().optional(),
+    /** false for chat backends started without --jinja, which cannot take tools: tools are then refused with a 400. */
+    function_calling: z.boolean().default(true),
+    /**
+     * Dimensions `/v1/embeddings` may shorten this model's vectors to (a Matryoshka-trained model): the
+     * worker cuts each vector and normalises it again. Unset: `dimensions` is refused (llama-server ignores it).
+     */
+    embedding_dimensions: z.array(z.number().int().min(1)).min(1).optional(),
+    /** An upper bound on the prompt tokens one image costs on this model (admission reserves it per image). */
+    image_tokens: z.number().int().min(1).default(2_048),
+    /** Facts the backends do not report (llama-server tells neither layers nor heads); backends' own figures win. */
+    details: z
+      .strictObject({
+        architecture: z.string().min(1),
+        parameters: z.number().int().min(0),
+        quantization: z.string().min(1),
+        n_layer: z.number().int().min(1),
+        n_head: z.number().int().min(1),
+        n_head_kv: z.number().int().min(1),
+      })
+      .partial()
+      .default({}),
     /** Largest max_tokens a request may ask for; also the default when a request omits it. */
     max_output_tokens: z.number().int().min(1).default(1024),
     /** Overrides the context length the backends report. */
@@ -25,8 +50,8 @@ export const ModelConfig = z
     price: z.strictObject({ prompt_per_1k: Price, completion_per_1k: Price }).default({ prompt_per_1k: "0", completion_per_1k: "0" }),
   })
   .refine(
-    (m) => m.backends.length + m.embedding_backends.length > 0,
-    "a model needs at least one backend (backends or embedding_backends)",
+    (m) => m.backends.length + m.embedding_backends.length + m.rerank_backends.length > 0,
+    "a model needs at least one backend (backends, embedding_backends or rerank_backends)",
   );
 export type ModelConfig = z.infer<typeof ModelConfig>;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkModel } from "./model-checks.ts";
 import { Text } from "./text.ts";
 
 /** OpenAI's own limit on inputs per request; clients such as LangChain batch up to it. */
@@ -18,10 +19,12 @@ export interface EmbeddingsLimits {
   maxInputChars: number;
   /** Model names (ids and aliases) that have an embeddings pool. */
   models: ReadonlySet<string>;
+  /** Per model name, the dimensions its vectors may be shortened to (configured `embedding_dimensions`). */
+  dimensions?: ReadonlyMap<string, readonly number[]>;
 }
 
-/** Fields of OpenAI's embeddings API this gateway refuses rather than ignores. */
-export const EMBEDDINGS_UNSUPPORTED_FIELDS = ["dimensions"] as const;
+/** Fields of OpenAI's embeddings API this gateway refuses rather than ignores (none since `dimensions` is checked per model). */
+export const EMBEDDINGS_UNSUPPORTED_FIELDS = [] as const;
 
 /**
  * The embeddings request, validated against the configured models: `input` is a string, an
@@ -41,16 +44,23 @@ export function embeddingsRequest(limits: EmbeddingsLimits) {
       model: Text.min(1),
       input: z.union([text, many(text), tokens, many(tokens)]),
       encoding_format: EmbeddingEncoding.optional(),
+      dimensions: z.number().int().min(1).optional(),
       user: Text.max(256).optional(),
-      ...Object.fromEntries(EMBEDDINGS_UNSUPPORTED_FIELDS.map((f) => [f, z.never("is not supported by this gateway").optional()])),
     })
     .superRefine((req, ctx) => {
-      if (!limits.models.has(req.model)) {
+      if (!checkModel(limits.models, req.model, ctx, "embeddings model")) return;
+      if (req.dimensions === undefined) return;
+      // llama-server ignores `dimensions` (and returns full vectors): only a model configured for it may shorten them.
+      const allowed = limits.dimensions?.get(req.model) ?? [];
+      if (!allowed.includes(req.dimensions)) {
         ctx.addIssue({
           code: "custom",
-          path: ["model"],
-          message: `unknown embeddings model '${req.model}'`,
-          params: { kind: "model_not_found" },
+          path: ["dimensions"],
+          message:
+            allowed.length === 0
+              ? `is not supported by model '${req.model}': its configuration names no embedding_dimensions its vectors may be shortened to`
+              : `must be one of ${allowed.join(", ")} for model '${req.model}'`,
+          params: { kind: "unsupported_parameter" },
         });
       }
     });
@@ -58,7 +68,7 @@ export function embeddingsRequest(limits: EmbeddingsLimits) {
 export type EmbeddingsRequest = z.infer<ReturnType<typeof embeddingsRequest>>;
 
 /** The request's input as a list of prompts: a bare string or token array is one prompt. */
-export function embeddingPrompts(input: EmbeddingsRequest["input"]): EmbeddingPrompt[] {
+export function embeddingPrompts(input: string | string[] | number[] | number[][]): EmbeddingPrompt[] {
   if (typeof input === "string") return [input];
   if (input.length > 0 && typeof input[0] === "number") return [input as number[]];
   return input as EmbeddingPrompt[];

@@ -1,7 +1,43 @@
 import { z } from "zod";
 
-export const ModelCapability = z.enum(["chat", "embeddings"]);
+/** A backend pool of a model: which requests its backends take. */
+export const ModelCapability = z.enum(["chat", "embeddings", "rerank"]);
 export type ModelCapability = z.infer<typeof ModelCapability>;
+
+/** What a client may ask a model for: true when the model has the pool for it and, where it matters, its backends can. */
+export const ModelCapabilities = z.object({
+  chat: z.boolean(),
+  /** Legacy text completions (`/v1/completions`), served by the chat pool. */
+  completion: z.boolean(),
+  embeddings: z.boolean(),
+  rerank: z.boolean(),
+  /** `tools` are accepted (the configuration says false for backends started without --jinja). */
+  function_calling: z.boolean(),
+  /** image_url parts are accepted: the configuration says so, or a backend reports vision in /props. */
+  vision: z.boolean(),
+  /** Structured output (json_object, json_schema, grammar): llama.cpp enforces it with a grammar. */
+  json_schema: z.boolean(),
+});
+export type ModelCapabilities = z.infer<typeof ModelCapabilities>;
+
+/** The model's facts: what the backends report, else the configuration's `details`; null when neither says. */
+export const ModelDetails = z.object({
+  architecture: z.string().nullable(),
+  parameters: z.number().int().nullable(),
+  /** Tokens per request (prompt + completion): the configured override, else what the backends report per slot. */
+  context_length: z.number().int().nullable(),
+  /** Context the model was trained with (llama-server's n_ctx_train). */
+  training_context_length: z.number().int().nullable(),
+  embedding_dim: z.number().int().nullable(),
+  vocab_size: z.number().int().nullable(),
+  quantization: z.string().nullable(),
+  /** Model file size in bytes. */
+  file_size: z.number().int().nullable(),
+  n_layer: z.number().int().nullable(),
+  n_head: z.number().int().nullable(),
+  n_head_kv: z.number().int().nullable(),
+});
+export type ModelDetails = z.infer<typeof ModelDetails>;
 
 /** What a worker's prober saw last: "loading" is llama-server's 503 "Loading model", never a failure. */
 export const BackendState = z.enum(["unknown", "loading", "ready", "down"]);
@@ -25,17 +61,11 @@ export const ModelObject = z.object({
   created: z.number().int(),
   owned_by: z.string(),
   aliases: z.array(z.string()),
-  capabilities: z.array(ModelCapability),
+  capabilities: ModelCapabilities,
   status: ModelStatus,
   /** Backends that are ready with a closed breaker, over all of the model's pools. */
   ready_backends: z.number().int().min(0),
-  /** Tokens per request (prompt + completion): the configured override, else what the backends report. */
-  context_length: z.number().int().nullable(),
-  parameters: z.number().int().nullable(),
-  /** Model file size in bytes. */
-  size: z.number().int().nullable(),
-  architecture: z.string().nullable(),
-  quantization: z.string().nullable(),
+  details: ModelDetails,
 });
 export type ModelObject = z.infer<typeof ModelObject>;
 

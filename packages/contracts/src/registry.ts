@@ -19,6 +19,17 @@ export const BackendMeta = z.object({
   /** Inferred from the model file name (e.g. "Q4_K_M"), as llama-server does not report them. */
   architecture: z.string().optional(),
   quantization: z.string().optional(),
+  /** `/props` build_info, e.g. "b4748-c392e5094": what the build can do (streamed tool calls). */
+  build: z.string().optional(),
+  /** `/props` modalities.vision (newer builds): a vision projector is loaded. */
+  vision: z.boolean().optional(),
+  /** The chat template knows the `developer` role; otherwise developer messages are sent as system. */
+  developer_role: z.boolean().optional(),
+  /**
+   * Whether the build streams tool calls: false for builds known not to (b4748 answers 500 "Cannot
+   * use tools with stream"), or once a backend refused; unset: try, and learn from a refusal.
+   */
+  streamed_tools: z.boolean().optional(),
 });
 export type BackendMeta = z.infer<typeof BackendMeta>;
 
@@ -40,6 +51,8 @@ export const ModelSnapshot = z.object({
   id: z.string(),
   chat: z.array(z.string()),
   embeddings: z.array(z.string()),
+  /** Optional: older workers have no rerank pools. */
+  rerank: z.array(z.string()).optional(),
   /** Recent mean time a job of this model held a slot (ms), for the edge's queue-wait estimate. */
   service_ms: z.number().min(0).nullable(),
 });

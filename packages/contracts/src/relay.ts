@@ -1,6 +1,8 @@
 import { z } from "zod";
-import { ChatCompletion, ChatCompletionChunk, Usage } from "./chat.ts";
+import { ChatCompletion, ChatCompletionChunk, Usage } from "./chat-response.ts";
+import { TextCompletion, TextCompletionChunk } from "./completions.ts";
 import { EmbeddingsUsage } from "./embeddings.ts";
+import { RerankResponse } from "./rerank.ts";
 import { ErrorCode } from "./errors.ts";
 
 /**
@@ -17,7 +19,8 @@ export const ChunkMessage = z.object({
   type: z.literal("chunk"),
   request_id: z.string(),
   seq: z.number().int().min(0),
-  chunk: ChatCompletionChunk,
+  /** A chat completion's chunk, or a legacy text completion's: the edge relays either as it is. */
+  chunk: z.discriminatedUnion("object", [ChatCompletionChunk, TextCompletionChunk]),
   /**
    * Which delivery of the job produced it (BullMQ's attemptsStarted): a job re-delivered after its
    * worker died starts again at seq 0, so a receiver must not splice two attempts. Optional for
@@ -30,7 +33,8 @@ export type ChunkMessage = z.infer<typeof ChunkMessage>;
 export const ResultMessage = z.object({
   type: z.literal("result"),
   request_id: z.string(),
-  response: ChatCompletion,
+  /** The whole answer of a chat, legacy completion or rerank job, as the client gets it (the edge adds the cost). */
+  response: z.discriminatedUnion("object", [ChatCompletion, TextCompletion, RerankResponse]),
   backend_ms: BackendMs,
 });
 export type ResultMessage = z.infer<typeof ResultMessage>;
@@ -40,6 +44,8 @@ export const ErrorMessage = z.object({
   request_id: z.string(),
   code: ErrorCode,
   message: z.string(),
+  /** The request field at fault, for a 400 found by the worker (an image it could not fetch). Optional: older workers. */
+  param: z.string().optional(),
   /** Seconds the client should wait before retrying, for 503s. */
   retry_after: z.number().int().min(1).optional(),
   /** What was produced (and billed) before the failure, if anything. */
@@ -67,3 +73,8 @@ export const CancelMessage = z.object({
   reason: z.enum(["client_disconnected", "timeout", "cancelled"]),
 });
 export type CancelMessage = z.infer<typeof CancelMessage>;
+
+/** The chat completion a chat job's result carries; undefined for another kind's result. */
+export function chatCompletionOf(message: ResultMessage): ChatCompletion | undefined {
+  return message.response.object === "chat.completion" ? message.response : undefined;
+}

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { chatCompletionRequest } from "./chat.ts";
+import { completionRequest } from "./completions.ts";
+import { rerankRequest } from "./rerank.ts";
 import { CreateConversationRequest, PostMessageRequest, UpdateConversationRequest } from "./conversations.ts";
 import { embeddingsRequest } from "./embeddings.ts";
 import { CreateJobRequest } from "./jobs.ts";
@@ -42,6 +44,64 @@ const CASES: [string, z.ZodType, unknown][] = [
       stop: ["x", "y"],
       user: "u-1",
     },
+  ],
+  [
+    "chat completion with tools, tool results, images and structured output",
+    chatCompletionRequest({ maxContentChars: 1000, models }),
+    {
+      model: "m",
+      messages: [
+        { role: "developer", content: [{ type: "text", text: "answer in JSON" }], name: "ops" },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "weather?" },
+            { type: "image_url", image_url: { url: "https://img.example.com/a.png" } },
+          ],
+        },
+        {
+          role: "assistant",
+          content: "let me look",
+          tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }],
+        },
+        { role: "tool", tool_call_id: "call_1", content: "21C" },
+      ],
+      tools: [
+        {
+          type: "function",
+          function: {
+            name: "get_weather",
+            description: "weather of a city",
+            parameters: {
+              type: "object",
+              description: "the input",
+              properties: { city: { type: "string", enum: ["Paris"] } },
+              required: ["city"],
+            },
+          },
+        },
+      ],
+      response_format: {
+        type: "json_schema",
+        json_schema: { name: "answer", description: "the answer", schema: { type: "object", title: "t" } },
+      },
+      metadata: { team: "search" },
+    },
+  ],
+  [
+    "chat completion with a grammar",
+    chatCompletionRequest({ maxContentChars: 1000, models }),
+    { model: "m", messages: [{ role: "user", content: "hi" }], grammar: 'root ::= "yes"' },
+  ],
+  [
+    "legacy completion",
+    completionRequest({ maxContentChars: 1000, models }),
+    { model: "m", prompt: ["Once", "upon"], stop: ["."], user: "u-1" },
+  ],
+  [
+    "rerank",
+    rerankRequest({ maxContentChars: 1000, models: new Set(["m"]) }),
+    { model: "m", query: "cats", documents: ["a cat", "a dog"], user: "u" },
   ],
   ["embeddings", embeddingsRequest({ maxInputChars: 1000, models: new Set(["m"]) }), { model: "m", input: ["one", "two"], user: "u-1" }],
   ["conversation", CreateConversationRequest, { model: "m", system_prompt: "sys", title: "t", metadata: { team: "a" } }],

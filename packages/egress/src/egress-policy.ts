@@ -38,3 +38,13 @@ export function addressRefusal(ip: string, policy: EgressPolicy): string | undef
   const range = address.range();
   return range === "unicast" ? undefined : range;
 }
+
+/** The policy of a comma-separated list of ranges, as an environment variable gives it (blank: none allowed). */
+export function egressPolicyFromList(list: string): EgressPolicy {
+  return egressPolicy(
+    list
+      .split(",")
+      .map((cidr) => cidr.trim())
+      .filter((cidr) => cidr !== ""),
+  );
+}

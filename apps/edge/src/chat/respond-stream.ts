@@ -1,4 +1,4 @@
-import type { ChatJob } from "@gateway/contracts";
+import type { ChatJob, CompletionJob } from "@gateway/contracts";
 import type { Response } from "express";
 import { httpTransport } from "../inference/http-transport.ts";
 import type { InferenceDeps } from "../inference/inference-deps.ts";
@@ -28,7 +28,12 @@ export interface StreamOptions {
  * proper error status; after that, a failure is an error event, never a clean-looking truncated
  * answer. The job's events are also logged, so `x-resume-url` replays them after a disconnect.
  */
-export async function respondStream(deps: StreamDeps, streamJob: ChatJob, res: Response, options: StreamOptions): Promise<void> {
+export async function respondStream(
+  deps: StreamDeps,
+  streamJob: ChatJob | CompletionJob,
+  res: Response,
+  options: StreamOptions,
+): Promise<void> {
   const { includeUsage = false, startedAt, beforeEnqueue } = options;
   const resume = options.resume ?? { graceMs: deps.resumeGraceMs, isAttached: () => deps.attachments.isAttached(streamJob.request_id) };
   const job = streamJob;

@@ -1,4 +1,10 @@
-import type { ChatMessage, Conversation, ConversationMessage, PostMessageRequest } from "@gateway/contracts";
+import {
+  chatCompletionOf,
+  type ChatMessage,
+  type Conversation,
+  type ConversationMessage,
+  type PostMessageRequest,
+} from "@gateway/contracts";
 import type { Response } from "express";
 import type { ChatRouteDeps } from "../chat/chat-completions-route.ts";
 import { respondStream } from "../chat/respond-stream.ts";
@@ -72,7 +78,7 @@ export function messagePoster(deps: PostMessageDeps) {
     const system = conversation.system_prompt
       ? { content: conversation.system_prompt, tokens: systemTokens ?? Math.ceil(conversation.system_prompt.length / 2) }
       : null;
-    const contextLength = deps.directory.detail(draft.model)?.context_length ?? undefined;
+    const contextLength = deps.directory.detail(draft.model)?.details.context_length ?? undefined;
     const messages = fitHistory(system, history, contextLength, draft.params.max_tokens);
     // An idempotent turn logs its events, so a repeat of it can replay them instead of running again.
     const job = {
@@ -88,13 +94,15 @@ export function messagePoster(deps: PostMessageDeps) {
     const end = await runInference(deps, job, httpTransport(res, { resume: KEEP_GENERATING, beforeEnqueue: storeTurn }));
     if (!end) return;
     if (end.type === "error") throw toAppError(end);
+    const completion = chatCompletionOf(end);
+    if (!completion) throw new AppError("internal_error", "the worker answered a conversation turn with another kind of result");
     await deps.conversations.addReply({
       v: 1,
       request_id: job.request_id,
       conversation_id: conversation.id,
       model: job.model,
-      content: end.response.choices[0]?.message.content ?? "",
-      usage: end.response.usage,
+      content: completion.choices[0]?.message.content ?? "",
+      usage: completion.usage,
     });
     await answerStoredReply(deps, conversation, job.request_id, res);
   };

@@ -1,7 +1,7 @@
 import type { Caller } from "@gateway/contracts";
 import type { Principal } from "../auth/principal.ts";
 
-// requestId and requestIdFromClient come with @gateway/http's requestId middleware.
+// requestId and clientRequestId come with @gateway/http's requestId middleware.
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {

@@ -11,8 +11,10 @@ export interface RouteEntry {
 /** Every path the edge serves and its methods: unknown paths are 404, known ones with another method 405. */
 export const ROUTES: readonly RouteEntry[] = [
   { path: "/v1/chat/completions", methods: ["POST"] },
+  { path: "/v1/completions", methods: ["POST"] },
   { path: "/v1/embeddings", methods: ["POST"] },
   { path: "/v1/chat/completions/:id", methods: ["GET"] },
+  { path: "/v1/rerank", methods: ["POST"] },
   { path: "/v1/chat/completions/:id/stream", methods: ["GET"] },
   // Upgrades are taken by the HTTP server (ws-server.ts); a plain GET gets 426 from ws-route.ts.
   { path: "/v1/ws", methods: ["GET"] },

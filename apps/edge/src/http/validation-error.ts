@@ -1,4 +1,4 @@
-import type { ErrorCode, FieldIssue } from "@gateway/contracts";
+import { specificIssues, type ErrorCode, type FieldIssue } from "@gateway/contracts";
 import { AppError } from "@gateway/http";
 import type { z } from "zod";
 
@@ -28,7 +28,8 @@ function codeOf(issues: readonly z.core.$ZodIssue[], unsupported: ReadonlySet<st
 }
 
 /** The 400 for input that does not match its contract: every field named, the first as `param`. */
-export function validationError(issues: readonly z.core.$ZodIssue[], unsupported: ReadonlySet<string> = new Set()): AppError {
+export function validationError(raw: readonly z.core.$ZodIssue[], unsupported: ReadonlySet<string> = new Set()): AppError {
+  const issues = specificIssues(raw);
   const details = fieldIssues(issues);
   const message = details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join("; ");
   return new AppError(codeOf(issues, unsupported), message, { param: details[0]?.path || null, details });

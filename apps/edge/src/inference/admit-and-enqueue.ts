@@ -1,8 +1,24 @@
 import type { InferenceQueuePayload } from "@gateway/contracts";
-import { embeddingsAdmitRequest } from "./to-embeddings-job.ts";
 import { RefusalError } from "../http/refusal-error.ts";
-import type { Ticket } from "../limits/admission.ts";
+import type { Admission, Ticket } from "../limits/admission.ts";
 import type { QueueDeps } from "./inference-deps.ts";
+import { completionAdmitRequest } from "./to-completion-job.ts";
+import { embeddingsAdmitRequest } from "./to-embeddings-job.ts";
+import { rerankAdmitRequest } from "./to-rerank-job.ts";
+
+/** Each job kind's reservation: prompt upper bound plus what it may generate. */
+function admitOf(admission: Admission, job: InferenceQueuePayload): Promise<Ticket> {
+  switch (job.kind) {
+    case "chat":
+      return admission.admitChat(job);
+    case "embeddings":
+      return admission.admit(embeddingsAdmitRequest(job));
+    case "completion":
+      return admission.admit(completionAdmitRequest(job));
+    case "rerank":
+      return admission.admit(rerankAdmitRequest(job));
+  }
+}
 
 /**
  * Refuses a job that cannot be served now (503 without a worker, or when its model's queue is
@@ -21,7 +37,7 @@ export async function admitJob(
     throw new RefusalError("unavailable", "backend_unavailable", "no worker is available to serve this request", { retryAfter: 5 });
   }
   deps.shedder.admit(job.model);
-  const ticket = await (job.kind === "chat" ? deps.admission.admitChat(job) : deps.admission.admit(embeddingsAdmitRequest(job)));
+  const ticket = await admitOf(deps.admission, job);
   setHeaders(ticket.headers);
   return ticket;
 }

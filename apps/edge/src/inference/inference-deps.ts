@@ -1,5 +1,6 @@
 import type { Prices } from "@gateway/config";
-import type { GatewayConfig } from "@gateway/contracts";
+import type { GatewayConfig, ModelCapabilities } from "@gateway/contracts";
+import type { EgressPolicy } from "@gateway/egress";
 import type { Producer } from "@gateway/queue";
 import type { Admission } from "../limits/admission.ts";
 import type { ContentPolicy } from "../limits/content-policy.ts";
@@ -42,4 +43,8 @@ export interface PrepareDeps {
   requestTimeoutMs: number;
   /** The job names this edge's reply channel. */
   hub: RelayHub;
+  /** What a model can do (vision, tools), from the configuration and the live registry (ModelDirectory's). */
+  capabilities: (model: string) => ModelCapabilities | undefined;
+  /** Where tenant-chosen URLs (remote images) may point: refused at validation when their text is a forbidden address. */
+  egress: EgressPolicy;
 }

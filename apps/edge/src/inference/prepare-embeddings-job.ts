@@ -4,6 +4,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { RequestIds } from "../http/request-ids.ts";
 import { canonicalModel } from "../models/model-index.ts";
 import type { PrepareDeps } from "./inference-deps.ts";
+import { jobContext } from "./job-envelope.ts";
 import { embeddingsRequestParser } from "./parse-embeddings-request.ts";
 import { toEmbeddingsJob } from "./to-embeddings-job.ts";
 
@@ -17,14 +18,7 @@ export function embeddingsJobPreparer(deps: PrepareDeps) {
   return (body: unknown, principal: Principal, ids: RequestIds): EmbeddingsJob => {
     const request = parse(body);
     assertModelAllowed(principal, request.model, deps.config);
-    const job = toEmbeddingsJob(request, {
-      ...ids,
-      caller: principal.caller,
-      model: canonicalModel(deps.config, request.model),
-      replyTo: deps.hub.channel,
-      now: Date.now(),
-      timeoutMs: deps.requestTimeoutMs,
-    });
+    const job = toEmbeddingsJob(request, jobContext(deps, principal, ids), canonicalModel(deps.config, request.model));
     const { input } = request;
     const texts = typeof input === "string" ? [{ param: "input", text: input }] : input.map((text, i) => ({ param: `input.${i}`, text }));
     deps.contentPolicy(texts.filter((t): t is { param: string; text: string } => typeof t.text === "string"));

@@ -1,4 +1,5 @@
 import { GatewayConfig } from "@gateway/contracts";
+import { egressPolicy } from "@gateway/egress";
 import { createRegistry } from "@gateway/observability";
 import { describe, expect, it } from "vitest";
 import type { Principal } from "../auth/principal.ts";
@@ -14,6 +15,8 @@ const deps = {
   contentPolicy: contentPolicy(compileBlockedPatterns(["launch\\s+codes"]), limitMetrics(createRegistry("prepare-test"))),
   requestTimeoutMs: 1_000,
   hub: { channel: "gw:reply:test" } as RelayHub,
+  capabilities: () => undefined,
+  egress: egressPolicy(),
 };
 const principal: Principal = { caller: { tenant_id: "t", key_id: "k", tier: "enterprise" }, allowedModels: null, source: "key" };
 const refusal = (run: () => unknown) => {

@@ -1,5 +1,5 @@
 import type { Prices } from "@gateway/config";
-import type { ChatCompletion, ChunkMessage, ErrorMessage, RelayMessage, ResultMessage, UsageWithCost } from "@gateway/contracts";
+import type { ChatCompletion, ChunkMessage, ErrorMessage, RelayMessage, ResultMessage } from "@gateway/contracts";
 import { AppError } from "@gateway/http";
 import type { SettledUsage } from "../limits/admission.ts";
 import { withCost } from "../usage/usage-cost.ts";
@@ -9,7 +9,10 @@ export type Terminal = Exclude<RelayMessage, ChunkMessage>;
 
 /** The error a terminal error message becomes before any byte of the response was sent. */
 export function toAppError(message: ErrorMessage): AppError {
-  return new AppError(message.code, message.message, message.retry_after ? { retryAfter: message.retry_after } : {});
+  return new AppError(message.code, message.message, {
+    ...(message.retry_after ? { retryAfter: message.retry_after } : {}),
+    ...(message.param ? { param: message.param } : {}),
+  });
 }
 
 /** What a job really used, from its last word: what its admission ticket settles to. */
@@ -17,13 +20,26 @@ export function settledUsage(message: Terminal | undefined): SettledUsage | unde
   return message?.type === "result" ? message.response.usage : message?.usage;
 }
 
-export type ChatAnswer = ChatCompletion & { usage: UsageWithCost };
+/** A job's answer as the client gets it: its usage with the cost. */
+export type Answer<T extends ResultMessage["response"] = ResultMessage["response"]> = T extends unknown
+  ? Omit<T, "usage"> & { usage: T["usage"] & { cost: string } }
+  : never;
+export type ChatAnswer = Answer<ChatCompletion>;
 
 /**
- * A chat job's end as the client gets it: the completion with its cost (exactly as billing
- * computes it), or, for an error, the AppError it becomes.
+ * A job's end as the client gets it: the completion (chat or legacy) or the rerank results with
+ * their cost (exactly as billing computes it; a rerank has no completion tokens), or, for an
+ * error, the AppError it becomes.
  */
-export function chatAnswer(prices: Prices, end: ResultMessage | ErrorMessage): ChatAnswer {
+export function chatAnswer(prices: Prices, end: ResultMessage | ErrorMessage): Answer {
   if (end.type === "error") throw toAppError(end);
-  return { ...end.response, usage: withCost(prices, end.response.model, end.response.usage) };
+  const { response } = end;
+  const { usage } = response;
+  const completion = "completion_tokens" in usage ? usage.completion_tokens : 0;
+  const { cost } = withCost(prices, response.model, {
+    prompt_tokens: usage.prompt_tokens,
+    completion_tokens: completion,
+    total_tokens: usage.total_tokens,
+  });
+  return { ...response, usage: { ...usage, cost } } as Answer;
 }

@@ -1,50 +1,53 @@
-import type { Caller, ChatCompletionRequest, ChatMessage, GatewayConfig, ChatJob } from "@gateway/contracts";
-import type { RequestIds } from "../http/request-ids.ts";
+import {
+  type ChatCompletionRequest,
+  type ChatJob,
+  type ChatMessage,
+  type ChatParams,
+  type GatewayConfig,
+  type RequestMessage,
+} from "@gateway/contracts";
 import { modelIndex } from "../models/model-index.ts";
+import { boundedMaxTokens, copyDefined, GENERATION_FIELDS, jobEnvelope, stopList, type JobContext } from "./job-envelope.ts";
 
-const text = (content: ChatCompletionRequest["messages"][number]["content"]) =>
-  typeof content === "string" ? content : content.map((part) => part.text).join("");
+/** Request fields that go to the job as they are (the worker translates them for llama-server). */
+const PASSED_ON = [
+  ...GENERATION_FIELDS,
+  "tools",
+  "tool_choice",
+  "parallel_tool_calls",
+  "response_format",
+  "logprobs",
+  "top_logprobs",
+] as const satisfies readonly (keyof ChatCompletionRequest & keyof ChatParams)[];
 
-export interface JobContext extends RequestIds {
-  caller: Caller;
-  replyTo: string;
-  now: number;
-  timeoutMs: number;
-  /** The caller's tier's max_tokens: a request that names none gets the smaller of this and the model's. */
-  maxTokensCap?: number | undefined;
+/** A message as the job carries it: content as sent (parts included), the refusal OpenAI echoes back left out (no template renders it). */
+function jobMessage(m: RequestMessage): ChatMessage {
+  const message: ChatMessage = { role: m.role, content: m.content ?? null };
+  if ("name" in m && m.name !== undefined) message.name = m.name;
+  if (m.role === "assistant") {
+    if (m.tool_calls) message.tool_calls = m.tool_calls;
+    if (m.reasoning_content !== undefined) message.reasoning_content = m.reasoning_content;
+  }
+  if (m.role === "tool") message.tool_call_id = m.tool_call_id;
+  return message;
 }
 
-/**
- * The job the worker runs: content parts flattened to text (llama-server answers 500 to parts)
- * and max_tokens always bounded (llama-server treats a missing one as "until the context ends").
- */
+/** The job the worker runs, max_tokens always bounded. */
 export function toChatJob(req: ChatCompletionRequest, config: GatewayConfig, ctx: JobContext): ChatJob {
   const model = modelIndex(config).get(req.model);
-  const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? Math.min(model?.max_output_tokens ?? 1, ctx.maxTokensCap ?? Infinity);
-  const messages: ChatMessage[] = req.messages.map((m) =>
-    m.name ? { role: m.role, content: text(m.content), name: m.name } : { role: m.role, content: text(m.content) },
-  );
+  const params: ChatParams = {
+    messages: req.messages.map(jobMessage),
+    max_tokens: boundedMaxTokens(req.max_completion_tokens ?? req.max_tokens, model, ctx),
+  };
+  copyDefined(req, PASSED_ON, params);
+  const stop = stopList(req.stop);
+  if (stop) params.stop = stop;
   return {
-    v: 1,
-    kind: "chat",
-    request_id: ctx.requestId,
     // Aliases resolve here: workers, usage and prices know only canonical ids.
-    model: model?.id ?? req.model,
-    caller: ctx.caller,
-    params: {
-      messages,
-      max_tokens: maxTokens,
-      ...(req.temperature !== undefined && { temperature: req.temperature }),
-      ...(req.top_p !== undefined && { top_p: req.top_p }),
-      ...(req.presence_penalty !== undefined && { presence_penalty: req.presence_penalty }),
-      ...(req.frequency_penalty !== undefined && { frequency_penalty: req.frequency_penalty }),
-      ...(req.seed !== undefined && { seed: req.seed }),
-      ...(req.stop !== undefined && { stop: typeof req.stop === "string" ? [req.stop] : req.stop }),
-    },
+    ...jobEnvelope(ctx, model?.id ?? req.model),
+    kind: "chat",
+    params,
     stream: req.stream === true,
-    reply_to: ctx.replyTo,
-    accepted_at: ctx.now,
-    deadline_at: ctx.now + ctx.timeoutMs,
-    ...(ctx.clientRequestId !== undefined && { client_request_id: ctx.clientRequestId }),
+    ...(req.metadata !== undefined && { metadata: req.metadata }),
   };
 }

@@ -1,29 +1,14 @@
-import { embeddingPrompts, type Caller, type EmbeddingsJob, type EmbeddingsRequest } from "@gateway/contracts";
-import type { RequestIds } from "../http/request-ids.ts";
+import { embeddingPrompts, type EmbeddingsJob, type EmbeddingsRequest } from "@gateway/contracts";
+import { jobEnvelope, type JobContext } from "./job-envelope.ts";
 import type { AdmitRequest } from "../limits/admission.ts";
 
-export interface EmbeddingsJobContext extends RequestIds {
-  caller: Caller;
-  /** The canonical id of the requested model (an alias resolved). */
-  model: string;
-  replyTo: string;
-  now: number;
-  timeoutMs: number;
-}
-
-export function toEmbeddingsJob(req: EmbeddingsRequest, ctx: EmbeddingsJobContext): EmbeddingsJob {
+export function toEmbeddingsJob(req: EmbeddingsRequest, ctx: JobContext, model: string): EmbeddingsJob {
   return {
-    v: 1,
+    ...jobEnvelope(ctx, model),
     kind: "embeddings",
-    request_id: ctx.requestId,
-    model: ctx.model,
-    caller: ctx.caller,
     prompts: embeddingPrompts(req.input),
     encoding_format: req.encoding_format ?? "float",
-    reply_to: ctx.replyTo,
-    accepted_at: ctx.now,
-    deadline_at: ctx.now + ctx.timeoutMs,
-    ...(ctx.clientRequestId !== undefined && { client_request_id: ctx.clientRequestId }),
+    ...(req.dimensions !== undefined && { dimensions: req.dimensions }),
   };
 }
 

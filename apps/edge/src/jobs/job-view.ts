@@ -1,7 +1,7 @@
 import { ERROR_CODES, pendingKey, type Job, type JobRecord, type JobStatus, type RelayMessage } from "@gateway/contracts";
 import type { Redis } from "ioredis";
 import type { Prices } from "@gateway/config";
-import { withCost } from "../usage/usage-cost.ts";
+import { chatAnswer } from "../inference/terminal.ts";
 import type { EventLog } from "../resume/event-log.ts";
 
 export type Terminal = Exclude<RelayMessage, { type: "chunk" }>;
@@ -52,8 +52,7 @@ export async function viewJob(deps: JobViewDeps, record: JobRecord): Promise<Job
 }
 
 async function resultOf(deps: JobViewDeps, terminal: Terminal | undefined): Promise<unknown> {
-  if (terminal?.type === "result")
-    return { ...terminal.response, usage: withCost(deps.prices, terminal.response.model, terminal.response.usage) };
+  if (terminal?.type === "result") return chatAnswer(deps.prices, terminal);
   if (terminal?.type === "embeddings") {
     const body = await deps.redis.get(terminal.key);
     return body === null ? null : (JSON.parse(body) as unknown);

@@ -45,6 +45,8 @@ export interface AdmissionDeps {
   logger: Logger;
   /** The model's own prompt count (a backend's /tokenize), asked only near the token quota. */
   tokenized?: TokenizedCount | undefined;
+  /** The model's bound on one image's prompt tokens (its `image_tokens`). */
+  imageTokens?: ((model: string) => number) | undefined;
   now?: () => number;
 }
 
@@ -80,15 +82,19 @@ export class Admission {
     }
   }
 
-  /** A chat job: its prompt bounded by bytes, counted exactly by the model only if that bound does not fit. */
+  /** A chat job: its prompt (images and tools included) bounded by bytes, counted exactly by the model only if that bound does not fit. */
   admitChat(job: ChatJob): Promise<Ticket> {
     const { tokenized } = this.deps;
     const messages = job.params.messages;
+    const extras = { tools: job.params.tools, imageTokens: this.deps.imageTokens?.(job.model) };
     return this.admit({
       requestId: job.request_id,
       caller: job.caller,
       maxTokens: job.params.max_tokens,
-      prompt: { upperBound: promptTokensUpperBound(messages), ...(tokenized && { exact: () => tokenized(job.model, messages) }) },
+      prompt: {
+        upperBound: promptTokensUpperBound(messages, extras),
+        ...(tokenized && { exact: () => tokenized(job.model, messages, extras) }),
+      },
     });
   }
 

@@ -1,4 +1,4 @@
-import type { ChatMessage } from "@gateway/contracts";
+import type { ChatMessage, FunctionTool } from "@gateway/contracts";
 import { RE2JS } from "re2js";
 import { AppError } from "@gateway/http";
 import type { LimitMetrics } from "./limit-metrics.ts";
@@ -32,9 +32,28 @@ export function compileBlockedPatterns(sources: readonly string[]): BlockedPatte
   });
 }
 
-/** Every message's text, named as the chat request names it. */
+/**
+ * Every text a message can carry, named as the chat request names it: string content, text parts,
+ * tool results (a tool message's content), the arguments of the calls an assistant turn made, and
+ * reasoning sent back.
+ */
 export function messageTexts(messages: readonly ChatMessage[], field = "messages"): PolicyText[] {
-  return messages.map((m, i) => ({ param: `${field}.${i}.content`, text: m.content }));
+  const texts: PolicyText[] = [];
+  messages.forEach((m, i) => {
+    const at = `${field}.${i}`;
+    if (typeof m.content === "string") texts.push({ param: `${at}.content`, text: m.content });
+    else m.content?.forEach((part, j) => part.type === "text" && texts.push({ param: `${at}.content.${j}.text`, text: part.text }));
+    m.tool_calls?.forEach((call, k) => texts.push({ param: `${at}.tool_calls.${k}.function.arguments`, text: call.function.arguments }));
+    if (m.reasoning_content !== undefined) texts.push({ param: `${at}.reasoning_content`, text: m.reasoning_content });
+  });
+  return texts;
+}
+
+/** The tools' descriptions: templates put them in the prompt like any message. */
+export function toolTexts(tools: readonly FunctionTool[] | undefined): PolicyText[] {
+  return (tools ?? []).flatMap((t, i) =>
+    t.function.description === undefined ? [] : [{ param: `tools.${i}.function.description`, text: t.function.description }],
+  );
 }
 
 /**

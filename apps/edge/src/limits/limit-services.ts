@@ -1,6 +1,7 @@
 import type { Logger, Registry } from "@gateway/observability";
 import type { Redis } from "ioredis";
 import type { EdgeEnv } from "../env.ts";
+import { modelIndex } from "../models/model-index.ts";
 import type { BillingClient } from "../usage/billing-client.ts";
 import { Admission } from "./admission.ts";
 import { contentPolicy, type ContentPolicy } from "./content-policy.ts";
@@ -41,6 +42,7 @@ export function createLimitServices(
     metrics,
     logger,
     tokenized,
+    imageTokens: (model) => modelIndex(env.gateway).get(model)?.image_tokens ?? 2_048,
   });
   const reconciler = billing
     ? new QuotaReconciler({

@@ -3,13 +3,14 @@ import {
   registryKey,
   WorkerRegistry,
   type GatewayConfig,
+  type ModelCapabilities,
   type ModelConfig,
   type ModelDetail,
   type ModelList,
 } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
-import { mergeBackends, modelDetail, modelObject, readySlots, type MergedBackend } from "./model-view.ts";
+import { capabilities, mergeBackends, modelDetail, modelObject, readySlots, type MergedBackend } from "./model-view.ts";
 import { modelIndex } from "./model-index.ts";
 
 /** Expired entries are dropped from the pending sets this often (in refreshes); counting skips them anyway. */
@@ -60,6 +61,12 @@ export class ModelDirectory {
   detail(name: string): ModelDetail | undefined {
     const model = this.byName.get(name);
     return model ? modelDetail(model, this.merged, this.created) : undefined;
+  }
+
+  /** What the model can do as of the latest registry (by id or alias); undefined for a name that is not configured. */
+  capabilities(name: string): ModelCapabilities | undefined {
+    const model = this.byName.get(name);
+    return model ? capabilities(model, this.merged) : undefined;
   }
 
   /**

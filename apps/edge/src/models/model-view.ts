@@ -3,9 +3,11 @@ import type {
   BackendSnapshot,
   BreakerState,
   ModelBackend,
+  ModelCapabilities,
   ModelCapability,
   ModelConfig,
   ModelDetail,
+  ModelDetails,
   ModelObject,
   ModelStatus,
   WorkerRegistry,
@@ -57,36 +59,69 @@ function entries(model: ModelConfig): PoolEntry[] {
   return [
     ...model.backends.map((url, index) => ({ url, capability: "chat" as const, index })),
     ...model.embedding_backends.map((url, index) => ({ url, capability: "embeddings" as const, index })),
+    ...model.rerank_backends.map((url, index) => ({ url, capability: "rerank" as const, index })),
   ];
 }
 
-/** Slots the model's ready backends offer to its chat pool (or embeddings pool if it has no chat). */
+/** Slots the model's ready backends offer to its chat pool (or its embeddings or rerank pool if it has no chat). */
 export function readySlots(model: ModelConfig, merged: ReadonlyMap<string, MergedBackend>): number {
-  const pool = model.backends.length > 0 ? model.backends : model.embedding_backends;
+  const pool = [model.backends, model.embedding_backends, model.rerank_backends].find((p) => p.length > 0) ?? [];
   return pool.reduce((n, url) => n + (serves(merged.get(url)) ? (merged.get(url)?.snapshot.slots ?? 0) : 0), 0);
 }
 
 function status(model: ModelConfig, merged: ReadonlyMap<string, MergedBackend>): { status: ModelStatus; ready: number } {
-  const urls = [...new Set([...model.backends, ...model.embedding_backends])];
+  const urls = [...new Set([...model.backends, ...model.embedding_backends, ...model.rerank_backends])];
   const ready = urls.filter((u) => serves(merged.get(u))).length;
   const loading = urls.some((u) => merged.get(u)?.snapshot.state === "loading");
   if (ready > 0) return { status: ready === urls.length ? "ready" : "degraded", ready };
   return { status: loading ? "loading" : "down", ready };
 }
 
-function facts(model: ModelConfig, merged: ReadonlyMap<string, MergedBackend>) {
-  const metas: BackendMeta[] = entries(model).flatMap((e) => {
-    const m = merged.get(e.url)?.snapshot.meta;
-    return m && Object.keys(m).length > 0 ? [m] : [];
-  });
+const metaOf = (url: string, merged: ReadonlyMap<string, MergedBackend>): BackendMeta | undefined => {
+  const meta = merged.get(url)?.snapshot.meta;
+  return meta && Object.keys(meta).length > 0 ? meta : undefined;
+};
+
+/** The backends' figures where they report them (the freshest probe of each), the configuration's `details` for the rest. */
+function details(model: ModelConfig, merged: ReadonlyMap<string, MergedBackend>): ModelDetails {
+  const metas = entries(model).flatMap((e) => metaOf(e.url, merged) ?? []);
   const first = <K extends keyof BackendMeta>(key: K) => metas.find((m) => m[key] !== undefined)?.[key];
   const contexts = metas.map((m) => m.n_ctx).filter((n): n is number => n !== undefined);
+  const embeddings = model.embedding_backends.flatMap((url) => metaOf(url, merged)?.n_embd ?? []);
+  const configured = model.details;
   return {
+    // llama-server reports neither: the file-name guess gives way to what the operator wrote.
+    architecture: configured.architecture ?? first("architecture") ?? null,
+    quantization: configured.quantization ?? first("quantization") ?? null,
+    parameters: first("n_params") ?? configured.parameters ?? null,
     context_length: model.context_length ?? (contexts.length > 0 ? Math.min(...contexts) : null),
-    parameters: first("n_params") ?? null,
-    size: first("size") ?? null,
-    architecture: first("architecture") ?? null,
-    quantization: first("quantization") ?? null,
+    training_context_length: first("n_ctx_train") ?? null,
+    embedding_dim: embeddings[0] ?? first("n_embd") ?? null,
+    vocab_size: first("n_vocab") ?? null,
+    file_size: first("size") ?? null,
+    n_layer: configured.n_layer ?? null,
+    n_head: configured.n_head ?? null,
+    n_head_kv: configured.n_head_kv ?? null,
+  };
+}
+
+/**
+ * What a client may ask the model for. Vision: the configuration says so, else a chat backend
+ * reported a vision projector in /props (newer builds); function calling unless the
+ * configuration says its backends cannot (no --jinja); structured output wherever there is chat,
+ * as llama.cpp enforces any schema with a grammar.
+ */
+export function capabilities(model: ModelConfig, merged: ReadonlyMap<string, MergedBackend>): ModelCapabilities {
+  const chat = model.backends.length > 0;
+  const vision = model.vision ?? model.backends.some((url) => metaOf(url, merged)?.vision === true);
+  return {
+    chat,
+    completion: chat,
+    embeddings: model.embedding_backends.length > 0,
+    rerank: model.rerank_backends.length > 0,
+    function_calling: chat && model.function_calling,
+    vision: chat && vision,
+    json_schema: chat,
   };
 }
 
@@ -99,13 +134,10 @@ export function modelObject(model: ModelConfig, merged: ReadonlyMap<string, Merg
     created,
     owned_by: "llamacpp",
     aliases: model.aliases,
-    capabilities: [
-      ...(model.backends.length > 0 ? ["chat" as const] : []),
-      ...(model.embedding_backends.length > 0 ? ["embeddings" as const] : []),
-    ],
+    capabilities: capabilities(model, merged),
     status: s.status,
     ready_backends: s.ready,
-    ...facts(model, merged),
+    details: details(model, merged),
   };
 }
 

@@ -3,6 +3,7 @@ import { ErrorEnvelope, type GatewayConfig } from "@gateway/contracts";
 import { z } from "zod";
 import { documentAdmin } from "./admin-paths.ts";
 import { documentChat } from "./chat-paths.ts";
+import { documentCompletions } from "./completions-paths.ts";
 import { documentConversations } from "./conversations-paths.ts";
 import { documentEmbeddings } from "./embeddings-paths.ts";
 import { documentJobs } from "./jobs-paths.ts";
@@ -11,6 +12,7 @@ import { documentModels } from "./models-paths.ts";
 import type { DocContext, DocumentResource } from "./openapi-kit.ts";
 import { documentOperations } from "./operations-paths.ts";
 import { registerCommon } from "./register-common.ts";
+import { documentRerank } from "./rerank-paths.ts";
 import { documentUsage } from "./usage-paths.ts";
 import { documentWebhookSecrets } from "./webhook-secret-paths.ts";
 import { documentWebSocket } from "./ws-paths.ts";
@@ -23,7 +25,9 @@ import { documentWebSocket } from "./ws-paths.ts";
 const RESOURCES: DocumentResource[] = [
   documentChat,
   documentWebSocket,
+  documentCompletions,
   documentEmbeddings,
+  documentRerank,
   documentModels,
   documentJobs,
   documentConversations,
@@ -39,7 +43,9 @@ export const TAGS = [
     name: "Chat",
     description: "OpenAI-compatible chat completions, streamed (SSE) or not, resuming a stream, and many at once over a WebSocket.",
   },
+  { name: "Completions", description: "OpenAI's legacy text completions, streamed or not." },
   { name: "Embeddings", description: "OpenAI-compatible embeddings." },
+  { name: "Rerank", description: "Documents scored against a query (Jina's and Cohere's shape, as llama-server speaks it)." },
   { name: "Models", description: "The deployment's models with their live status." },
   { name: "Jobs", description: "Asynchronous jobs: submit, poll, follow over SSE, cancel." },
   { name: "Conversations", description: "Server-side chat history: create, read, change, delete, and add messages." },

@@ -6,6 +6,23 @@ import { documentedRequest, json, ok, RATE_LIMIT_HEADERS, SECURITY, sse, type Do
 
 export const CHAT_REQUEST_EXAMPLE = { model: "stories260k", messages: [{ role: "user", content: "Once upon a time" }], max_tokens: 64 };
 
+const TOOLS_REQUEST_EXAMPLE = {
+  model: "stories260k",
+  messages: [{ role: "user", content: "What is the weather in Paris?" }],
+  tools: [
+    {
+      type: "function",
+      function: {
+        name: "get_weather",
+        description: "The weather in a city",
+        parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+      },
+    },
+  ],
+  tool_choice: "auto",
+  max_tokens: 256,
+};
+
 const COMPLETION_EXAMPLE = {
   id: "chatcmpl-req_3f1c2b9a8e7d4c6b5a4f3e2d1c0b9a8e",
   object: "chat.completion",
@@ -13,6 +30,46 @@ const COMPLETION_EXAMPLE = {
   model: "stories260k",
   choices: [{ index: 0, message: { role: "assistant", content: " there was a little girl named Lily." }, finish_reason: "stop" }],
   usage: { prompt_tokens: 12, completion_tokens: 9, total_tokens: 21, cost: "0.000003" },
+};
+
+const TOOL_CALL_EXAMPLE = {
+  ...COMPLETION_EXAMPLE,
+  choices: [
+    {
+      index: 0,
+      message: {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "call_Q2x7bWm1nK0pLr8sT3vY4zA9", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+        ],
+      },
+      finish_reason: "tool_calls",
+    },
+  ],
+  usage: { prompt_tokens: 627, completion_tokens: 75, total_tokens: 702, cost: "0.000165" },
+};
+
+const LOGPROBS_EXAMPLE = {
+  ...COMPLETION_EXAMPLE,
+  choices: [
+    {
+      index: 0,
+      message: { role: "assistant", content: " there" },
+      finish_reason: "length",
+      logprobs: {
+        content: [
+          {
+            token: " there",
+            logprob: -0.31,
+            bytes: [32, 116, 104, 101, 114, 101],
+            top_logprobs: [{ token: " there", logprob: -0.31, bytes: [32, 116, 104, 101, 114, 101] }],
+          },
+        ],
+      },
+    },
+  ],
+  usage: { prompt_tokens: 12, completion_tokens: 1, total_tokens: 13, cost: "0.000002" },
 };
 
 const STREAM_EXAMPLE = [
@@ -24,21 +81,22 @@ const STREAM_EXAMPLE = [
 
 const STREAM_DESCRIPTION =
   "With `stream: true`: OpenAI-style server-sent events, each `data:` a `chat.completion.chunk` with an `id:` (its sequence number), " +
-  "then a usage chunk (with `stream_options.include_usage`) and `data: [DONE]`. A failure after the first token is a " +
+  "then a usage chunk (with `stream_options.include_usage`) and `data: [DONE]`. Tool calls stream as OpenAI's `delta.tool_calls` " +
+  "(index, id, type and name once, then the arguments in pieces), also from backends that cannot stream them (the gateway asks " +
+  "for the whole answer and streams it). A failure after the first token is a " +
   '`data: {"error": …}` event (the ErrorEnvelope) before `[DONE]`, never a clean-looking truncated answer.';
+
+const REQUEST_DESCRIPTION =
+  "An OpenAI chat completion request; unknown fields are refused (400 unknown_parameter). Tools (function tools with JSON Schema " +
+  "parameters), `tool` and `developer` messages, image parts (for models whose capabilities include vision; remote URLs are fetched " +
+  "by the gateway, never from addresses inside its network), `response_format` (text, json_object, json_schema), llama.cpp's " +
+  "`json_schema` and `grammar`, logprobs, logit_bias and llama.cpp's sampling fields (`top_k`, `min_p`, `typical_p`, `repeat_penalty`, " +
+  "`repeat_last_n`, `mirostat*`, `dynatemp_range`, `samplers`, `n_probs`, `cache_prompt`) are passed on in the form the backend reads.";
 
 export function documentChat({ registry, config, schema }: DocContext): void {
   const chatModels = [...modelIndex(config)].filter(([, m]) => m.backends.length > 0).map(([name]) => name);
   const request = chatCompletionRequest({ maxContentChars: config.max_content_chars, models: new Map() });
-  const body = schema(
-    "ChatCompletionRequest",
-    documentedRequest(
-      request,
-      UNSUPPORTED_FIELDS,
-      chatModels,
-      "An OpenAI chat completion request; unknown fields are refused (400 unknown_parameter).",
-    ),
-  );
+  const body = schema("ChatCompletionRequest", documentedRequest(request, UNSUPPORTED_FIELDS, chatModels, REQUEST_DESCRIPTION));
   const completion = schema("ChatCompletion", ChatCompletion.extend({ usage: UsageWithCost }));
   const headers = z.object({
     "x-request-id": z.string().optional().meta({
@@ -59,7 +117,8 @@ export function documentChat({ registry, config, schema }: DocContext): void {
     description: "Queued fairly by the key's tier, run on a healthy backend, billed once. Works with the official OpenAI SDKs.",
     tags: ["Chat"],
     security: SECURITY.apiKey,
-    request: { headers, body: { required: true, content: json(body, CHAT_REQUEST_EXAMPLE) } },
+    // One example per body (Swagger UI's "Try it" fills it in): the one that shows the most, tools.
+    request: { headers, body: { required: true, content: json(body, TOOLS_REQUEST_EXAMPLE) } },
     responses: {
       200: {
         ...ok(`The completion (\`usage.cost\` is the exact cost). ${STREAM_DESCRIPTION}`, undefined, {
@@ -67,7 +126,17 @@ export function documentChat({ registry, config, schema }: DocContext): void {
           "x-usage-cost": { $ref: "#/components/headers/UsageCost" },
           "x-resume-url": { $ref: "#/components/headers/ResumeUrl" },
         }),
-        content: { ...json(completion, COMPLETION_EXAMPLE), ...sse("", STREAM_EXAMPLE).content },
+        content: {
+          "application/json": {
+            schema: completion,
+            examples: {
+              text: { summary: "a text answer", value: COMPLETION_EXAMPLE },
+              tool_calls: { summary: "a tool call (its id is what the tool message answers)", value: TOOL_CALL_EXAMPLE },
+              logprobs: { summary: "with logprobs: true, top_logprobs: 1", value: LOGPROBS_EXAMPLE },
+            },
+          },
+          ...sse("", STREAM_EXAMPLE).content,
+        },
       },
       ...errorResponses(...INFERENCE_ERRORS, "max_tokens_exceeded", "context_length_exceeded", "idempotency_conflict"),
     },

@@ -21,7 +21,8 @@ export function documentEmbeddings({ registry, config, schema }: DocContext): vo
       request,
       EMBEDDINGS_UNSUPPORTED_FIELDS,
       models,
-      "An OpenAI embeddings request: `input` is a string, strings, token ids or token-id arrays (at most 2048).",
+      "An OpenAI embeddings request: `input` is a string, strings, token ids or token-id arrays (at most 2048). `dimensions` only " +
+        "for models configured with `embedding_dimensions` (the vectors are cut and normalised again); llama-server itself ignores it.",
     ),
   );
   registry.registerPath({

@@ -16,9 +16,9 @@ const MESSAGES: Record<ErrorCode, { message: string; param?: string; details?: {
     details: [{ path: "max_token", message: "unrecognized field" }],
   },
   unsupported_parameter: {
-    message: "tools: is not supported by this gateway",
-    param: "tools",
-    details: [{ path: "tools", message: "is not supported by this gateway" }],
+    message: "id_slot: is chosen by the gateway: each request gets a free slot of a healthy backend",
+    param: "id_slot",
+    details: [{ path: "id_slot", message: "is chosen by the gateway: each request gets a free slot of a healthy backend" }],
   },
   model_not_found: { message: "the model 'gpt-4' does not exist", param: "model" },
   max_tokens_exceeded: { message: "max_tokens must be at most 2048 for this API key's 'free' tier", param: "max_tokens" },

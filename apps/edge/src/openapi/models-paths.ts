@@ -9,14 +9,22 @@ const MODEL_EXAMPLE = {
   created: 1764400000,
   owned_by: "llm-gateway",
   aliases: ["stories"],
-  capabilities: ["chat"],
+  capabilities: { chat: true, completion: true, embeddings: true, rerank: false, function_calling: true, vision: false, json_schema: true },
   status: "ready",
   ready_backends: 2,
-  context_length: 1024,
-  parameters: 260000,
-  size: 1185376,
-  architecture: "llama",
-  quantization: null,
+  details: {
+    architecture: "llama",
+    parameters: 292800,
+    context_length: 1024,
+    training_context_length: 2048,
+    embedding_dim: 64,
+    vocab_size: 512,
+    quantization: null,
+    file_size: 1171200,
+    n_layer: 5,
+    n_head: 8,
+    n_head_kv: 4,
+  },
 };
 
 export function documentModels({ registry, schema }: DocContext): void {
@@ -25,7 +33,9 @@ export function documentModels({ registry, schema }: DocContext): void {
     path: "/v1/models",
     operationId: "listModels",
     summary: "List models",
-    description: "OpenAI's model list plus live status from the workers. A key limited to some models lists only those.",
+    description:
+      "OpenAI's model list plus what each model can do (`capabilities`), its facts (`details`: what the backends report, the rest " +
+      "from the configuration) and live status from the workers. A key limited to some models lists only those.",
     tags: ["Models"],
     security: SECURITY.apiKey,
     responses: {
@@ -50,7 +60,7 @@ export function documentModels({ registry, schema }: DocContext): void {
           ...MODEL_EXAMPLE,
           backends: [
             { id: "chat-0", capability: "chat", state: "ready", breaker: "closed", slots: 4, busy_slots: 1 },
-            { id: "chat-1", capability: "chat", state: "ready", breaker: "closed", slots: 4, busy_slots: 0 },
+            { id: "embeddings-0", capability: "embeddings", state: "ready", breaker: "closed", slots: 4, busy_slots: 0 },
           ],
         }),
       ),

@@ -1,6 +1,6 @@
-import type { ChatCompletionChunk, ChunkMessage, ErrorCode } from "@gateway/contracts";
+import type { ChunkMessage, ErrorCode } from "@gateway/contracts";
 import { errorEnvelope } from "@gateway/http";
-import type { ChatAnswer } from "../inference/terminal.ts";
+import type { Answer } from "../inference/terminal.ts";
 import type { SseOut } from "./bounded-sse.ts";
 
 /**
@@ -33,11 +33,12 @@ export class ChatEventWriter {
    * The end of a successful stream. The cost is known only now, after the headers went out: it
    * rides in the usage chunk (the SDKs keep the extra field), not in a trailer, which no SDK reads.
    */
-  succeed(answer: ChatAnswer | undefined): void {
-    if (this.includeUsage && answer) {
+  succeed(answer: Answer | undefined): void {
+    if (this.includeUsage && answer && answer.object !== "list") {
       const { id, created, model, usage } = answer;
-      const chunk: ChatCompletionChunk = { id, object: "chat.completion.chunk", created, model, choices: [], usage };
-      this.send(JSON.stringify(chunk));
+      // A legacy completion's stream chunks are text_completion objects, its usage chunk too (as OpenAI sends it).
+      const object = answer.object === "chat.completion" ? "chat.completion.chunk" : "text_completion";
+      this.send(JSON.stringify({ id, object, created, model, choices: [], usage }));
     }
     this.done();
   }

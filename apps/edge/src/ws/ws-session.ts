@@ -134,7 +134,8 @@ export class WsSession {
         setHeaders: () => undefined,
         onChunk: (m) => {
           tokenWritten();
-          this.send({ type: "chunk", id, chunk: m.chunk });
+          // A chat job's chunks are chat chunks: the other kind never reaches a socket.
+          if (m.chunk.object === "chat.completion.chunk") this.send({ type: "chunk", id, chunk: m.chunk });
         },
       });
     } finally {
@@ -142,7 +143,8 @@ export class WsSession {
     }
     // Cancelled by a cancel message (or the socket closing, when nobody hears it).
     if (!end) throw new AppError("client_closed_request", "request cancelled");
-    this.send({ type: "done", id, response: chatAnswer(deps.prices, end) });
+    const answer = chatAnswer(deps.prices, end);
+    if (answer.object === "chat.completion") this.send({ type: "done", id, response: answer });
     deps.deliveries.delivered(requestId);
   }
 

@@ -28,9 +28,10 @@ const SERVICE_EWMA = 0.2;
  */
 export class BackendPool {
   private readonly backends = new Map<string, Backend>();
-  private readonly pools: Record<Capability, Map<string, Backend[]>> = { chat: new Map(), embeddings: new Map() };
+  private readonly pools: Record<Capability, Map<string, Backend[]>> = { chat: new Map(), embeddings: new Map(), rerank: new Map() };
   private readonly modelsOf = new Map<string, Set<string>>();
   private readonly contextOverride = new Map<string, number>();
+
   private readonly serviceMs = new Map<string, number>();
   private readonly waiters: SlotWaiters;
   private turn = 0;
@@ -48,6 +49,10 @@ export class BackendPool {
       this.pools.embeddings.set(
         model.id,
         model.embedding_backends.map((url) => this.backendFor(url, model.id)),
+      );
+      this.pools.rerank.set(
+        model.id,
+        model.rerank_backends.map((url) => this.backendFor(url, model.id)),
       );
       if (model.context_length) this.contextOverride.set(model.id, model.context_length);
     }
@@ -69,11 +74,12 @@ export class BackendPool {
     return this.backends.get(url);
   }
 
-  models(): { id: string; chat: string[]; embeddings: string[] }[] {
+  models(): { id: string; chat: string[]; embeddings: string[]; rerank: string[] }[] {
     return [...this.pools.chat.keys()].map((id) => ({
       id,
       chat: (this.pools.chat.get(id) ?? []).map((b) => b.url),
       embeddings: (this.pools.embeddings.get(id) ?? []).map((b) => b.url),
+      rerank: (this.pools.rerank.get(id) ?? []).map((b) => b.url),
     }));
   }
 
@@ -139,6 +145,12 @@ export class BackendPool {
     if (!backend) return;
     backend.meta = meta;
     backend.metaKnown = true;
+  }
+
+  /** What a request taught about a backend (it refused streamed tools): kept until it restarts and is described again. */
+  learn(url: string, facts: Partial<BackendMeta>): void {
+    const backend = this.backends.get(url);
+    if (backend) backend.meta = { ...backend.meta, ...facts };
   }
 
   setLeased(url: string, leased: number): void {

@@ -1,5 +1,5 @@
-/** Which of a model's pools a request runs on: a server started with --embeddings may serve nothing else. */
-export type Capability = "chat" | "embeddings";
+/** Which of a model's pools a request runs on: a server started with --embeddings (or --reranking) may serve nothing else. */
+export type Capability = "chat" | "embeddings" | "rerank";
 
 /** A slot held on one backend until `release` (safe to call more than once). */
 export interface Lease {

@@ -55,6 +55,12 @@ const REPORTING = {
     logTokens: false,
     failedOver: "embeddings backend failed; trying another",
   },
+  rerank: {
+    requests: "rerankRequests",
+    duration: "rerankDuration",
+    logTokens: false,
+    failedOver: "rerank backend failed; trying another",
+  },
 } as const satisfies Record<
   Capability,
   { requests: keyof WorkerMetrics; duration: keyof WorkerMetrics; logTokens: boolean; failedOver: string }

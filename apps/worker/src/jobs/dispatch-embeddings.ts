@@ -2,25 +2,35 @@ import type { EmbeddingEncoding, EmbeddingPrompt, EmbeddingsJob } from "@gateway
 import type { Logger } from "@gateway/observability";
 import { withFailover, type DispatchDeps, type DispatchLimits } from "../backends/with-failover.ts";
 import { UpstreamError } from "../llama/upstream-error.ts";
-import { CancelledAbort } from "./abort-reasons.ts";
-
-export interface EmbeddingsProgress {
-  /** Prompt tokens of the batches answered so far: what is billed, even if a later batch fails. */
-  tokens: number;
-  /** A backend that answered (for the usage event). */
-  backend: string | undefined;
-}
+import { dispatchBatches } from "./dispatch-batches.ts";
+import type { PromptProgress } from "./prompt-progress.ts";
 
 /** One vector in the encoding the client asked for; backends may answer in the other one. */
 export function encodeEmbedding(vector: number[] | string, format: EmbeddingEncoding): number[] | string {
-  if (format === "float") {
-    if (Array.isArray(vector)) return vector;
-    const bytes = Buffer.from(vector, "base64");
-    return Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4));
-  }
+  if (format === "float") return floatsOf(vector);
   if (typeof vector === "string") return vector;
   const floats = Float32Array.from(vector);
   return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength).toString("base64");
+}
+
+/** The backend's vector (either encoding) as floats. */
+function floatsOf(vector: number[] | string): number[] {
+  if (Array.isArray(vector)) return vector;
+  const bytes = Buffer.from(vector, "base64");
+  return Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4));
+}
+
+/**
+ * A vector cut to its first `dimensions` and scaled back to unit length, as Matryoshka-trained
+ * models are meant to be shortened (llama-server ignores `dimensions`; a newer build that does
+ * cut them gives a vector this leaves as it is).
+ */
+export function shortened(vector: number[] | string, dimensions: number): number[] | string {
+  const floats = floatsOf(vector);
+  if (floats.length <= dimensions) return vector;
+  const cut = floats.slice(0, dimensions);
+  const norm = Math.hypot(...cut);
+  return norm > 0 ? cut.map((x) => x / norm) : cut;
 }
 
 /** Tokens a batch used when the backend did not say: exact for token arrays, chars/4 for text. */
@@ -31,7 +41,8 @@ const estimateTokens = (batch: readonly EmbeddingPrompt[]) =>
  * Embeds a job's prompts on the model's embeddings pool: split into batches that run at once,
  * each on the least-loaded backend with a free slot, each failed-over on its own (an embeddings
  * answer comes whole, so any failure is invisible to the client and retryable). When one batch
- * finally fails, the others are aborted. Vectors come back in input order, in the client's encoding.
+ * finally fails, the others are aborted. Vectors come back in input order, in the client's
+ * encoding, shortened to the job's dimensions if it asks.
  */
 export async function dispatchEmbeddings(
   job: EmbeddingsJob,
@@ -39,30 +50,12 @@ export async function dispatchEmbeddings(
   limits: DispatchLimits,
   deps: DispatchDeps,
   log: Logger,
-  progress: EmbeddingsProgress,
+  progress: PromptProgress,
 ): Promise<(number[] | string)[]> {
-  const out: (number[] | string)[] = new Array(job.prompts.length);
-  const siblings = new AbortController();
-  const onAbort = () => siblings.abort(limits.signal.reason);
-  limits.signal.addEventListener("abort", onAbort, { once: true });
-  const batchLimits = { ...limits, signal: siblings.signal };
-  const batches: { offset: number; prompts: EmbeddingPrompt[] }[] = [];
-  for (let offset = 0; offset < job.prompts.length; offset += batchSize)
-    batches.push({ offset, prompts: job.prompts.slice(offset, offset + batchSize) });
-  try {
-    await Promise.all(
-      batches.map(async ({ offset, prompts }) => {
-        const vectors = await embedBatch(job, prompts, batchLimits, deps, log, progress).catch((err: unknown) => {
-          siblings.abort(new CancelledAbort("another batch of the request failed"));
-          throw err;
-        });
-        vectors.forEach((v, i) => (out[offset + i] = encodeEmbedding(v, job.encoding_format)));
-      }),
-    );
-    return out;
-  } finally {
-    limits.signal.removeEventListener("abort", onAbort);
-  }
+  return dispatchBatches(job.prompts, batchSize, limits, async (prompts, _offset, batchLimits) => {
+    const vectors = await embedBatch(job, prompts, batchLimits, deps, log, progress);
+    return vectors.map((v) => encodeEmbedding(job.dimensions ? shortened(v, job.dimensions) : v, job.encoding_format));
+  });
 }
 
 async function embedBatch(
@@ -71,7 +64,7 @@ async function embedBatch(
   limits: DispatchLimits,
   deps: DispatchDeps,
   log: Logger,
-  progress: EmbeddingsProgress,
+  progress: PromptProgress,
 ): Promise<(number[] | string)[]> {
   const model = job.model;
   const body = { model, input: prompts, encoding_format: job.encoding_format };
@@ -86,8 +79,7 @@ async function embedBatch(
             tokens: 0,
           });
         }
-        progress.tokens += answer.promptTokens ?? estimateTokens(prompts);
-        progress.backend ??= backend;
+        progress.answered(answer.promptTokens ?? estimateTokens(prompts), backend);
         return answer.embeddings;
       },
     },

@@ -4,9 +4,27 @@ import { UnrecoverableError, type Handler } from "@gateway/queue";
 import { withConversationReply } from "../relay/conversation-reply-relay.ts";
 import { withWebhook } from "../webhooks/webhook-relay.ts";
 import type { InferenceDeps } from "./inference-deps.ts";
-import type { JobRun } from "./job-run.ts";
+import type { InferenceOutcome, JobRun } from "./job-run.ts";
 import { runChat } from "./run-chat.ts";
+import { runCompletion } from "./run-completion.ts";
 import { runEmbeddings } from "./run-embeddings.ts";
+import { runRerank } from "./run-rerank.ts";
+
+/** Which pool each job kind runs on: legacy completions on the chat pool. */
+const POOL = { chat: "chat", completion: "chat", embeddings: "embeddings", rerank: "rerank" } as const;
+
+function runJob(job: InferenceQueuePayload, run: JobRun, deps: InferenceDeps): Promise<InferenceOutcome> {
+  switch (job.kind) {
+    case "chat":
+      return runChat(job, run, deps);
+    case "completion":
+      return runCompletion(job, run, deps);
+    case "embeddings":
+      return runEmbeddings(job, run, deps);
+    case "rerank":
+      return runRerank(job, run, deps);
+  }
+}
 
 /**
  * The "inference" job handler, for every job kind. Every job ends with exactly one terminal
@@ -34,7 +52,7 @@ export function createInferenceHandler(shared: InferenceDeps): Handler<"inferenc
     // A job someone waits for on an edge lives and dies with that edge (watchEdges); an async job or a conversation's turn runs to its end.
     const lives = job.detached === true || (job.kind === "chat" && job.conversation_id !== undefined);
     const controller = deps.cancels.register(job.request_id, lives ? undefined : edgeOfReplyChannel(deps.namespace, job.reply_to));
-    const model = deps.pool.hasModel(job.model, job.kind === "chat" ? "chat" : "embeddings") ? job.model : "unknown";
+    const model = deps.pool.hasModel(job.model, POOL[job.kind]) ? job.model : "unknown";
     const sendError: JobRun["sendError"] = (fields) => deps.publish(job, { type: "error", request_id: job.request_id, ...fields });
     const leavePending = () => {
       deps.redis.zrem(pendingKey(deps.namespace, job.model), job.request_id).catch(() => undefined);
@@ -65,7 +83,7 @@ export function createInferenceHandler(shared: InferenceDeps): Handler<"inferenc
       }
       if (Date.now() > job.deadline_at)
         throw run.refuse({ code: "upstream_timeout", message: "request expired in the queue before a worker took it" });
-      return job.kind === "chat" ? await runChat(job, run, deps) : await runEmbeddings(job, run, deps);
+      return await runJob(job, run, deps);
     } finally {
       deps.cancels.unregister(job.request_id, controller);
     }

@@ -6,7 +6,12 @@ import type { UnrecoverableError } from "@gateway/queue";
  * What a finished inference job returns to BullMQ, which keeps it in the job's hash and its events
  * stream: a summary, never the text, so answers do not sit in Redis beyond the event log's retention.
  */
-export type InferenceOutcome = { finish_reason: FinishReason; usage: Usage } | { cancelled: true } | { embeddings: number };
+export type InferenceOutcome =
+  | { finish_reason: FinishReason; usage: Usage }
+  | { cancelled: true }
+  | { embeddings: number }
+  | { documents: number }
+  | { choices: number; usage: Usage };
 
 /** What every job kind's runner gets besides its payload. */
 export interface JobRun {

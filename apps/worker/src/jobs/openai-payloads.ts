@@ -1,21 +1,14 @@
-import type { ChatCompletion, ChatCompletionChunk, FinishReason, ChatJob, Usage } from "@gateway/contracts";
-
-/**
- * The body sent to llama-server: always streamed with usage requested (tokens are then counted
- * even when the request fails, and a cancel frees the slot), always with a bounded max_tokens
- * (llama-server treats a missing or mistyped one as "until the context is full").
- */
-export function upstreamChatBody(job: ChatJob): Record<string, unknown> {
-  const { messages, ...params } = job.params;
-  const body: Record<string, unknown> = {
-    model: job.model,
-    messages: messages.map((m) => ({ role: m.role, content: m.content })),
-    stream: true,
-    stream_options: { include_usage: true },
-  };
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) body[key] = value;
-  return body;
-}
+import type {
+  AssistantMessage,
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatDelta,
+  ChatJob,
+  ChoiceLogprobs,
+  FinishReason,
+  TokenLogprob,
+  Usage,
+} from "@gateway/contracts";
 
 /** What every chunk and the final completion of one request share. */
 export interface CompletionIdentity {
@@ -38,15 +31,34 @@ export function contentChunk(identity: CompletionIdentity, content: string, firs
   };
 }
 
+/** A chunk with more than text (tool calls, reasoning, log-probabilities): built only when a backend sends those. */
+export function deltaChunk(
+  identity: CompletionIdentity,
+  delta: ChatDelta,
+  logprobs: TokenLogprob[] | undefined,
+  first: boolean,
+): ChatCompletionChunk {
+  const choice: ChatCompletionChunk["choices"][number] = {
+    index: 0,
+    delta: first ? { role: "assistant", ...delta } : delta,
+    finish_reason: null,
+  };
+  if (logprobs) choice.logprobs = { content: logprobs };
+  return { ...identity, object: "chat.completion.chunk", choices: [choice] };
+}
+
 export function finishChunk(identity: CompletionIdentity, finishReason: FinishReason): ChatCompletionChunk {
   return { ...identity, object: "chat.completion.chunk", choices: [{ index: 0, delta: {}, finish_reason: finishReason }] };
 }
 
-export function chatCompletion(identity: CompletionIdentity, content: string, finishReason: FinishReason, usage: Usage): ChatCompletion {
-  return {
-    ...identity,
-    object: "chat.completion",
-    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: finishReason }],
-    usage,
-  };
+export function chatCompletion(
+  identity: CompletionIdentity,
+  message: AssistantMessage,
+  finishReason: FinishReason,
+  usage: Usage,
+  logprobs?: ChoiceLogprobs,
+): ChatCompletion {
+  const choice: ChatCompletion["choices"][number] = { index: 0, message, finish_reason: finishReason };
+  if (logprobs) choice.logprobs = logprobs;
+  return { ...identity, object: "chat.completion", choices: [choice], usage };
 }

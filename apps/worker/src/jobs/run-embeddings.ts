@@ -1,11 +1,11 @@
-import { embeddingsResultKey, type EmbeddingsJob, type EmbeddingsUsage } from "@gateway/contracts";
-import { UnrecoverableError } from "@gateway/queue";
-import { BackendClock } from "../backends/backend-clock.ts";
+import { embeddingsResultKey, type EmbeddingsJob } from "@gateway/contracts";
 import { promptFits } from "./context-guard.ts";
-import { dispatchEmbeddings, type EmbeddingsProgress } from "./dispatch-embeddings.ts";
+import { dispatchEmbeddings } from "./dispatch-embeddings.ts";
 import type { InferenceDeps } from "./inference-deps.ts";
+import { JobEnd } from "./job-end.ts";
 import type { InferenceOutcome, JobRun } from "./job-run.ts";
-import { RETRY_AFTER_S, toClientFailure } from "./to-client-failure.ts";
+import { PromptProgress } from "./prompt-progress.ts";
+import { RETRY_AFTER_S } from "./to-client-failure.ts";
 
 /** How long the edge has to take an embeddings body before it expires. */
 const RESULT_TTL_MS = 60_000;
@@ -30,7 +30,6 @@ async function checkInputs(job: EmbeddingsJob, run: JobRun, deps: InferenceDeps)
 }
 
 export async function runEmbeddings(job: EmbeddingsJob, run: JobRun, deps: InferenceDeps): Promise<InferenceOutcome> {
-  const { metrics } = deps;
   if (!deps.pool.hasModel(job.model, "embeddings")) {
     throw run.refuse({
       code: "backend_unavailable",
@@ -39,48 +38,25 @@ export async function runEmbeddings(job: EmbeddingsJob, run: JobRun, deps: Infer
     });
   }
   await checkInputs(job, run, deps);
-  const startedAt = Date.now();
-  const progress: EmbeddingsProgress = { tokens: 0, backend: undefined };
-  const usage = (): EmbeddingsUsage => ({ prompt_tokens: progress.tokens, total_tokens: progress.tokens });
-  const bill = (outcome: "succeeded" | "failed" | "cancelled") =>
-    progress.backend
-      ? deps.recordUsage(job, { outcome, usage: { ...usage(), completion_tokens: 0 }, backend: progress.backend, startedAt })
-      : Promise.resolve();
+  const end = new JobEnd(job, run, deps);
+  const progress = new PromptProgress();
 
-  const clock = new BackendClock();
   try {
-    const limits = { signal: run.signal, deadlineAt: job.deadline_at, requestId: job.request_id, clock };
-    const vectors = await dispatchEmbeddings(job, deps.embeddingsBatchSize, limits, deps, run.log, progress);
+    const vectors = await dispatchEmbeddings(job, deps.embeddingsBatchSize, end.limits(), deps, run.log, progress);
     const body = JSON.stringify({
       object: "list",
       data: vectors.map((embedding, index) => ({ object: "embedding", index, embedding })),
       model: job.model,
-      usage: usage(),
+      usage: progress.usage(),
     });
     const key = embeddingsResultKey(deps.namespace, job.request_id);
     // An async job's result must outlive its retention; a synchronous one is read at once.
     await deps.redis.set(key, body, "PX", Math.max(RESULT_TTL_MS, (job.events_ttl_s ?? 0) * 1000));
-    deps.publish(job, { type: "embeddings", request_id: job.request_id, key, usage: usage(), backend_ms: clock.ms() });
-    metrics.results.inc({ model: job.model, outcome: "succeeded" });
-    await bill("succeeded");
-    run.log.info({ inputs: vectors.length, prompt_tokens: progress.tokens, ms: Date.now() - startedAt }, "embeddings job completed");
+    await end.succeed({ type: "embeddings", key, usage: progress.usage() }, progress.billed()!);
+    run.log.info({ inputs: vectors.length, prompt_tokens: progress.tokens, ms: Date.now() - end.startedAt }, "embeddings job completed");
     return { embeddings: vectors.length };
   } catch (err) {
-    run.leavePending();
-    const failure = toClientFailure(err);
-    run.sendError({
-      code: failure.code,
-      message: failure.message,
-      ...(failure.retryAfter ? { retry_after: failure.retryAfter } : {}),
-      backend_ms: clock.ms(),
-    });
-    metrics.results.inc({ model: job.model, outcome: failure.cancelled ? "cancelled" : failure.code });
-    if (failure.cancelled) metrics.cancellations.inc({ model: job.model, stage: failure.stage ?? "waiting" });
     // Batches that were answered used the backends: they are billed even though the request failed.
-    await bill(failure.cancelled ? "cancelled" : "failed");
-    if (failure.code === "internal_error") run.log.error({ err }, "embeddings job crashed");
-    else run.log.warn({ code: failure.code, err: (err as Error).message }, "embeddings job did not complete");
-    if (failure.cancelled) return { cancelled: true };
-    throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
+    return end.fail(err, () => Promise.resolve(progress.billed()));
   }
 }

@@ -54,6 +54,17 @@ describe("toClientFailure", () => {
     expect(f).toMatchObject({ code: "upstream_error", cancelled: false, usageOutcome: "failed" });
   });
 
+  it("when a backend refused the request's own input with a 400, then the client gets a 400 with the backend's reason, not a 502", () => {
+    const refused = withBackend(new UpstreamError("status", "backend answered 400: logprobs is not supported", { tokens: 0, status: 400 }));
+    expect(toClientFailure(refused)).toMatchObject({
+      code: "invalid_request",
+      message: expect.stringContaining("logprobs"),
+      cancelled: false,
+    });
+    const server = withBackend(new UpstreamError("status", "backend answered 500: boom", { tokens: 0, status: 500, requestCaused: true }));
+    expect(toClientFailure(server).code).toBe("upstream_error");
+  });
+
   it("when something unexpected broke, then internal_error", () => {
     expect(toClientFailure(new TypeError("bug")).code).toBe("internal_error");
   });

@@ -44,6 +44,12 @@ export function toClientFailure(err: unknown): ClientFailure {
     // Only a shutdown aborts a job otherwise, after its grace period.
     return { code: "upstream_error", message: "worker shut down during generation", cancelled: false, ...billed(produced) };
   }
+  // The backend's 400 is the client's field it could not take: a 400 for the client too, never a 502.
+  if (err.kind === "status" && err.details.status === 400) {
+    const reason = err.message.replace(/^backend answered 400: /, "");
+    const code = /exceeds the available context size/i.test(reason) ? "context_length_exceeded" : "invalid_request";
+    return { code, message: `the backend refused the request: ${reason}`, cancelled: false };
+  }
   const code = err.kind === "timeout" ? "upstream_timeout" : "upstream_error";
   return { code, message: err.message, cancelled: false, ...billed(produced) };
 }

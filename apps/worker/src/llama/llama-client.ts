@@ -1,11 +1,14 @@
 import type { BackendMeta } from "@gateway/contracts";
 import { Pool, type Dispatcher } from "undici";
 import type { BackendTimeouts } from "./backend-timeouts.ts";
+import type { OnPiece } from "./answer-piece.ts";
 import { readBackendMeta, readSlots, type SlotsInfo } from "./read-backend-meta.ts";
+import { readChatAnswer } from "./read-chat-answer.ts";
 import { newStreamState, readChatStream, type StreamState } from "./read-chat-stream.ts";
 import { StreamWatchdog } from "./stream-watchdog.ts";
 import { codeOf, statusError, toUpstreamError } from "./to-upstream-error.ts";
-import { TimeoutAbort, UpstreamError } from "./upstream-error.ts";
+import { readEmbeddingsAnswer, readRerankAnswer, type EmbeddingsAnswer, type RerankAnswer } from "./read-json-answers.ts";
+import { TimeoutAbort } from "./upstream-error.ts";
 
 export type HealthState = "ready" | "loading" | "down";
 
@@ -21,15 +24,9 @@ export interface LlamaClientOptions {
 /** An abort destroys the socket at once; still running after this long, the slot was not freed. */
 export const UNCANCELLED_AFTER_MS = 1_000;
 
-/** What `/v1/embeddings` answered, items in their input order. */
-export interface EmbeddingsAnswer {
-  embeddings: (number[] | string)[];
-  promptTokens: number | undefined;
-}
-
 export interface ChatStreamOptions {
   signal: AbortSignal;
-  onContent: (text: string) => void;
+  onContent: OnPiece;
   onFirstToken?: () => void;
   /** Called when an aborted generation is still running UNCANCELLED_AFTER_MS later. */
   onUncancelled?: () => void;
@@ -40,8 +37,8 @@ const STALE_CODES = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"]);
 
 /**
  * All HTTP to llama-server goes through here: one keep-alive undici Pool per backend, created
- * once; every chat request is streamed upstream so tokens are counted even when it fails and a
- * cancel really frees the slot.
+ * once; every chat request is streamed upstream where the build allows it, so tokens are counted
+ * even when it fails and a cancel really frees the slot.
  */
 export class LlamaClient {
   private readonly pools = new Map<string, Pool>();
@@ -61,7 +58,35 @@ export class LlamaClient {
     }
   }
 
-  async streamChat(backend: string, body: object, options: ChatStreamOptions): Promise<StreamState> {
+  /** A streamed `POST /v1/chat/completions`: each piece to `options.onContent` as it comes. */
+  streamChat(backend: string, body: object, options: ChatStreamOptions): Promise<StreamState> {
+    return this.generate(backend, "/v1/chat/completions", body, options, false);
+  }
+
+  /** A non-stream chat (`stream: false` in `body`), its answer told as a stream's pieces when it comes (see readChatAnswer). */
+  chatWhole(backend: string, body: object, options: ChatStreamOptions): Promise<StreamState> {
+    return this.generate(backend, "/v1/chat/completions", body, options, true);
+  }
+
+  /** A streamed `POST /v1/completions` (one prompt): its text pieces as they come. */
+  streamCompletion(backend: string, body: object, options: ChatStreamOptions): Promise<StreamState> {
+    return this.generate(backend, "/v1/completions", body, options, false);
+  }
+
+  /**
+   * One `/v1/embeddings` call. Timed like a generation's prompt phase: the first-token timer
+   * bounds the whole answer, which comes in one piece.
+   */
+  async embeddings(backend: string, body: object, signal: AbortSignal): Promise<EmbeddingsAnswer> {
+    return readEmbeddingsAnswer(await this.postJson(backend, "/v1/embeddings", body, signal));
+  }
+
+  /** One `/v1/rerank` call, timed as embeddings are. */
+  async rerank(backend: string, body: object, signal: AbortSignal): Promise<RerankAnswer> {
+    return readRerankAnswer(await this.postJson(backend, "/v1/rerank", body, signal));
+  }
+
+  private async generate(backend: string, path: string, body: object, options: ChatStreamOptions, whole: boolean): Promise<StreamState> {
     const state = newStreamState();
     const abort = new AbortController();
     let stuck: NodeJS.Timeout | undefined;
@@ -72,18 +97,20 @@ export class LlamaClient {
     options.signal.addEventListener("abort", onCancel, { once: true });
     if (options.signal.aborted) onCancel();
     const watchdog = new StreamWatchdog(this.options.timeouts, (phase) => abort.abort(new TimeoutAbort(phase)));
+    if (whole) watchdog.untilWholeAnswer();
     let responded = false;
-    const onContent = (text: string) => {
+    const onContent: OnPiece = (text, extra) => {
       if (!watchdog.started) {
         watchdog.firstToken();
         options.onFirstToken?.();
       }
-      options.onContent(text);
+      options.onContent(text, extra);
     };
     try {
-      const res = await this.send(backend, { method: "POST", path: "/v1/chat/completions", body: JSON.stringify(body) }, abort.signal);
+      const res = await this.send(backend, { method: "POST", path, body: JSON.stringify(body) }, abort.signal);
       responded = true;
       if (res.statusCode !== 200) throw await statusError(res);
+      if (whole) return readChatAnswer(await res.body.json(), state, onContent);
       return await readChatStream(res.body, state, onContent, () => watchdog.progress());
     } catch (err) {
       throw toUpstreamError(err, state, abort.signal, responded);
@@ -94,32 +121,21 @@ export class LlamaClient {
     }
   }
 
-  /**
-   * One `/v1/embeddings` call. Timed like a generation's prompt phase: the first-token timer
-   * bounds the whole answer, which comes in one piece.
-   */
-  async embeddings(backend: string, body: object, signal: AbortSignal): Promise<EmbeddingsAnswer> {
+  /** A JSON POST whose answer comes in one piece, bounded by the first-token timer. */
+  private async postJson(backend: string, path: string, body: object, signal: AbortSignal): Promise<unknown> {
     const abort = new AbortController();
     const onCancel = () => abort.abort(signal.reason);
     signal.addEventListener("abort", onCancel, { once: true });
     if (signal.aborted) onCancel();
     const watchdog = new StreamWatchdog(this.options.timeouts, (phase) => abort.abort(new TimeoutAbort(phase)));
-    const state = newStreamState();
     let responded = false;
     try {
-      const res = await this.send(backend, { method: "POST", path: "/v1/embeddings", body: JSON.stringify(body) }, abort.signal);
+      const res = await this.send(backend, { method: "POST", path, body: JSON.stringify(body) }, abort.signal);
       responded = true;
       if (res.statusCode !== 200) throw await statusError(res);
-      const json = (await res.body.json()) as { data?: { index?: unknown; embedding?: unknown }[]; usage?: { prompt_tokens?: unknown } };
-      const data = Array.isArray(json.data) ? [...json.data] : [];
-      data.sort((a, b) => Number(a.index ?? 0) - Number(b.index ?? 0));
-      const embeddings = data.map((d) => d.embedding);
-      if (embeddings.some((e) => typeof e !== "string" && !Array.isArray(e)))
-        throw new UpstreamError("stream", "backend sent a malformed embeddings answer", { tokens: 0 });
-      const tokens = json.usage?.prompt_tokens;
-      return { embeddings: embeddings as (number[] | string)[], promptTokens: typeof tokens === "number" ? tokens : undefined };
+      return await res.body.json();
     } catch (err) {
-      throw toUpstreamError(err, state, abort.signal, responded);
+      throw toUpstreamError(err, newStreamState(), abort.signal, responded);
     } finally {
       watchdog.stop();
       signal.removeEventListener("abort", onCancel);
@@ -170,6 +186,22 @@ export class LlamaClient {
       }
       const json = (await res.body.json()) as { tokens?: unknown };
       return Array.isArray(json.tokens) ? json.tokens.length : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The text of token ids (`POST /detokenize`), or undefined if the backend does not answer in time. */
+  async detokenize(backend: string, tokens: readonly number[]): Promise<string | undefined> {
+    try {
+      const signal = AbortSignal.timeout(this.options.tokenizeTimeoutMs);
+      const res = await this.send(backend, { method: "POST", path: "/detokenize", body: JSON.stringify({ tokens }) }, signal);
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        return undefined;
+      }
+      const json = (await res.body.json()) as { content?: unknown };
+      return typeof json.content === "string" ? json.content : undefined;
     } catch {
       return undefined;
     }

@@ -37,7 +37,23 @@ describe("readBackendMeta", () => {
       n_embd: 64,
       model_path: "/models/stories260K.gguf",
       chat_template: false,
+      developer_role: false,
     });
+  });
+
+  it("when /props tells the build, modalities and a template, then streamed tools, vision and the developer role follow", () => {
+    const b4748 = { build_info: "b4748-c392e5094", chat_template: "{{ message.role }}" };
+    expect(readBackendMeta(b4748, undefined)).toMatchObject({ build: "b4748-c392e5094", streamed_tools: false, developer_role: false });
+    const newer = {
+      build_info: "b6500-abcdef0",
+      modalities: { vision: true, audio: false },
+      chat_template: "{% if role == 'developer' %}",
+    };
+    const meta = readBackendMeta(newer, undefined);
+    expect(meta).toMatchObject({ vision: true, developer_role: true });
+    expect(meta.streamed_tools).toBeUndefined();
+    // A build without git metadata says nothing about what it can do: it is tried and learned from.
+    expect(readBackendMeta({ build_info: "b0-unknown" }, undefined).streamed_tools).toBeUndefined();
   });
 
   it("when neither answered, then the meta is empty rather than wrong", () => {

@@ -46,6 +46,15 @@ export function fileFacts(path: string | undefined): Pick<BackendMeta, "architec
   return { ...(quantization ? { quantization } : {}), ...(architecture ? { architecture } : {}) };
 }
 
+/** The newest build measured without streamed tool calls (OBSERVED.md); newer ones are tried and learned from. */
+export const LAST_BUILD_WITHOUT_STREAMED_TOOLS = 4748;
+
+/** What `/props` build_info ("b4748-c392e5094") says about streamed tool calls; "b0-unknown" (no git info) says nothing. */
+export function streamedToolsOf(build: string | undefined): boolean | undefined {
+  const number = Number(/^b(\d+)/.exec(build ?? "")?.[1] ?? 0);
+  return number > 0 && number <= LAST_BUILD_WITHOUT_STREAMED_TOOLS ? false : undefined;
+}
+
 /**
  * The model facts of one backend from its `/props` and `/v1/models` answers (either may be
  * missing: old builds, `--api-key`). Context comes per slot: that is what one request gets.
@@ -56,6 +65,9 @@ export function readBackendMeta(props: unknown, models: unknown): BackendMeta {
   const listed = record((record(models).data as unknown[] | undefined)?.[0]);
   const meta = record(listed.meta);
   const modelPath = typeof p.model_path === "string" ? p.model_path : typeof listed.id === "string" ? listed.id : undefined;
+  const build = typeof p.build_info === "string" ? p.build_info : undefined;
+  const template = typeof p.chat_template === "string" ? p.chat_template : undefined;
+  const modalities = record(p.modalities);
   const out: BackendMeta = {
     n_ctx: count(settings.n_ctx) ?? count(p.n_ctx),
     n_ctx_train: count(meta.n_ctx_train),
@@ -64,7 +76,12 @@ export function readBackendMeta(props: unknown, models: unknown): BackendMeta {
     n_vocab: count(meta.n_vocab),
     n_embd: count(meta.n_embd),
     model_path: modelPath,
-    chat_template: typeof p.chat_template === "string" ? p.chat_template.length > 0 : undefined,
+    chat_template: template === undefined ? undefined : template.length > 0,
+    build,
+    vision: typeof modalities.vision === "boolean" ? modalities.vision : undefined,
+    // A template that never names the role renders "developer" as a role the model has never seen.
+    developer_role: template === undefined ? undefined : template.includes("developer"),
+    streamed_tools: streamedToolsOf(build),
     ...fileFacts(modelPath),
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as BackendMeta;

@@ -53,3 +53,49 @@ describe("readChatStream", () => {
     expect(state.usage).toBeNull();
   });
 });
+
+describe("readChatStream with tools, reasoning and logprobs", () => {
+  const chunk = (delta: object, extra: object = {}) =>
+    `data: ${JSON.stringify({ choices: [{ finish_reason: null, index: 0, delta, ...extra }], object: "chat.completion.chunk" })}\n\n`;
+  const finish = `data: ${JSON.stringify({ choices: [{ finish_reason: "tool_calls", index: 0, delta: {} }], usage })}\n\n`;
+
+  it("when a newer build streams tool calls and reasoning, then each piece is handed on with its extra and counted as a token", async () => {
+    const got: [string, unknown][] = [];
+    const head = { tool_calls: [{ index: 0, id: "x".repeat(32), type: "function", function: { name: "f", arguments: "" } }] };
+    const args = { tool_calls: [{ index: 0, function: { arguments: '{"a":1}' } }] };
+    const state = await readChatStream(
+      body(chunk({ reasoning_content: "hmm" }), chunk(head), chunk(args), finish, "data: [DONE]\n\n"),
+      newStreamState(),
+      (t, extra) => got.push([t, extra]),
+    );
+    expect(got).toEqual([
+      ["", { reasoning: "hmm" }],
+      ["", { toolCalls: [{ index: 0, id: "x".repeat(32), name: "f", arguments: "" }] }],
+      ["", { toolCalls: [{ index: 0, arguments: '{"a":1}' }] }],
+    ]);
+    expect(state).toEqual({ tokens: 3, finishReason: "tool_calls", usage });
+  });
+
+  it("when a token carries logprobs, then they are read in OpenAI's shape without llama's token id", async () => {
+    const entry = { id: 438, token: "L", bytes: [76], logprob: -3.8, top_logprobs: [{ id: 436, token: '"', bytes: [34], logprob: -1.07 }] };
+    const got: unknown[] = [];
+    await readChatStream(
+      body(chunk({ content: "L" }, { logprobs: { content: [entry] } }), finish, "data: [DONE]\n\n"),
+      newStreamState(),
+      (t, e) => got.push([t, e]),
+    );
+    expect(got).toEqual([
+      ["L", { logprobs: [{ token: "L", bytes: [76], logprob: -3.8, top_logprobs: [{ token: '"', bytes: [34], logprob: -1.07 }] }] }],
+    ]);
+  });
+
+  it("when a legacy completion streams text, then its text pieces are read as content", async () => {
+    const text = (t: string) =>
+      `data: ${JSON.stringify({ choices: [{ text: t, index: 0, logprobs: null, finish_reason: null }], object: "text_completion" })}\n\n`;
+    const end = `data: ${JSON.stringify({ choices: [{ text: "", index: 0, logprobs: null, finish_reason: "length" }], usage })}\n\n`;
+    const got: string[] = [];
+    const state = await readChatStream(body(text(", in"), text(" a"), end, "data: [DONE]\n\n"), newStreamState(), (t) => got.push(t));
+    expect(got).toEqual([", in", " a"]);
+    expect(state.finishReason).toBe("length");
+  });
+});

@@ -1,9 +1,10 @@
 import { FinishReason, type Usage } from "@gateway/contracts";
+import { readExtra, type OnPiece } from "./answer-piece.ts";
 import { SseLineParser, type SseEvent } from "./sse-line-parser.ts";
 import { UpstreamError } from "./upstream-error.ts";
 
 export interface StreamState {
-  /** Content chunks received; llama-server sends one token per chunk, so this counts tokens. */
+  /** Chunks with output received (text, a tool call's piece, reasoning); llama-server sends one token per chunk, so this counts tokens. */
   tokens: number;
   finishReason: FinishReason | null;
   usage: Usage | null;
@@ -12,12 +13,15 @@ export interface StreamState {
 export const newStreamState = (): StreamState => ({ tokens: 0, finishReason: null, usage: null });
 
 interface UpstreamChunk {
-  choices?: { delta?: { content?: unknown }; finish_reason?: unknown }[];
+  /** A chat chunk's `delta`, or a legacy completion chunk's `text`. */
+  choices?: { delta?: { content?: unknown } & Record<string, unknown>; text?: unknown; logprobs?: unknown; finish_reason?: unknown }[];
   usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null;
 }
 
 /**
- * Reads a llama-server chat stream into `state`, handing each content piece to `onContent`.
+ * Reads a llama-server chat (or legacy completion) stream into `state`, handing each piece of
+ * output to `onContent`: its text, and what else the chunk carried (tool calls, reasoning,
+ * log-probabilities), which plain chat never has.
  * Usage may ride on the finish chunk (old builds) or come as its own `choices: []` chunk
  * (newer builds), so reading goes on to `[DONE]`. A stream that ends without a finish_reason, or
  * says `error:`, is a failure, never a clean short answer.
@@ -25,7 +29,7 @@ interface UpstreamChunk {
 export async function readChatStream(
   body: AsyncIterable<Uint8Array>,
   state: StreamState,
-  onContent: (text: string) => void,
+  onContent: OnPiece,
   onEvent: () => void = () => {},
 ): Promise<StreamState> {
   const parser = new SseLineParser();
@@ -46,12 +50,20 @@ export async function readChatStream(
   return state;
 }
 
-function applyChunk(chunk: UpstreamChunk, state: StreamState, onContent: (text: string) => void): void {
+function applyChunk(chunk: UpstreamChunk, state: StreamState, onContent: OnPiece): void {
   const choice = chunk.choices?.[0];
-  const content = choice?.delta?.content;
-  if (typeof content === "string" && content.length > 0) {
+  const delta = choice?.delta;
+  const content = delta ? delta.content : choice?.text;
+  const text = typeof content === "string" ? content : "";
+  // Three property reads on the hot path: a plain token has none of these.
+  const extra =
+    delta?.tool_calls !== undefined || delta?.reasoning_content !== undefined || choice?.logprobs
+      ? readExtra(delta, choice?.logprobs)
+      : undefined;
+  if (text.length > 0 || extra) {
     state.tokens += 1;
-    onContent(content);
+    if (extra) onContent(text, extra);
+    else onContent(text);
   }
   if (choice?.finish_reason != null) {
     const parsed = FinishReason.safeParse(choice.finish_reason);

@@ -10,6 +10,7 @@ export class StreamWatchdog {
   private readonly total: NodeJS.Timeout;
   private waiting: NodeJS.Timeout;
   private stopped = false;
+  private whole = false;
 
   constructor(
     private readonly timeouts: BackendTimeouts,
@@ -26,10 +27,19 @@ export class StreamWatchdog {
     this.waiting = setTimeout(() => this.fire("idle"), this.timeouts.idleMs);
   }
 
+  /**
+   * For an answer that comes in one piece after the whole generation (a non-stream chat): only
+   * the total timer bounds it, as no token shows the generation is alive before it ends.
+   */
+  untilWholeAnswer(): void {
+    this.whole = true;
+    clearTimeout(this.waiting);
+  }
+
   /** Any event from the backend; only counts as liveness once tokens flow. */
   progress(): void {
     // refresh() re-arms the same timer: no allocation per token on the hot path.
-    if (this.started && !this.stopped) this.waiting.refresh();
+    if (this.started && !this.stopped && !this.whole) this.waiting.refresh();
   }
 
   stop(): void {

@@ -8,6 +8,10 @@ import { TimeoutAbort, UpstreamError } from "./upstream-error.ts";
  */
 const INPUT_REJECTED = /too large|too long|exceeds|context (?:size|length)|batch size|cannot be empty|must be (?:a|an|provided)/i;
 
+/** llama-server's 500s for what a build or its flags cannot do: another backend may, so they move on without blame. */
+const UNSUPPORTED =
+  /requires --jinja|Unsupported param|Cannot use tools with stream|not supported|Unsupported content part|does not support/i;
+
 /** A non-200 answer as an UpstreamError: "Loading model" apart, and input-caused 500s marked as such. */
 export async function statusError(res: Dispatcher.ResponseData): Promise<UpstreamError> {
   const text = await res.body.text().catch(() => "");
@@ -22,10 +26,12 @@ export async function statusError(res: Dispatcher.ResponseData): Promise<Upstrea
   const loading = status === 503 && /loading/i.test(message);
   // 4xx are the request's fault by status alone (see UpstreamError.requestCaused); some 500s by their message.
   const inputRejected = status === 500 && INPUT_REJECTED.test(message);
+  const unsupported = (status === 500 || status === 501) && UNSUPPORTED.test(message);
   return new UpstreamError(loading ? "loading" : "status", `backend answered ${status}: ${message}`, {
     status,
     tokens: 0,
     ...(inputRejected ? { requestCaused: true } : {}),
+    ...(unsupported ? { unsupported: true } : {}),
   });
 }
 

@@ -23,6 +23,11 @@ export interface UpstreamErrorDetails {
    * take): another backend would answer the same, and it says nothing about this one's health.
    */
   requestCaused?: boolean;
+  /**
+   * The backend cannot do what the request asks (tools without --jinja, images without a vision
+   * projector, tools on a stream on old builds): another backend may, and this one is not unhealthy.
+   */
+  unsupported?: boolean;
 }
 
 export class UpstreamError extends Error {
@@ -52,7 +57,7 @@ export class UpstreamError extends Error {
 
   /** Whether this failure says the backend is unhealthy: what opens its circuit breaker. */
   get countsAgainstBackend(): boolean {
-    return this.kind !== "cancelled" && this.kind !== "loading" && this.kind !== "open" && !this.requestCaused;
+    return this.kind !== "cancelled" && this.kind !== "loading" && this.kind !== "open" && !this.requestCaused && !this.details.unsupported;
   }
 
   /** A 4xx other than 408/429, or a failure marked as the request's own (see details.requestCaused). */

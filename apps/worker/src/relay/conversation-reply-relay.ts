@@ -1,4 +1,4 @@
-import type { ChatJob } from "@gateway/contracts";
+import { chatCompletionOf, type ChatJob } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import type { Producer } from "@gateway/queue";
 import type { RelayPublisher } from "./relay-publisher.ts";
@@ -17,14 +17,15 @@ export function withConversationReply(
 ): RelayPublisher {
   return (target, message) => {
     publish(target, message);
-    if (message.type !== "result") return;
+    const completion = message.type === "result" ? chatCompletionOf(message) : undefined;
+    if (!completion) return;
     const reply = {
       v: 1 as const,
       request_id: job.request_id,
       conversation_id: conversationId,
       model: job.model,
-      content: message.response.choices[0]?.message.content ?? "",
-      usage: message.response.usage,
+      content: completion.choices[0]?.message.content ?? "",
+      usage: completion.usage,
     };
     replies
       .add(`reply-${job.request_id}`, reply)

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { outputPieces, planChatOutput, saidCalls, type ChatOutput } from "./chat-output.ts";
 import { parseChatRequest } from "./chat-request.ts";
-import { SSE_HEADERS, streamReply, SYSTEM_FINGERPRINT, usageOf, type ChatReply } from "./chat-stream.ts";
+import { SSE_HEADERS, streamReply, usageOf, type ChatReply } from "./chat-stream.ts";
 import { Generation } from "./generation.ts";
 import { sendError, sendJson } from "./llama-response.ts";
 import { completionText } from "./sim-completion.ts";
@@ -69,7 +69,7 @@ function jsonReply(reply: ChatReply, g: Generation): void {
       choices: [choice],
       created: reply.created,
       model: chat.model,
-      system_fingerprint: SYSTEM_FINGERPRINT,
+      system_fingerprint: g.ctx.config.buildInfo,
       object: "chat.completion",
       usage: usageOf(reply, g),
       id: reply.id,

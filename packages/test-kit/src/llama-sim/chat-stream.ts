@@ -5,7 +5,6 @@ import type { Generation } from "./generation.ts";
 import { STORY_TOKENS_JSON } from "./sim-completion.ts";
 import { probsEntry } from "./sim-logprobs.ts";
 
-export const SYSTEM_FINGERPRINT = "b0-unknown";
 export const DONE = "data: [DONE]\n\n";
 /** The one error llama-server emits mid-stream in practice; a `data:`-only parser never sees it. */
 export const ERROR_LINE = 'error: {"code":500,"message":"context shift is disabled","type":"server_error"}\n\n';
@@ -117,7 +116,7 @@ function finalEvents(reply: ChatReply, g: Generation, usageOnFinish: boolean): s
   const { chat, output, id, created } = reply;
   const choices = [{ finish_reason: output.finishReason, index: 0, delta: {} }];
   const timings = g.timings(reply.promptTokens);
-  const base = { created, id, model: chat.model, system_fingerprint: SYSTEM_FINGERPRINT, object: "chat.completion.chunk" };
+  const base = { created, id, model: chat.model, system_fingerprint: g.ctx.config.buildInfo, object: "chat.completion.chunk" };
   if (usageOnFinish) return `data: ${JSON.stringify({ choices, ...base, usage: usageOf(reply, g), timings })}\n\n${DONE}`;
   if (!chat.includeUsage) return `data: ${JSON.stringify({ choices, ...base, timings })}\n\n${DONE}`;
   const finish = `data: ${JSON.stringify({ choices, ...base })}\n\n`;

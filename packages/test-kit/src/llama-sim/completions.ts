@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { outputPieces, planTextOutput, type TextOutput } from "./chat-output.ts";
-import { DONE, endStream, SSE_HEADERS, SYSTEM_FINGERPRINT, type StreamCut } from "./chat-stream.ts";
+import { DONE, endStream, SSE_HEADERS, type StreamCut } from "./chat-stream.ts";
 import { parseCompletionRequest, type CompletionPrompt, type CompletionRequest } from "./completion-request.ts";
 import { Generation } from "./generation.ts";
 import { sendError, sendJson } from "./llama-response.ts";
@@ -19,6 +19,7 @@ interface Task {
 
 interface Reply {
   req: CompletionRequest;
+  buildInfo: string;
   tasks: Task[];
   id: string;
   created: number;
@@ -47,7 +48,13 @@ function handle(ctx: SimContext, res: ServerResponse, raw: string, native: boole
     return { index, prompt, output, pieces: outputPieces(output) };
   });
   // The story of a completion goes on from its prompt; chatcmpl- is the id prefix llama-server uses here too.
-  const reply: Reply = { req, tasks, id: `chatcmpl-${randomUUID().replaceAll("-", "")}`, created: Math.floor(Date.now() / 1000) };
+  const reply: Reply = {
+    req,
+    buildInfo: ctx.config.buildInfo,
+    tasks,
+    id: `chatcmpl-${randomUUID().replaceAll("-", "")}`,
+    created: Math.floor(Date.now() / 1000),
+  };
   const hang = takeHang(ctx);
   const cut = req.stream && !hang ? takeCut(ctx) : undefined;
   if (req.stream && !hang) res.writeHead(200, SSE_HEADERS);
@@ -114,7 +121,7 @@ function finalObject(reply: Reply, task: Task, g: Generation, streamed: boolean)
     choices: [{ text: streamed ? "" : textOf(task), index, logprobs, finish_reason: output.finishReason }],
     created,
     model: req.model,
-    system_fingerprint: SYSTEM_FINGERPRINT,
+    system_fingerprint: g.ctx.config.buildInfo,
     object: "text_completion",
     usage: usageOf(task),
     id,
@@ -163,7 +170,7 @@ function tokenEvent(reply: Reply, task: Task, i: number): string {
   }
   const logprobs = entry === undefined ? null : { content: entry };
   const choices = [{ text: piece, index: task.index, logprobs, finish_reason: null }];
-  const chunk = { choices, created, model: req.model, system_fingerprint: SYSTEM_FINGERPRINT, object: "text_completion", id };
+  const chunk = { choices, created, model: req.model, system_fingerprint: reply.buildInfo, object: "text_completion", id };
   return `data: ${JSON.stringify(chunk)}\n\n`;
 }
 

@@ -34,7 +34,7 @@ export class Generation {
   private firstTokenAt = 0;
 
   constructor(
-    private readonly ctx: SimContext,
+    readonly ctx: SimContext,
     readonly res: ServerResponse,
     private readonly endpoint: RequestEndEvent["endpoint"],
     private readonly maxTokens: number | null,

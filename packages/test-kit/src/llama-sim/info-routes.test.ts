@@ -26,6 +26,15 @@ describe("info endpoints", () => {
     });
   });
 
+  it("when the sim copies build b4748, then /props and the finish chunk name that build (as OBSERVED.md measured); a chosen build wins", async () => {
+    const legacy = await start({ toolsMode: "legacy" });
+    expect(((await (await fetch(`${legacy}/props`)).json()) as { build_info: string }).build_info).toBe("b4748-c392e5094");
+    const answer = await postJson(`${legacy}/v1/chat/completions`, { messages: [{ role: "user", content: "hi" }], max_tokens: 2 });
+    expect(((await answer.json()) as { system_fingerprint: string }).system_fingerprint).toBe("b4748-c392e5094");
+    const chosen = await start({ toolsMode: "legacy", buildInfo: "b0-unknown" });
+    expect(((await (await fetch(`${chosen}/props`)).json()) as { build_info: string }).build_info).toBe("b0-unknown");
+  });
+
   it("when /v1/models is asked, then it lists the model with stories260K's meta", async () => {
     const url = await start();
     expect(await (await fetch(`${url}/v1/models`)).json()).toEqual({

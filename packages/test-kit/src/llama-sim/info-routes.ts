@@ -5,8 +5,6 @@ import { SIM_N_EMBD } from "./sim-embedding.ts";
 import { SIM_VOCAB } from "./sim-tokenize.ts";
 import type { Slot } from "./slot-pool.ts";
 
-/** Same string as system_fingerprint: a build without git metadata says "b0-unknown" in both. */
-const BUILD_INFO = "b0-unknown";
 /** stories260K's real figures. */
 const MODEL_META = { vocab_type: 1, n_vocab: SIM_VOCAB, n_ctx_train: 2048, n_embd: SIM_N_EMBD, n_params: 292800, size: 1171200 };
 const startedAt = Math.floor(Date.now() / 1000);
@@ -67,7 +65,7 @@ export function handleProps(ctx: SimContext, res: ServerResponse): void {
     chat_template: "",
     bos_token: "<s>",
     eos_token: "</s>",
-    build_info: BUILD_INFO,
+    build_info: ctx.config.buildInfo,
     // Newer builds always say what the model takes in; b4748 had no such field (nor vision).
     ...(ctx.config.toolsMode !== "legacy" || ctx.config.vision ? { modalities: { vision: ctx.config.vision, audio: false } } : {}),
   };

@@ -22,6 +22,7 @@ export function resolveConfig(options: LlamaSimOptions): SimConfig {
     jinja: options.jinja ?? true,
     vision: options.vision ?? false,
     reranking: options.reranking ?? false,
+    buildInfo: options.buildInfo ?? (options.toolsMode === "legacy" ? "b4748-c392e5094" : "b0-unknown"),
   };
 }
 

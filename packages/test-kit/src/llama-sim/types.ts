@@ -54,6 +54,12 @@ export interface LlamaSimOptions {
   vision?: boolean;
   /** Like `--reranking` with a reranking model (CLI `--reranking`): /v1/rerank answers; without it, 501. */
   reranking?: boolean;
+  /**
+   * `/props` build_info and the finish chunks' system_fingerprint (CLI `--build-info`). Default
+   * "b4748-c392e5094" with toolsMode "legacy" (the measured build, OBSERVED.md), else "b0-unknown",
+   * what a build without git metadata says (and what says nothing about its abilities).
+   */
+  buildInfo?: string;
 }
 
 export interface LlamaSimStats {
