@@ -62,14 +62,15 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
   // BullMQ defines its ~50 Lua scripts on any connection it is given, and ioredis copies them all
   // into every autopipeline batch: queue counting stays off the autopipelined commands connection.
   const depthConnection = createRedis(env.REDIS_URL, "commands", { enableAutoPipelining: false });
-  // The relay waits out a Redis outage instead of failing: chunks and last words queue up in
-  // order and reach the event log and the edge once Redis is back (the edge catches up from the
-  // log), rather than a finished, billed answer being lost on its way to the client.
+  // The relay and the slot gate wait out a Redis outage instead of failing: chunks and last words
+  // queue up in order and reach the event log and the edge once Redis is back (the edge catches up
+  // from the log), rather than a finished, billed answer being lost on its way to the client, and a
+  // job that was about to take a slot takes it then instead of failing as if no backend could serve it.
   const relayConnection = createRedis(env.REDIS_URL, "commands", { maxRetriesPerRequest: null });
   const connections = [commands, subscriber, consumerConnection, usageConnection, webhookConnection, depthConnection, relayConnection];
   for (const c of connections) c.on("error", (err: Error) => logger.warn({ err: err.message }, "redis connection error"));
 
-  const gate = new SlotGate(commands, env.QUEUE_PREFIX, env.WORKER_ID, env.BACKEND_LEASE_TTL_MS, logger);
+  const gate = new SlotGate(relayConnection, env.QUEUE_PREFIX, env.WORKER_ID, env.BACKEND_LEASE_TTL_MS, logger);
   const late: { prober?: BackendProber } = {};
   const pool = new BackendPool(env.config, {
     metrics,

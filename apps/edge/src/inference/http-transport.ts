@@ -11,7 +11,8 @@ export type HttpTransportOptions = Pick<InferenceTransport, "onChunk" | "resume"
 export function httpTransport(res: Response, options: HttpTransportOptions = {}): InferenceTransport {
   const left = new AbortController();
   if (res.closed) left.abort();
-  else res.once("close", () => left.abort());
+  // A response that finished has nobody left to tell: aborting it would only build a DOMException per request.
+  else res.once("close", () => res.writableFinished || left.abort());
   return {
     signal: left.signal,
     setHeaders: (headers) => {
