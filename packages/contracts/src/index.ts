@@ -16,3 +16,4 @@ export * from "./ws.ts";
 export * from "./webhooks.ts";
 export * from "./conversations.ts";
 export * from "./text.ts";
+export * from "./reconcile.ts";
