@@ -30,6 +30,7 @@ const SETTINGS: Setting[] = [
   { flag: "no-jinja", env: "LLAMA_SIM_NO_JINJA", key: "jinja", kind: "not-bool" },
   { flag: "vision", env: "LLAMA_SIM_VISION", key: "vision", kind: "bool" },
   { flag: "reranking", env: "LLAMA_SIM_RERANKING", key: "reranking", kind: "bool" },
+  { flag: "no-metrics", env: "LLAMA_SIM_NO_METRICS", key: "metrics", kind: "not-bool" },
 ];
 
 const isBool = (kind: Kind): boolean => kind === "bool" || kind === "not-bool";

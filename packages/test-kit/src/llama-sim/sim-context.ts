@@ -22,6 +22,7 @@ export function resolveConfig(options: LlamaSimOptions): SimConfig {
     jinja: options.jinja ?? true,
     vision: options.vision ?? false,
     reranking: options.reranking ?? false,
+    metrics: options.metrics ?? true,
   };
 }
 
@@ -41,7 +42,7 @@ export function noFaults(): PendingFaults {
   return { failNext: 0, failStatus: 500, hangNext: 0, cutAfter: -1, cutMode: "error-line", loadingUntil: 0 };
 }
 
-/** Counters behind `/metrics` that LlamaSimStats does not carry. */
+/** Counters behind `/metrics` that LlamaSimStats does not carry; a restarted server starts them from 0. */
 export interface SimTotals {
   promptTokens: number;
   promptMs: number;
@@ -49,6 +50,8 @@ export interface SimTotals {
   predictedMs: number;
   decodes: number;
 }
+
+export const zeroTotals = (): SimTotals => ({ promptTokens: 0, promptMs: 0, predictedTokens: 0, predictedMs: 0, decodes: 0 });
 
 export interface SimContext {
   readonly config: SimConfig;
@@ -75,7 +78,7 @@ export function createContext(config: SimConfig): SimContext {
   return {
     config,
     stats,
-    totals: { promptTokens: 0, promptMs: 0, predictedTokens: 0, predictedMs: 0, decodes: 0 },
+    totals: zeroTotals(),
     pool: new SlotPool(config.slots, stats),
     faults: noFaults(),
     endListeners: new Set(),
