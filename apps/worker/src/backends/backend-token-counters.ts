@@ -8,7 +8,8 @@ import type { WorkerMetrics } from "../worker-metrics.ts";
  * Adds the increase of each counter since the last reading (by any worker) to the day's total.
  * A counter lower than its last value is a restarted server counting from 0: the increase is the
  * new value. A first reading only sets the baseline: what the server counted before any worker
- * read it is not the gateway's to reconcile. Refused (returns -1) unless the reading was taken
+ * read it is not the gateway's to reconcile. Every reading makes the day's field (0 if nothing was
+ * added), so a backend that counted nothing is told from one that reports no counters. Refused (returns -1) unless the reading was taken
  * inside this worker's lease, so recorded readings never overlap and a lower value can only be a
  * restart, never another worker's older reading arriving late.
  *
@@ -24,14 +25,15 @@ for i = 4, #ARGV, 2 do
   local value = tonumber(ARGV[i + 1])
   local last = tonumber(redis.call('HGET', KEYS[2], field))
   redis.call('HSET', KEYS[2], field, ARGV[i + 1])
+  local increase = 0
   if last then
-    local increase = value - last
+    increase = value - last
     if value < last then
       increase = value
       resets = resets + 1
     end
-    if increase > 0 then redis.call('HINCRBY', KEYS[3], field, increase) end
   end
+  redis.call('HINCRBY', KEYS[3], field, increase)
 end
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 redis.call('EXPIRE', KEYS[3], ARGV[2])
