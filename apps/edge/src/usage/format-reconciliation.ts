@@ -57,7 +57,7 @@ export function formatReconciliation(report: ReconciliationReport): string[] {
       ? "No discrepancies."
       : `${n(report.discrepancies)} discrepanc${report.discrepancies === 1 ? "y" : "ies"}: each request listed above was answered but not billed, billed twice, or billed but not delivered.`;
   return [
-    `Reconciliation of ${report.from} to ${report.to} (UTC days), as of ${report.as_of}; requests of the last ${report.settle_s} s are not listed yet.`,
+    `Reconciliation of ${report.from} to ${report.to} (UTC days), as of ${report.as_of}; ${report.settle_s ? `requests of the last ${report.settle_s} s are not listed yet (they may still be on their way)` : "requests are listed however recent"}.`,
     "",
     "Tokens per backend and day: billed, and counted by the backend itself (diff = counted - billed).",
     ...(rows.length ? table(header, rows) : ["  nothing billed or counted"]),
