@@ -39,8 +39,6 @@ redis.call('EXPIRE', KEYS[2], ARGV[2])
 redis.call('EXPIRE', KEYS[3], ARGV[2])
 return resets`;
 
-type ScriptRunner = (numKeys: number, ...args: (string | number)[]) => Promise<unknown>;
-
 /** The UTC day a reading's increase is added to (`YYYY-MM-DD`, billing's days). */
 const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
@@ -51,7 +49,6 @@ const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
  * with one script, so a backend is read about once per lease however many workers there are.
  */
 export class BackendTokenCounters {
-  private readonly record$: ScriptRunner;
   private readonly unavailable = new Set<string>();
 
   constructor(
@@ -63,10 +60,7 @@ export class BackendTokenCounters {
     private readonly metrics: Pick<WorkerMetrics, "tokenCounterReads">,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {
-    redis.defineCommand("gwBackendCountersRecord", { lua: RECORD });
-    this.record$ = (redis as unknown as Record<string, ScriptRunner>).gwBackendCountersRecord!.bind(redis);
-  }
+  ) {}
 
   /** Reads the backend through `read` if it is this worker's turn; never throws (a failed reading is the next one's to make up). */
   async offer(url: string, read: () => Promise<TokenCounters | undefined>): Promise<void> {
@@ -77,8 +71,11 @@ export class BackendTokenCounters {
       const series = Object.entries(counters ?? {}).filter((e): e is [string, number] => e[1] !== undefined);
       if (series.length === 0) return this.noCounters(url);
       this.unavailable.delete(url);
+      // EVAL, not defineCommand: ioredis copies every defined script into each autopipeline batch
+      // of this shared connection, and one reading a backend per interval can afford the script's text.
       const resets = Number(
-        await this.record$(
+        await this.redis.eval(
+          RECORD,
           3,
           lease,
           backendCountersKey(this.namespace),
