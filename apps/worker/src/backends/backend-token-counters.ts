@@ -9,9 +9,9 @@ import type { WorkerMetrics } from "../worker-metrics.ts";
  * A counter lower than its last value is a restarted server counting from 0: the increase is the
  * new value. A first reading only sets the baseline: what the server counted before any worker
  * read it is not the gateway's to reconcile. Every reading makes the day's field (0 if nothing was
- * added), so a backend that counted nothing is told from one that reports no counters. Refused (returns -1) unless the reading was taken
- * inside this worker's lease, so recorded readings never overlap and a lower value can only be a
- * restart, never another worker's older reading arriving late.
+ * added), so a backend that counted nothing is told from one that reports no counters. Refused
+ * (returns -1) unless the reading was taken inside this worker's lease, so recorded readings never
+ * overlap and a lower value can only be a restart, never another worker's older reading arriving late.
  *
  * KEYS: the scrape lease, the last values (hash), the day's totals (hash).
  * ARGV: worker id, ttl s, backend url, then series name and value pairs.
