@@ -15,6 +15,8 @@ export const MODEL = "stories-sim";
 export const PRICE = { prompt_per_1k: "0.0015", completion_per_1k: "0.002" };
 export const TENANT = "tenant-e2e";
 export const ADMIN_KEY = "e2e-admin-key-0123456789abcdef0123456789";
+/** What billing's internal API wants (the edges and `pnpm gateway usage` present it). */
+export const INTERNAL_TOKEN = "e2e-internal-token-0123456789";
 /** The default key's tier: far above any test's load, so only the tests about limits meet limits. */
 export const UNLIMITED_TIER = "e2e-unlimited";
 const UNLIMITED: TierConfig = {
@@ -27,6 +29,8 @@ const UNLIMITED: TierConfig = {
 
 export interface System {
   prefix: string;
+  /** The Redis every service of the system uses. */
+  redisUrl: string;
   /** The first edge; `edgeUrls` has every replica. */
   edgeUrl: string;
   edgeUrls: string[];
@@ -106,7 +110,6 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
 
   const [workerPort, billingPort] = await Promise.all([freePort(), freePort()]);
   const common = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, GATEWAY_CONFIG_FILE: configFile, HOST: "127.0.0.1", LOG_LEVEL: "warn" };
-  const internalToken = "e2e-internal-token-0123456789";
   // Everything started so far, so that a system that fails to come up leaves no process behind.
   const started: ServiceProcess[] = [];
   const tracked = async (starting: Promise<ServiceProcess>) => {
@@ -125,7 +128,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
             ...common,
             PORT: String(billingPort),
             BILLING_DATABASE_URL: billingDb.url,
-            BILLING_INTERNAL_TOKEN: internalToken,
+            BILLING_INTERNAL_TOKEN: INTERNAL_TOKEN,
             ...options.billingEnv,
           },
           readyUrl: `http://127.0.0.1:${billingPort}/readyz`,
@@ -165,7 +168,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
               EDGE_DATABASE_URL: edgeDatabase.url,
               ADMIN_API_KEY: ADMIN_KEY,
               BILLING_URL: `http://127.0.0.1:${billingPort}`,
-              BILLING_INTERNAL_TOKEN: internalToken,
+              BILLING_INTERNAL_TOKEN: INTERNAL_TOKEN,
               ...options.edgeEnv,
             },
             readyUrl: `http://127.0.0.1:${port}/readyz`,
@@ -196,6 +199,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
 
     return {
       prefix,
+      redisUrl,
       edgeUrl: edgeUrls[0]!,
       edgeUrls,
       apiKey: key.secret,

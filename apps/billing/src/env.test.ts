@@ -17,7 +17,9 @@ describe("parseBillingEnv", () => {
       USAGE_CONCURRENCY: 64,
       USAGE_BATCH_WINDOW_MS: 20,
       LOCK_DURATION_MS: 30_000,
+      DELIVERY_CLAIM_IDLE_MS: 60_000,
     });
+    expect(parseBillingEnv(minimal).BILLING_ID).not.toBe(parseBillingEnv(minimal).BILLING_ID);
   });
 
   it("when the internal token is short or the database URL missing, then one error names both", () => {

@@ -24,6 +24,8 @@ const billing = createBilling({
   batchWindowMs: env.USAGE_BATCH_WINDOW_MS,
   lockDurationMs: env.LOCK_DURATION_MS,
   internalToken: env.BILLING_INTERNAL_TOKEN,
+  consumerName: env.BILLING_ID,
+  claimIdleMs: env.DELIVERY_CLAIM_IDLE_MS,
 });
 
 // Counted on scrape only, bounded by a timeout: this connection waits out Redis outages.
@@ -54,6 +56,9 @@ async function shutdown(signal: string): Promise<void> {
   await closed;
   // Waits for in-flight jobs: a usage row is either written or its job goes back to the queue.
   await billing.consumer.close();
+  // Deliveries in hand are written and acknowledged; one not yet written stays pending for the next process.
+  billing.sweep.stop();
+  await billing.deliveries.close();
   await depth.close();
   await prisma.$disconnect();
   await redis.quit();

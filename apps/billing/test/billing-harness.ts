@@ -44,13 +44,19 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  /** A namespace the test prepared before billing starts (e.g. a dead consumer's pending deliveries). */
+  prefix?: string;
+  claimIdleMs?: number;
+}
+
 /** A running billing service on its own database and queue prefix, with real Postgres and Redis. */
-export async function startBilling(): Promise<Harness> {
+export async function startBilling(options: HarnessOptions = {}): Promise<Harness> {
   const db: TestDatabase = await createTestDatabase(inject("billingTemplate"));
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url }) });
   const redis = createRedis(REDIS_URL, "blocking");
   const producerRedis = createRedis(REDIS_URL, "commands", { enableAutoPipelining: false });
-  const prefix = `test-${randomUUID()}`;
+  const prefix = options.prefix ?? `test-${randomUUID()}`;
   const registry = createRegistry("billing");
   const billing = createBilling({
     prisma,
@@ -62,6 +68,8 @@ export async function startBilling(): Promise<Harness> {
     concurrency: 16,
     batchWindowMs: 5,
     internalToken: TOKEN,
+    consumerName: `billing-${randomUUID()}`,
+    claimIdleMs: options.claimIdleMs ?? 60_000,
   });
   const server = billing.app.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -78,6 +86,8 @@ export async function startBilling(): Promise<Harness> {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await billing.consumer.close();
+      billing.sweep.stop();
+      await billing.deliveries.close();
       await producer.close();
       await deleteKeys(producerRedis, `${prefix}:*`);
       await prisma.$disconnect();

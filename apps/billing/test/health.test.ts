@@ -5,6 +5,7 @@ import { createLogger } from "@gateway/observability";
 import { createRedis } from "@gateway/queue";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
+import { createReconcileRepository } from "../src/reconcile/reconcile-repository.ts";
 import { createUsageRepository } from "../src/usage/usage-repository.ts";
 import { startBilling, TOKEN, usageEvent, type Harness } from "./billing-harness.ts";
 
@@ -38,6 +39,7 @@ describe("health and metrics", () => {
     dead.on("error", () => {}); // ECONNREFUSED on every retry is the point of this test
     const app = createApp({
       repository: createUsageRepository(h.prisma),
+      reconcile: createReconcileRepository(h.prisma),
       registry: h.registry,
       logger: createLogger({ service: "billing", level: "silent", sync: true }),
       internalToken: TOKEN,

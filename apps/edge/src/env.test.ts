@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseEdgeEnv } from "./env.ts";
+import { parseEdgeEnv, parseUsageCliEnv } from "./env.ts";
 
 const minimal = { EDGE_DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/gateway_edge", LLAMA_SERVER_URLS: "http://127.0.0.1:8080" };
 
@@ -44,5 +44,21 @@ describe("parseEdgeEnv", () => {
     ["an egress range that is not CIDR", { EGRESS_ALLOW_CIDRS: "10.0.0.1" }, /EGRESS_ALLOW_CIDRS/],
   ])("when given %s, then start-up fails naming it", (_name, extra, message) => {
     expect(() => parseEdgeEnv({ ...minimal, ...extra })).toThrow(message);
+  });
+});
+
+describe("parseUsageCliEnv", () => {
+  it("when billing's URL and token are set, then Redis and the namespace default as the services' do", () => {
+    expect(parseUsageCliEnv({ BILLING_URL: "http://billing:8082", BILLING_INTERNAL_TOKEN: "0123456789abcdef" })).toEqual({
+      BILLING_URL: "http://billing:8082",
+      BILLING_INTERNAL_TOKEN: "0123456789abcdef",
+      BILLING_TIMEOUT_MS: 60_000,
+      REDIS_URL: "redis://127.0.0.1:6379",
+      QUEUE_PREFIX: "gw",
+    });
+  });
+
+  it("when billing's URL or token is missing, then one error names both", () => {
+    expect(() => parseUsageCliEnv({})).toThrow(/BILLING_URL[\s\S]*BILLING_INTERNAL_TOKEN/);
   });
 });

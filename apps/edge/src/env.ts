@@ -185,3 +185,19 @@ export function parseCliEnv(source: Record<string, string | undefined>): CliEnv 
 }
 
 export const readCliEnv = (): CliEnv => parseCliEnv(process.env);
+
+/** `pnpm gateway usage …`: billing's internal API, and the Redis where the workers keep the backends' own token counts. */
+const UsageCliSchema = z.object({
+  BILLING_URL: z.url({ protocol: /^https?$/ }),
+  BILLING_INTERNAL_TOKEN: z.string().min(16, "must be at least 16 characters"),
+  /** A reconciliation of many busy days is a long query: longer than the edge's 5 s per usage call. */
+  BILLING_TIMEOUT_MS: milliseconds(60_000),
+  REDIS_URL: redisUrl,
+  /** The deployment's namespace, as edges and workers have it. */
+  QUEUE_PREFIX: queuePrefix,
+});
+export type UsageCliEnv = z.infer<typeof UsageCliSchema>;
+
+export const parseUsageCliEnv = (source: Record<string, string | undefined>): UsageCliEnv => parseEnv(UsageCliSchema, source);
+
+export const readUsageCliEnv = (): UsageCliEnv => parseUsageCliEnv(process.env);

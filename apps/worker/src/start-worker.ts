@@ -8,6 +8,7 @@ import type { Worker } from "bullmq";
 import { BackendPool } from "./backends/backend-pool.ts";
 import { watchEdges } from "./presence/edge-watch.ts";
 import { createBackendProber, type BackendProber } from "./backends/backend-prober.ts";
+import { BackendTokenCounters } from "./backends/backend-token-counters.ts";
 import { SlotGate } from "./backends/slot-gate.ts";
 import type { WorkerEnv } from "./env.ts";
 import { CancelRegistry, subscribeCancels } from "./jobs/cancel-registry.ts";
@@ -109,7 +110,10 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
       started.worker.concurrency = wanted;
     await registryPublisher.publish();
   };
-  const prober = (late.prober = createBackendProber(pool, client, env.PROBE_INTERVAL_MS, logger, afterRound));
+  // One reading per backend per probe interval across all workers, and always long enough to take one.
+  const scrapeLeaseMs = Math.max(env.PROBE_INTERVAL_MS, env.PROBE_TIMEOUT_MS + 500);
+  const counters = new BackendTokenCounters(commands, env.QUEUE_PREFIX, env.WORKER_ID, scrapeLeaseMs, metrics, logger);
+  const prober = (late.prober = createBackendProber(pool, client, env.PROBE_INTERVAL_MS, logger, afterRound, counters));
   await prober.probeAll();
   prober.start();
 
@@ -153,6 +157,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     egress,
     timeoutMs: env.WEBHOOK_TIMEOUT_MS,
     redis: commands,
+    namespace: env.QUEUE_PREFIX,
     logger,
     metrics,
   });

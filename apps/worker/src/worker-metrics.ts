@@ -117,6 +117,11 @@ export function workerMetrics(registry: Registry) {
       "Embeddings batches sent to a backend, by outcome (succeeded, connect, status, loading, timeout, stream, cancelled, open).",
       ["model", "backend", "outcome"],
     ),
+    tokenCounterReads: counter(
+      "gateway_backend_token_counter_reads_total",
+      "Readings of a backend's own token counters (llama-server's /metrics) by this worker, by outcome: recorded (added to the day's totals), reset (recorded; the counters had gone down, the server restarted), unavailable (no /metrics, e.g. started without --metrics, or without the series), stale (read too slowly: another worker's turn had begun, dropped).",
+      ["backend", "outcome"],
+    ),
     webhookDeliveries: counter(
       "gateway_webhook_deliveries_total",
       "Webhook delivery attempts, by outcome: delivered (2xx), refused (any other answer, redirects included; retried), unreachable (no answer; retried), forbidden (the egress policy refused the destination; failed, never retried), unsigned (no master key or no key versions; failed, never retried).",
@@ -150,7 +155,10 @@ export function startCountersAtZero(metrics: WorkerMetrics, models: readonly str
     metrics.redeliveries.inc({ model }, 0);
     for (const reason of ["stuck", "finished"]) metrics.uncancelled.inc({ model, reason }, 0);
   }
-  for (const backend of backends) metrics.staleRetries.inc({ backend }, 0);
+  for (const backend of backends) {
+    metrics.staleRetries.inc({ backend }, 0);
+    for (const outcome of ["recorded", "reset", "unavailable", "stale"]) metrics.tokenCounterReads.inc({ backend, outcome }, 0);
+  }
   for (const outcome of WEBHOOK_OUTCOMES) metrics.webhookDeliveries.inc({ outcome }, 0);
 }
 

@@ -39,7 +39,13 @@ describe("embeddings jobs", () => {
     expect(sims[0]!.stats.generations + sims[1]!.stats.generations).toBe(3);
     const usage = await h.usageEvents();
     expect(usage).toHaveLength(1);
-    expect(usage[0]?.data).toMatchObject({ outcome: "succeeded", prompt_tokens: inputTokens(prompts), completion_tokens: 0, model: MODEL });
+    expect(usage[0]?.data).toMatchObject({
+      outcome: "succeeded",
+      prompt_tokens: inputTokens(prompts),
+      completion_tokens: 0,
+      model: MODEL,
+      kind: "embeddings",
+    });
   });
 
   it("when base64 is asked for, then each vector is its little-endian float32 bytes", async () => {

@@ -25,7 +25,7 @@ describe("inference worker failures", () => {
     });
     const usage = await h.usageEvents();
     expect(usage).toHaveLength(1);
-    expect(usage[0]?.data).toMatchObject({ outcome: "failed", completion_tokens: 3, prompt_tokens: prompt });
+    expect(usage[0]?.data).toMatchObject({ outcome: "failed", completion_tokens: 3, prompt_tokens: prompt, kind: "chat" });
     expect(await (await h.inference.getJob(job.request_id))?.getState()).toBe("failed");
   });
 

@@ -3,7 +3,7 @@ import { lookup } from "node:dns/promises";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
-import { eventsKey } from "@gateway/contracts";
+import { deliveriesKey, eventsKey } from "@gateway/contracts";
 import { addressRefusal, egressPolicy } from "@gateway/egress";
 import { until } from "@gateway/test-kit/until";
 import { deriveWebhookSecret, signWebhook, webhookKey } from "@gateway/webhooks";
@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { useWorkerHarness, type Harness } from "./worker-harness.ts";
 
 const MASTER_KEY = "worker-test-master-key-0123456789abcdef";
-const { setup } = useWorkerHarness();
+const { setup, sims } = useWorkerHarness();
 let queue: Queue | undefined;
 let receiver: Server | undefined;
 
@@ -116,6 +116,23 @@ describe("webhook deliveries", () => {
       signWebhook(webhookKey(deriveWebhookSecret(MASTER_KEY, "another-tenant", 2)), job.request_id, timestamp, body),
     );
     expect(JSON.parse(body)).toMatchObject({ id: job.request_id, status: "succeeded" });
+  });
+
+  it("when a succeeded job's webhook gets a 2xx, then its delivery is recorded once for billing; a refused one or a failed job's is not", async () => {
+    const { port } = await startReceiver();
+    const h = await setup(1, {}, { WEBHOOK_MASTER_KEY: MASTER_KEY, EGRESS_ALLOW_CIDRS: "127.0.0.0/8", WEBHOOK_RETRY_DELAY_MS: "60000" });
+    const before = Date.now();
+    await deliverVia(h, `http://127.0.0.1:${port}/redirect`, [1], "delayed");
+    const { job } = await deliverVia(h, `http://127.0.0.1:${port}/hook`, [1], "completed");
+    sims[0]!.faults.failNext(100, 500);
+    const { job: failed } = await deliverVia(h, `http://127.0.0.1:${port}/hook`, [1], "completed");
+    expect(failed.request_id).not.toBe(job.request_id);
+
+    const entries = await h.redis.xrange(deliveriesKey(h.prefix), "-", "+");
+    expect(entries.map(([, fields]) => fields.slice(0, 3))).toEqual([["id", job.request_id, "at"]]);
+    const at = Number(entries[0]![1][3]);
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(at).toBeLessThanOrEqual(Date.now());
   });
 
   it("when a delivery names no key versions (queued before per-tenant secrets), then it is not sent and fails once", async () => {

@@ -7,7 +7,7 @@ import { CHANNELS, edgesKey, RelayMessage, type ChunkMessage, type EmbeddingsJob
 import { createLogger, createRegistry, type Registry } from "@gateway/observability";
 import { createRedis, startHeartbeat } from "@gateway/queue";
 import { startLlamaSim, type LlamaSim, type LlamaSimOptions } from "@gateway/test-kit/llama-sim";
-import { testPrefix, TEST_REDIS_URL } from "@gateway/test-kit/redis";
+import { cleanPrefix, testPrefix, TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { afterEach } from "vitest";
@@ -181,8 +181,11 @@ export function useWorkerHarness(defaults: { simOptions?: LlamaSimOptions; env?:
   const sims: LlamaSim[] = [];
   const harnesses: Harness[] = [];
   afterEach(async () => {
-    for (const h of harnesses.splice(0).reverse()) await h.close();
+    const closed = harnesses.splice(0).reverse();
+    for (const h of closed) await h.close();
     await Promise.all(sims.splice(0).map((s) => s.close()));
+    // Some keys outlive a test by far (the backends' token counters keep 40 days).
+    await Promise.all([...new Set(closed.map((h) => h.prefix))].map((prefix) => cleanPrefix(prefix)));
   });
 
   /** A harness on simulators the test started itself (they are closed after the test too); several may share them. */

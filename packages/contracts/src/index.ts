@@ -23,3 +23,4 @@ export * from "./completions.ts";
 export * from "./rerank.ts";
 export * from "./prompt-texts.ts";
 export * from "./zod-issues.ts";
+export * from "./reconcile.ts";

@@ -19,6 +19,10 @@ import {
   workersKey,
   edgesKey,
   deliveriesKey,
+  backendCountersKey,
+  backendTokensKey,
+  backendCounterField,
+  backendScrapeLeaseKey,
 } from "./redis-keys.ts";
 
 describe("Redis names", () => {
@@ -43,6 +47,10 @@ describe("Redis names", () => {
       activeKeysKey("gw", "2026-11-29"),
       rpmKeyPrefix("gw"),
       reconcileLockKey("gw"),
+      backendCountersKey("gw"),
+      backendTokensKey("gw", "2026-12-01"),
+      backendCounterField("http://a:8080", "predicted"),
+      backendScrapeLeaseKey("gw", "http://a:8080"),
     ]).toEqual([
       "gw:reply:edge-1",
       "gw:cancel",
@@ -63,6 +71,10 @@ describe("Redis names", () => {
       "gw:limits:active:2026-11-29",
       "gw:limits:rpm",
       "gw:limits:reconcile-lock",
+      "gw:backend-counters",
+      "gw:backend-tokens:2026-12-01",
+      "http://a:8080|predicted",
+      "gw:backend-scrape:http://a:8080",
     ]);
   });
 

@@ -30,6 +30,36 @@ export const edgesKey = (ns: string) => `${ns}:edges`;
  * what the reconciliation compares billed requests with.
  */
 export const deliveriesKey = (ns: string) => `${ns}:deliveries`;
+/** The consumer group billing reads `deliveriesKey` with: one consumer name per billing process. */
+export const DELIVERIES_GROUP = "billing";
+/**
+ * Far above a day of deliveries on one deployment (billing trims what it has read): the cap of
+ * every XADD to `deliveriesKey` only guards Redis memory if billing stops reading.
+ */
+export const DELIVERIES_MAX_LEN = 5_000_000;
+
+/**
+ * Hash `<backend url>|prompt` and `<backend url>|predicted` → the last value of llama-server's
+ * `llamacpp:prompt_tokens_total` and `llamacpp:tokens_predicted_total` read by any worker: what
+ * the next reading's increase is taken from, shared so that several workers count each token once.
+ */
+export const backendCountersKey = (ns: string) => `${ns}:backend-counters`;
+/**
+ * Hash `<backend url>|prompt` and `<backend url>|predicted` → tokens the backend itself counted
+ * on one UTC day (`YYYY-MM-DD`), summed from the increases of its counters; expires after
+ * BACKEND_TOKENS_TTL_S. What `pnpm gateway usage reconcile` compares billed tokens with.
+ */
+export const backendTokensKey = (ns: string, day: string) => `${ns}:backend-tokens:${day}`;
+/** Long enough to reconcile the last month, short enough that old days clean themselves up. */
+export const BACKEND_TOKENS_TTL_S = 40 * 86_400;
+/** One field of `backendCountersKey` and `backendTokensKey`. */
+export const backendCounterField = (backendUrl: string, series: "prompt" | "predicted") => `${backendUrl}|${series}`;
+/**
+ * String, a worker id: the one worker reading a backend's `/metrics` now (SET NX PX). Readings
+ * taken one after another are what tells a restarted llama-server (its counter went down) from
+ * two workers' readings arriving out of order.
+ */
+export const backendScrapeLeaseKey = (ns: string, backendUrl: string) => `${ns}:backend-scrape:${backendUrl}`;
 
 /** Hash: worker id → WorkerRegistry JSON. */
 export const registryKey = (ns: string) => `${ns}:registry`;

@@ -18,6 +18,12 @@ export const UsageEvent = z.object({
   outcome: UsageOutcome,
   /** Backend base URL that served it (for operators; not a metric label). */
   backend: z.string().optional(),
+  /**
+   * What the backend did: llama-server counts a generation's prompt (chat, legacy completion) in its
+   * own counters, never an embeddings or rerank input, so reconciliation tells them apart.
+   * Optional: older workers never set it.
+   */
+  kind: z.enum(["chat", "completion", "embeddings", "rerank"]).optional(),
   /** The client's own id for the request (x-client-request-id), stored beside the gateway's. Optional: older workers. */
   client_request_id: z.string().max(128).optional(),
   started_at: z.iso.datetime(),

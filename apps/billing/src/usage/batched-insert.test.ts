@@ -14,6 +14,7 @@ const record = (requestId: string): NewUsageRecord => ({
   outcome: "succeeded",
   backend: null,
   clientRequestId: null,
+  kind: "chat",
   startedAt: new Date(0),
   finishedAt: new Date(0),
   promptCost: zero,

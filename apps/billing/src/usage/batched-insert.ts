@@ -3,7 +3,7 @@ import type { NewUsageRecord } from "./usage-repository.ts";
 export interface BatchOptions {
   /** How long the first event of a batch waits for company: billing lag, traded for throughput. */
   windowMs: number;
-  /** Rows per statement (15 bind parameters each, far below Postgres's 65,535). */
+  /** Rows per statement (18 bind parameters each, far below Postgres's 65,535). */
   maxRows: number;
 }
 

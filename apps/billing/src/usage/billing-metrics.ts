@@ -8,6 +8,7 @@ import { metric, prom, type Registry } from "@gateway/observability";
 export function billingMetrics(registry: Registry) {
   const counter = (name: string, help: string, labelNames: string[] = []) =>
     metric(registry, name, () => new prom.Counter({ name, help, labelNames, registers: [registry] }));
+  const gauge = (name: string, help: string) => metric(registry, name, () => new prom.Gauge({ name, help, registers: [registry] }));
   return {
     events: counter("gateway_billing_usage_events_total", "Usage rows written, by request outcome.", ["outcome"]),
     duplicates: counter(
@@ -28,6 +29,23 @@ export function billingMetrics(registry: Registry) {
       "gateway_billing_cost_total",
       "Cost billed, by model and the key's tier, in the price table's currency. A float for dashboards: Postgres holds the exact amounts.",
       ["model", "tier"],
+    ),
+    deliveries: counter(
+      "gateway_billing_deliveries_total",
+      "Entries of the deliveries stream written to usage_deliveries, by outcome: recorded (a request's first delivery), duplicate (already recorded: an entry read again, or a second delivery of one answer), invalid (unreadable, dropped).",
+      ["outcome"],
+    ),
+    healed: counter(
+      "gateway_billing_deliveries_healed_total",
+      "Usage rows given their delivery time by the periodic sweep: the row and its delivery were written at the same moment, so neither saw the other.",
+    ),
+    unread: gauge(
+      "gateway_billing_deliveries_unread",
+      "Entries of the deliveries stream billing's consumer group has not read yet, as of its last maintenance round.",
+    ),
+    pending: gauge(
+      "gateway_billing_deliveries_pending",
+      "Entries of the deliveries stream read by a billing process but not yet acknowledged (not yet written, or held by one that died), as of the last maintenance round.",
     ),
     lag: metric(
       registry,

@@ -35,6 +35,7 @@ export function createRecordUsage({ insert, prices, metrics, logger, now = Date.
       outcome: event.outcome,
       backend: event.backend ?? null,
       clientRequestId: event.client_request_id ?? null,
+      kind: event.kind ?? null,
       startedAt: new Date(event.started_at),
       finishedAt: new Date(event.finished_at),
       promptCost: costs.prompt_cost,

@@ -14,6 +14,8 @@ export interface NewUsageRecord {
   outcome: string;
   backend: string | null;
   clientRequestId: string | null;
+  /** chat or embeddings; null from older workers. */
+  kind: string | null;
   startedAt: Date;
   finishedAt: Date;
 }
@@ -58,15 +60,18 @@ export function createUsageRepository(prisma: PrismaClient): UsageRepository {
       // cannot both write, and neither has to read first. Raw SQL: this is billing's hot path,
       // and a single parameterised statement costs a fraction of the query builder's CPU. Costs go
       // as the exact decimal strings they are: a Decimal parameter would be cut to 20 significant digits.
+      // A delivery recorded before its usage row is looked up by primary key in the same statement;
+      // one recorded at the same moment is the sweep's (deliveries/delivery-sweep.ts).
       const rows = records.map(
         (r) => Prisma.sql`(${r.requestId}, ${r.tenantId}, ${r.keyId}, ${r.tier}, ${r.model}, ${r.promptTokens}, ${r.completionTokens},
           ${r.promptTokens + r.completionTokens}, ${r.outcome}, ${r.promptCost}::numeric, ${r.completionCost}::numeric,
-          ${r.cost}::numeric, ${r.backend}, ${r.clientRequestId}, ${r.startedAt}, ${r.finishedAt})`,
+          ${r.cost}::numeric, ${r.backend}, ${r.clientRequestId}, ${r.kind}, ${r.startedAt}, ${r.finishedAt},
+          (SELECT delivered_at FROM usage_deliveries WHERE request_id = ${r.requestId}))`,
       );
       const written = await prisma.$queryRaw<Array<{ request_id: string }>>`
         INSERT INTO usage_records (request_id, tenant_id, key_id, tier, model, prompt_tokens, completion_tokens,
                                    total_tokens, outcome, prompt_cost, completion_cost, cost, backend, client_request_id,
-                                   started_at, finished_at)
+                                   kind, started_at, finished_at, delivered_at)
         VALUES ${Prisma.join(rows)}
         ON CONFLICT (request_id) DO NOTHING
         RETURNING request_id`;

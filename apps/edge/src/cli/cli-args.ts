@@ -5,7 +5,7 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-export const USAGE = `Usage: pnpm gateway <keys|webhook-secret> <command> [options]   (or: node apps/edge/dist/cli/main.js …)
+export const USAGE = `Usage: pnpm gateway <keys|webhook-secret|usage> <command> [options]   (or: node apps/edge/dist/cli/main.js …)
 
   keys create --tier <tier> --name <name> [--tenant <id>] [--models a,b] [--expires 30d|<iso>] [--if-missing]
   keys list   [--tenant <id>] [--limit <n>] [--after <key id>]
@@ -19,8 +19,13 @@ export const USAGE = `Usage: pnpm gateway <keys|webhook-secret> <command> [optio
   webhook-secret show   --tenant <id>
   webhook-secret rotate --tenant <id> [--grace <seconds>]   (the previous version keeps signing for the grace period)
 
-  --json prints JSON lines. Needs EDGE_DATABASE_URL; GATEWAY_CONFIG_FILE (or LLAMA_SERVER_URLS) to check tiers and models;
-  webhook-secret needs WEBHOOK_MASTER_KEY (the edges' and workers').`;
+  usage reconcile [--from <YYYY-MM-DD>] [--to <YYYY-MM-DD>] [--settle <seconds>]
+                  (UTC days, default today; exits 1 when a request was answered but not billed, billed twice, or billed
+                  but not delivered; tokens billed per backend and day beside the backends' own counters, shown only)
+
+  --json prints JSON lines. keys and webhook-secret need EDGE_DATABASE_URL; GATEWAY_CONFIG_FILE (or LLAMA_SERVER_URLS) to
+  check tiers and models; webhook-secret needs WEBHOOK_MASTER_KEY (the edges' and workers'). usage needs BILLING_URL and
+  BILLING_INTERNAL_TOKEN (billing's internal API), REDIS_URL and QUEUE_PREFIX (the deployment's).`;
 
 export interface Args {
   group: string | undefined;
@@ -46,6 +51,9 @@ export function parseCliArgs(argv: string[]): Args {
       grace: { type: "string" },
       limit: { type: "string" },
       after: { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
+      settle: { type: "string" },
       json: { type: "boolean" },
       "if-missing": { type: "boolean" },
       help: { type: "boolean", short: "h" },

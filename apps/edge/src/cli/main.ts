@@ -1,16 +1,22 @@
 import { AppError } from "@gateway/http";
 import { ZodError, z } from "zod";
-import { readCliEnv } from "../env.ts";
+import { readCliEnv, readUsageCliEnv } from "../env.ts";
 import { createEdgePrisma } from "../keys/edge-prisma.ts";
 import { parseCliArgs, USAGE, UsageError } from "./cli-args.ts";
 import { runKeysCommand } from "./keys-commands.ts";
+import { runUsageCommand } from "./usage-commands.ts";
 import { runWebhookSecretCommand } from "./webhook-secret-commands.ts";
 
 const GROUPS = { keys: runKeysCommand, "webhook-secret": runWebhookSecretCommand };
 
-/** The operators' CLI: `pnpm gateway keys|webhook-secret …`. Talks to the edge's database directly; every change is audited. */
+/**
+ * The operators' CLI: `pnpm gateway keys|webhook-secret|usage …`. keys and webhook-secret talk to
+ * the edge's database directly (every change is audited); usage asks billing and reads Redis.
+ */
 async function main(argv: string[]): Promise<number> {
   const args = parseCliArgs(argv);
+  const print = (line: string) => console.log(line);
+  if (args.group === "usage") return runUsageCommand(args, readUsageCliEnv(), { json: args.json, print });
   const run = args.group !== undefined && Object.hasOwn(GROUPS, args.group) ? GROUPS[args.group as keyof typeof GROUPS] : undefined;
   if (!run) {
     console.log(USAGE);
@@ -19,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
   const env = readCliEnv();
   const prisma = createEdgePrisma(env.EDGE_DATABASE_URL);
   try {
-    await run(args, env, prisma, { json: args.json, print: (line) => console.log(line) });
+    await run(args, env, prisma, { json: args.json, print });
     return 0;
   } finally {
     await prisma.$disconnect();

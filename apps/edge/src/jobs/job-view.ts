@@ -3,10 +3,16 @@ import type { Redis } from "ioredis";
 import type { Prices } from "@gateway/config";
 import { chatAnswer } from "../inference/terminal.ts";
 import type { EventLog } from "../resume/event-log.ts";
+import type { DeliveryLog } from "../usage/delivery-log.ts";
 
 export type Terminal = Exclude<RelayMessage, { type: "chunk" }>;
 
 export const jobLinks = (id: string) => ({ self: `/v1/jobs/${id}`, events: `/v1/jobs/${id}/events` });
+
+/** A succeeded job shown with its result is its answer delivered: billing reconciles bills with deliveries. */
+export function noteDelivered(deliveries: DeliveryLog, job: Job): void {
+  if (job.status === "succeeded") deliveries.delivered(job.id);
+}
 
 export function statusOf(terminal: Terminal | undefined, running: boolean): JobStatus {
   if (!terminal) return running ? "running" : "queued";

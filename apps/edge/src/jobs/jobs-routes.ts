@@ -10,7 +10,7 @@ import { admitReader } from "../limits/admit-reader.ts";
 import { limitHeadersOnError } from "../limits/limit-headers-on-error.ts";
 import { lastEventId } from "../sse/open-sse.ts";
 import type { JobStore } from "./job-store.ts";
-import { jobLinks, viewJob } from "./job-view.ts";
+import { jobLinks, noteDelivered, viewJob } from "./job-view.ts";
 import type { WebhookTarget } from "../webhooks/webhook-target.ts";
 import { streamJobEvents } from "./stream-job-events.ts";
 import { jobPayloadBuilder, newJobId, submitJob, type SubmitJobDeps } from "./submit-job.ts";
@@ -69,9 +69,12 @@ export function jobsRoutes(deps: JobRouteDeps): Router {
     const data = await Promise.all(records.map((record) => viewJob(deps, record)));
     const page: JobList = listPage({ data, hasMore });
     res.json(page);
+    for (const job of data) noteDelivered(deps.deliveries, job);
   });
   router.get("/v1/jobs/:id", deps.authenticate, async (req, res) => {
-    res.json(await viewJob(deps, await findJob(deps.jobs, res, pathId(req))));
+    const job = await viewJob(deps, await findJob(deps.jobs, res, pathId(req)));
+    res.json(job);
+    noteDelivered(deps.deliveries, job);
   });
   router.delete("/v1/jobs/:id", deps.authenticate, async (req, res) => {
     const record = await findJob(deps.jobs, res, pathId(req));
@@ -92,7 +95,9 @@ export function jobsRoutes(deps: JobRouteDeps): Router {
         await deps.redis.multi().xadd(key, "*", "m", JSON.stringify(end)).expire(key, deps.jobs.retentionS).exec();
       }
     }
-    res.json(await viewJob(deps, record));
+    const after = await viewJob(deps, record);
+    res.json(after);
+    noteDelivered(deps.deliveries, after);
   });
   router.get("/v1/jobs/:id/events", deps.authenticate, async (req, res) => {
     const record = await findJob(deps.jobs, res, pathId(req));

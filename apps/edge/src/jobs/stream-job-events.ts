@@ -4,13 +4,15 @@ import { attachToLog, type EventLog, type LoggedEvent } from "../resume/event-lo
 import type { EdgeMetrics } from "../metrics.ts";
 import { boundedSse } from "../sse/bounded-sse.ts";
 import { openSse } from "../sse/open-sse.ts";
-import { viewJob, type JobViewDeps } from "./job-view.ts";
+import type { DeliveryLog } from "../usage/delivery-log.ts";
+import { noteDelivered, viewJob, type JobViewDeps } from "./job-view.ts";
 
 export interface JobEventsDeps extends JobViewDeps {
   events: EventLog;
   keepAliveMs: number;
   slowClientBufferBytes: number;
   metrics: EdgeMetrics;
+  deliveries: DeliveryLog;
 }
 
 /**
@@ -39,6 +41,8 @@ export async function streamJobEvents(deps: JobEventsDeps, record: JobRecord, af
     final = viewJob(deps, record).then((job) => {
       out.write(`id: ${id}\nevent: ${job.status}\ndata: ${JSON.stringify(job)}\n\n`);
       out.end();
+      // Not when the client left while the job was read: the event went nowhere.
+      if (!left.signal.aborted) noteDelivered(deps.deliveries, job);
     });
   };
   const stop = await attachToLog(deps.events, record.id, afterId ?? "-", onEvent, left.signal);

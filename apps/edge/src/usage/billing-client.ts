@@ -1,9 +1,11 @@
-import { KeyTokens, UsageRange } from "@gateway/contracts";
+import { KeyTokens, Reconciliation, UsageRange, type ReconcileQuery } from "@gateway/contracts";
 import { AppError } from "@gateway/http";
 
 export interface BillingClient {
   usageRange(tenantId: string, from: string, to: string, requestId?: string): Promise<UsageRange>;
   keyTokens(date: string, keyIds: readonly string[]): Promise<KeyTokens>;
+  /** Billing's side of `pnpm gateway usage reconcile`. */
+  reconcile(query: ReconcileQuery): Promise<Reconciliation>;
 }
 
 export interface BillingClientOptions {
@@ -37,5 +39,7 @@ export function createBillingClient({ url, token, timeoutMs }: BillingClientOpti
       get("/internal/v1/usage/keys", new URLSearchParams([["date", date], ...keyIds.map((id): [string, string] => ["key_id", id])]), (b) =>
         KeyTokens.parse(b),
       ),
+    reconcile: ({ from, to, settle_s }) =>
+      get("/internal/v1/reconcile", new URLSearchParams({ from, to, settle_s: String(settle_s) }), (b) => Reconciliation.parse(b)),
   };
 }

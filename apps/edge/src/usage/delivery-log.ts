@@ -1,9 +1,7 @@
-import { deliveriesKey } from "@gateway/contracts";
+import { deliveriesKey, DELIVERIES_MAX_LEN } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
 
-/** Far above a day of deliveries on one deployment: the cap only guards Redis memory if billing stops reading. */
-const DELIVERIES_MAX_LEN = 5_000_000;
 /** Deliveries kept while Redis is unreachable, to be written when it is back. */
 const MAX_PENDING = 100_000;
 const RETRY_MS = 1_000;

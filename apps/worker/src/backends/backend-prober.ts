@@ -2,6 +2,7 @@ import type { Logger } from "@gateway/observability";
 import type { LlamaClient } from "../llama/llama-client.ts";
 import type { BackendPool } from "./backend-pool.ts";
 import type { Backend } from "./backend-record.ts";
+import type { BackendTokenCounters } from "./backend-token-counters.ts";
 
 export interface BackendProber {
   /** One round over every backend; resolves when all have answered or timed out. */
@@ -15,8 +16,10 @@ export interface BackendProber {
 /**
  * Polls each backend: `/health` through its breaker (200 ready, 503 "Loading model" loading,
  * anything else down), then, while ready, `/slots` for capacity and busy slots, and once per
- * readiness `/props` and `/v1/models` for the model's facts. Rounds never overlap: a slow backend
- * delays the next round rather than piling up probes on a server that may already be blocked.
+ * readiness `/props` and `/v1/models` for the model's facts, and beside those, when `counters` is
+ * given, `/metrics` for its own token counters (never through the breaker: a backend without them
+ * is as healthy as one with). Rounds never overlap: a slow backend delays the next round rather
+ * than piling up probes on a server that may already be blocked.
  */
 export function createBackendProber(
   pool: BackendPool,
@@ -25,6 +28,7 @@ export function createBackendProber(
   logger: Logger,
   /** Called after every round: concurrency follows the slots, the registry is published. */
   onRound: () => Promise<void> | void = () => {},
+  counters?: BackendTokenCounters,
 ): BackendProber {
   let timer: NodeJS.Timeout | undefined;
   let running = false;
@@ -34,6 +38,7 @@ export function createBackendProber(
     const before = backend.state;
     const state = await backend.breaker.probe(() => client.health(url));
     if (state === "ready") {
+      const counted = counters?.offer(url, () => client.tokenCounters(url));
       const slots = await client.slots(url);
       if (slots) pool.setSlots(url, slots.count, slots.busy);
       else if (!backend.slotsKnown) pool.setSlots(url, await client.propsSlotCount(url), null);
@@ -41,6 +46,7 @@ export function createBackendProber(
         const meta = await client.describe(url);
         pool.setMeta(url, meta.n_ctx === undefined && slots?.nCtx ? { ...meta, n_ctx: slots.nCtx } : meta);
       }
+      await counted;
     }
     pool.setState(url, state);
     backend.probedAt = Date.now();

@@ -10,7 +10,7 @@ export interface UsageRecord {
 }
 
 export type RecordUsage = (
-  job: Pick<InferenceQueuePayload, "request_id" | "caller" | "model" | "client_request_id">,
+  job: Pick<InferenceQueuePayload, "request_id" | "caller" | "model" | "client_request_id" | "kind">,
   record: UsageRecord,
 ) => Promise<void>;
 
@@ -29,6 +29,7 @@ export function createUsageRecorder(producer: Producer<"usage">, metrics: Worker
       completion_tokens: usage.completion_tokens,
       outcome,
       backend,
+      kind: job.kind,
       ...(job.client_request_id !== undefined && { client_request_id: job.client_request_id }),
       started_at: new Date(startedAt).toISOString(),
       finished_at: new Date().toISOString(),

@@ -5,6 +5,7 @@ import type { OnPiece } from "./answer-piece.ts";
 import { readBackendMeta, readSlots, type SlotsInfo } from "./read-backend-meta.ts";
 import { readChatAnswer } from "./read-chat-answer.ts";
 import { newStreamState, readChatStream, type StreamState } from "./read-chat-stream.ts";
+import { readTokenCounters, type TokenCounters } from "./read-token-counters.ts";
 import { StreamWatchdog } from "./stream-watchdog.ts";
 import { codeOf, statusError, toUpstreamError } from "./to-upstream-error.ts";
 import { readEmbeddingsAnswer, readRerankAnswer, type EmbeddingsAnswer, type RerankAnswer } from "./read-json-answers.ts";
@@ -173,6 +174,24 @@ export class LlamaClient {
   async describe(backend: string): Promise<BackendMeta> {
     const [props, models] = await Promise.all([this.getJson(backend, "/props"), this.getJson(backend, "/v1/models")]);
     return readBackendMeta(props, models);
+  }
+
+  /**
+   * The backend's own token counters from `/metrics`, or undefined when it has none to give: 501
+   * (started without --metrics), another status, no answer within the probe timeout. Never a
+   * failure of the backend: it says nothing about its health.
+   */
+  async tokenCounters(backend: string): Promise<TokenCounters | undefined> {
+    try {
+      const res = await this.send(backend, { method: "GET", path: "/metrics" }, AbortSignal.timeout(this.options.probeTimeoutMs));
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        return undefined;
+      }
+      return readTokenCounters(await res.body.text());
+    } catch {
+      return undefined;
+    }
   }
 
   /** Exact token count of `content` for the backend's vocabulary, or undefined if it does not answer in time. */

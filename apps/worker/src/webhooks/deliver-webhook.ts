@@ -1,3 +1,4 @@
+import { deliveriesKey, DELIVERIES_MAX_LEN } from "@gateway/contracts";
 import { EgressRefusedError, type egressFetcher } from "@gateway/egress";
 import type { Logger } from "@gateway/observability";
 import { UnrecoverableError, type Handler } from "@gateway/queue";
@@ -12,6 +13,8 @@ export interface WebhookDeps {
   egress: Pick<ReturnType<typeof egressFetcher>, "fetch">;
   timeoutMs: number;
   redis: Redis;
+  /** Where a succeeded job's delivery is recorded (the deliveries stream) once its webhook got a 2xx. */
+  namespace: string;
   logger: Logger;
   metrics: Pick<WorkerMetrics, "webhookDeliveries">;
 }
@@ -21,6 +24,8 @@ export interface WebhookDeps {
  * egress guard. A forbidden destination (a loopback, private or metadata address, whatever name
  * led there) or a delivery that cannot be signed fails at once, never retried; any other answer
  * than 2xx (3xx included: redirects are not followed), or none, throws so the queue retries it.
+ * A 2xx for a succeeded job is its answer delivered: recorded like the edge's deliveries, so
+ * billing can tell a billed job its client got from one it never did.
  */
 export function createWebhookHandler(deps: WebhookDeps): Handler<"webhooks"> {
   const count = (outcome: string) => deps.metrics.webhookDeliveries.inc({ outcome });
@@ -77,6 +82,12 @@ export function createWebhookHandler(deps: WebhookDeps): Handler<"webhooks"> {
       throw new Error(`webhook receiver answered ${res.status}${res.status < 400 ? " (redirects are not followed)" : ""}`);
     }
     count("delivered");
+    if (delivery.body.status === "succeeded") {
+      // Not retried on failure: the receiver has it, and a retry would post it again.
+      await deps.redis
+        .xadd(deliveriesKey(deps.namespace), "MAXLEN", "~", DELIVERIES_MAX_LEN, "*", "id", delivery.id, "at", String(Date.now()))
+        .catch((err: unknown) => deps.logger.warn({ ...context, err }, "a webhook's delivery could not be recorded for billing"));
+    }
     return { status: res.status };
   };
 }

@@ -36,7 +36,7 @@ export function handleChatCompletions(ctx: SimContext, res: ServerResponse, raw:
   const generation = new Generation(ctx, res, "/v1/chat/completions", chat.maxTokens, (g, slot) => {
     slot.nPredict = chat.maxTokens ?? -1;
     slot.stream = chat.stream;
-    ctx.totals.promptTokens += promptTokens;
+    g.promptTokens = promptTokens;
     if (hang) return;
     if (chat.stream) streamReply(reply, g, ctx.config.usageMode === "final-chunk", cut);
     else jsonReply(reply, g);

@@ -61,7 +61,7 @@ function handle(ctx: SimContext, res: ServerResponse, raw: string, native: boole
   const generation = new Generation(ctx, res, native ? "/completion" : "/v1/completions", req.maxTokens, (g, slot) => {
     slot.nPredict = req.maxTokens ?? -1;
     slot.stream = req.stream;
-    ctx.totals.promptTokens += tasks.reduce((n, t) => n + t.prompt.tokens, 0);
+    g.promptTokens = tasks.reduce((n, t) => n + t.prompt.tokens, 0);
     if (hang) return;
     if (req.stream) streamReply(reply, g, cut);
     else jsonReply(reply, g);

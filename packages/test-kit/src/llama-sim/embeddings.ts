@@ -47,7 +47,6 @@ export function handleEmbeddings(ctx: SimContext, res: ServerResponse, raw: stri
   const hang = takeHang(ctx);
   const promptTokens = prompts.reduce((n, p) => n + p.length, 0);
   new Generation(ctx, res, "/v1/embeddings", null, (g) => {
-    ctx.totals.promptTokens += promptTokens;
     if (hang) return;
     // No tokens: the configured ttftMs stands for prompt processing.
     g.produce(0, noop, noop, () => {

@@ -31,6 +31,7 @@ const SETTINGS: Setting[] = [
   { flag: "vision", env: "LLAMA_SIM_VISION", key: "vision", kind: "bool" },
   { flag: "reranking", env: "LLAMA_SIM_RERANKING", key: "reranking", kind: "bool" },
   { flag: "build-info", env: "LLAMA_SIM_BUILD_INFO", key: "buildInfo", kind: "string" },
+  { flag: "no-metrics", env: "LLAMA_SIM_NO_METRICS", key: "metrics", kind: "not-bool" },
 ];
 
 const isBool = (kind: Kind): boolean => kind === "bool" || kind === "not-bool";

@@ -25,6 +25,8 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 export class Generation {
   slot: Slot | undefined;
   tokens = 0;
+  /** What `llamacpp:prompt_tokens_total` gains once the first token is out (the prompt was processed). */
+  promptTokens = 0;
   /** Stops the work's pending timer when the client goes away. */
   private stop: (() => void) | undefined;
   private cancelWait: (() => void) | undefined;
@@ -71,6 +73,7 @@ export class Generation {
       timer = undefined;
       if (i === 0) this.firstTokenAt = performance.now();
       if (i < count) {
+        if (i === 0) this.promptEvaluated();
         do onToken(i++);
         while (i < count && interTokenMs <= 0);
         this.tokens = i;
@@ -103,15 +106,27 @@ export class Generation {
     };
   }
 
+  /**
+   * As llama-server's metrics.on_prompt_eval, called when a generation samples its first token:
+   * a prompt counts once processed, even if the generation is cancelled later; one cancelled
+   * before its first token, an embeddings or a rerank request never counts.
+   */
+  private promptEvaluated(): void {
+    const { totals } = this.ctx;
+    totals.promptTokens += this.promptTokens;
+    totals.promptMs += this.firstTokenAt - this.startedAt;
+  }
+
   end(outcome: Outcome): void {
     if (this.ended) return;
     this.ended = true;
     const { stats, totals, pool, endListeners } = this.ctx;
     stats[outcome]++;
-    totals.predictedTokens += this.tokens;
     totals.decodes += this.tokens;
-    if (this.firstTokenAt > 0) {
-      totals.promptMs += this.firstTokenAt - this.startedAt;
+    // As llama-server's metrics.on_prediction, called only where a generation stops by itself (end
+    // of sequence, max_tokens, a stop word): a cancelled or failed one adds nothing to the counter.
+    if (outcome === "completed" && this.tokens > 0) {
+      totals.predictedTokens += this.tokens;
       totals.predictedMs += performance.now() - this.firstTokenAt;
     }
     if (this.slot !== undefined) pool.release(this.slot);

@@ -79,6 +79,10 @@ export function handleModels(ctx: SimContext, res: ServerResponse): void {
 
 /** The series of build b4747 minus `kv_cache_*`, which newer builds dropped (the gateway must not need them). */
 export function handleMetrics(ctx: SimContext, res: ServerResponse): void {
+  if (!ctx.config.metrics) {
+    sendError(res, 501, "This server does not support metrics endpoint. Start it with `--metrics`");
+    return;
+  }
   const { stats, totals } = ctx;
   const series: [name: string, type: string, help: string, value: number][] = [
     ["prompt_tokens_total", "counter", "Number of prompt tokens processed.", totals.promptTokens],

@@ -47,6 +47,8 @@ describe("parseSimConfig", () => {
       reranking: false,
     });
     expect(parseSimConfig([], { LLAMA_SIM_NO_JINJA: "false" }).jinja).toBe(true);
+    expect(parseSimConfig(["--no-metrics"], {}).metrics).toBe(false);
+    expect(parseSimConfig([], { LLAMA_SIM_NO_METRICS: "1" }).metrics).toBe(false);
     expect(() => parseSimConfig(["--tools-mode", "old"], {})).toThrow(/--tools-mode must be streamed or legacy, got "old"/);
   });
 

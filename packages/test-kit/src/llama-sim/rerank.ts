@@ -51,7 +51,6 @@ export function handleRerank(ctx: SimContext, res: ServerResponse, raw: string):
   const queryTokens = countTokens(query);
   const promptTokens = documents.reduce((n, d) => n + RERANK_OVERHEAD_TOKENS + queryTokens + countTokens(d), 0);
   new Generation(ctx, res, "/v1/rerank", null, (g) => {
-    ctx.totals.promptTokens += promptTokens;
     if (hang) return;
     // No tokens: the configured ttftMs stands for scoring the documents.
     g.produce(

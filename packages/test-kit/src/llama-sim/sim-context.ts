@@ -23,6 +23,7 @@ export function resolveConfig(options: LlamaSimOptions): SimConfig {
     vision: options.vision ?? false,
     reranking: options.reranking ?? false,
     buildInfo: options.buildInfo ?? (options.toolsMode === "legacy" ? "b4748-c392e5094" : "b0-unknown"),
+    metrics: options.metrics ?? true,
   };
 }
 
@@ -42,7 +43,7 @@ export function noFaults(): PendingFaults {
   return { failNext: 0, failStatus: 500, hangNext: 0, cutAfter: -1, cutMode: "error-line", loadingUntil: 0 };
 }
 
-/** Counters behind `/metrics` that LlamaSimStats does not carry. */
+/** Counters behind `/metrics` that LlamaSimStats does not carry; a restarted server starts them from 0. */
 export interface SimTotals {
   promptTokens: number;
   promptMs: number;
@@ -50,6 +51,8 @@ export interface SimTotals {
   predictedMs: number;
   decodes: number;
 }
+
+export const zeroTotals = (): SimTotals => ({ promptTokens: 0, promptMs: 0, predictedTokens: 0, predictedMs: 0, decodes: 0 });
 
 export interface SimContext {
   readonly config: SimConfig;
@@ -76,7 +79,7 @@ export function createContext(config: SimConfig): SimContext {
   return {
     config,
     stats,
-    totals: { promptTokens: 0, promptMs: 0, predictedTokens: 0, predictedMs: 0, decodes: 0 },
+    totals: zeroTotals(),
     pool: new SlotPool(config.slots, stats),
     faults: noFaults(),
     endListeners: new Set(),

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequestHandler } from "./handle-request.ts";
-import { createContext, resolveConfig } from "./sim-context.ts";
+import { createContext, resolveConfig, zeroTotals } from "./sim-context.ts";
 import { createFaults } from "./sim-faults.ts";
 import type { LlamaSim, LlamaSimOptions } from "./types.ts";
 
@@ -41,7 +41,13 @@ export async function startLlamaSim(options: LlamaSimOptions = {}): Promise<Llam
       server.closeAllConnections();
     });
 
-  const faults = createFaults(ctx, stop, () => (server.listening ? Promise.resolve() : listen()));
+  // A restarted llama-server counts from 0 again: its /metrics counters are the new process's.
+  const revive = (): Promise<void> => {
+    if (server.listening) return Promise.resolve();
+    Object.assign(ctx.totals, zeroTotals());
+    return listen();
+  };
+  const faults = createFaults(ctx, stop, revive);
   server.on("request", createRequestHandler(ctx, faults));
   await listen();
 

@@ -60,6 +60,16 @@ export interface LlamaSimOptions {
    * what a build without git metadata says (and what says nothing about its abilities).
    */
   buildInfo?: string;
+  /**
+   * false is a server started without `--metrics` (CLI `--no-metrics`): /metrics answers 501.
+   * Default true. Its counters mean what the real server's do: `llamacpp:prompt_tokens_total`
+   * gains a generation's prompt tokens when its first token is sampled (never an embeddings or
+   * rerank input; the simulator caches no prompt prefix, so it is every prompt token, where the
+   * real server counts only those it had to process), `llamacpp:tokens_predicted_total` a
+   * generation's tokens when it ends by itself (not when cancelled or failed); both start from 0
+   * again after `faults.revive()`.
+   */
+  metrics?: boolean;
 }
 
 export interface LlamaSimStats {
@@ -104,7 +114,7 @@ export interface LlamaSimFaults {
   cutStreamAfter(tokens: number, mode?: "error-line" | "close"): void;
   /** Stop listening and destroy every open socket, like a crashed process. */
   die(): Promise<void>;
-  /** Listen again on the same port, like a restarted process (loading first if `loadingMs`). */
+  /** Listen again on the same port, like a restarted process (loading first if `loadingMs`; /metrics counters from 0). */
   revive(): Promise<void>;
   /** Answer "Loading model" for the next `ms` milliseconds. */
   setLoading(ms: number): void;

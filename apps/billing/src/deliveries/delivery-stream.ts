@@ -1,0 +1,121 @@
+import { deliveriesKey, DELIVERIES_GROUP } from "@gateway/contracts";
+import type { Redis } from "ioredis";
+
+export interface StreamEntry {
+  id: string;
+  fields: string[];
+}
+
+type RawEntry = [id: string, fields: string[]] | null;
+
+/** A stream entry id as a comparable number pair (`<ms>-<seq>`). */
+const entryOrder = (id: string): [bigint, bigint] => {
+  const [ms = "0", seq = "0"] = id.split("-");
+  return [BigInt(ms), BigInt(seq)];
+};
+const earlier = (a: string, b: string): boolean => {
+  const [am, as] = entryOrder(a);
+  const [bm, bs] = entryOrder(b);
+  return am < bm || (am === bm && as < bs);
+};
+
+/** XINFO's flat `[name, value, name, value, …]` replies as a record. */
+function record(flat: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!Array.isArray(flat)) return out;
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
+  return out;
+}
+
+const entries = (raw: unknown): StreamEntry[] =>
+  ((raw ?? []) as RawEntry[]).flatMap((e) => (e && Array.isArray(e[1]) ? [{ id: e[0], fields: e[1] }] : []));
+
+const isError = (err: unknown, code: string) => err instanceof Error && err.message.startsWith(code);
+
+/**
+ * The deliveries stream as one consumer of billing's group sees it. Every call is one round trip
+ * on the connection it is given, which the consumer keeps for itself: XREADGROUP BLOCK holds it.
+ */
+export class DeliveryStream {
+  private readonly key: string;
+
+  constructor(
+    private readonly redis: Redis,
+    namespace: string,
+    readonly consumer: string,
+  ) {
+    this.key = deliveriesKey(namespace);
+  }
+
+  /** From the stream's first entry: deliveries written before billing ever ran are read too. */
+  async ensureGroup(): Promise<void> {
+    try {
+      await this.redis.xgroup("CREATE", this.key, DELIVERIES_GROUP, "0", "MKSTREAM");
+    } catch (err) {
+      if (!isError(err, "BUSYGROUP")) throw err;
+    }
+  }
+
+  /** Entries no consumer of the group has read yet; waits up to `blockMs` for the first. */
+  async read(count: number, blockMs: number): Promise<StreamEntry[]> {
+    try {
+      const reply = (await this.redis.xreadgroup(
+        "GROUP",
+        DELIVERIES_GROUP,
+        this.consumer,
+        "COUNT",
+        count,
+        "BLOCK",
+        blockMs,
+        "STREAMS",
+        this.key,
+        ">",
+      )) as [string, RawEntry[]][] | null;
+      return entries(reply?.[0]?.[1]);
+    } catch (err) {
+      // A Redis that restarted empty has lost the group: make it again and read on.
+      if (!isError(err, "NOGROUP")) throw err;
+      await this.ensureGroup();
+      return [];
+    }
+  }
+
+  /** One page of entries another consumer has held unacknowledged for `minIdleMs`, now this one's; `next` "0-0" when done. */
+  async claim(minIdleMs: number, start: string, count: number): Promise<{ next: string; claimed: StreamEntry[] }> {
+    const [next, claimed] = (await this.redis.xautoclaim(this.key, DELIVERIES_GROUP, this.consumer, minIdleMs, start, "COUNT", count)) as [
+      string,
+      RawEntry[],
+    ];
+    return { next, claimed: entries(claimed) };
+  }
+
+  async ack(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.xack(this.key, DELIVERIES_GROUP, ...ids);
+  }
+
+  /**
+   * Trims entries every group has read and acknowledged (so the stream holds what is still to be
+   * written, not months of history), forgets consumers that hold nothing and have not read for
+   * `forgetIdleMs` (processes gone), and tells what is left to do.
+   */
+  async maintain(forgetIdleMs: number): Promise<{ unread: number; pending: number }> {
+    const groups = ((await this.redis.xinfo("GROUPS", this.key)) as unknown[]).map(record);
+    let keepFrom: string | undefined;
+    let ours = { unread: 0, pending: 0 };
+    for (const group of groups) {
+      const name = String(group.name);
+      const pending = Number(group.pending ?? 0);
+      let oldest = String(group["last-delivered-id"] ?? "0-0");
+      if (pending > 0) oldest = String(((await this.redis.xpending(this.key, name)) as unknown[])[1] ?? "0-0");
+      if (keepFrom === undefined || earlier(oldest, keepFrom)) keepFrom = oldest;
+      if (name === DELIVERIES_GROUP) ours = { unread: Number(group.lag ?? 0), pending };
+    }
+    if (keepFrom !== undefined && keepFrom !== "0-0") await this.redis.xtrim(this.key, "MINID", "~", keepFrom);
+    const consumers = ((await this.redis.xinfo("CONSUMERS", this.key, DELIVERIES_GROUP)) as unknown[]).map(record);
+    for (const c of consumers) {
+      if (c.name !== this.consumer && Number(c.pending) === 0 && Number(c.idle) > forgetIdleMs)
+        await this.redis.xgroup("DELCONSUMER", this.key, DELIVERIES_GROUP, String(c.name));
+    }
+    return ours;
+  }
+}
