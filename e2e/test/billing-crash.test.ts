@@ -2,6 +2,7 @@ import { TEST_REDIS_URL } from "@gateway/test-kit/redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MODEL, startSystem, type System } from "./start-system.ts";
+import { untilReconciled } from "./support/reconcile.ts";
 
 let system: System;
 const redis = new Redis(TEST_REDIS_URL);
@@ -55,5 +56,7 @@ describe("when billing is killed with SIGKILL while it holds usage events", () =
     expect(
       outcomes.every((r: { outcome: string; completion_tokens: number }) => r.outcome === "succeeded" && r.completion_tokens === 8),
     ).toBe(true);
+    // The operator's check agrees: every answer billed once and delivered.
+    await untilReconciled(system);
   });
 });

@@ -4,6 +4,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPS } from "./paths.ts";
 import { ADMIN_KEY, startSystem, type System } from "./start-system.ts";
+import { untilReconciled } from "./support/reconcile.ts";
 import { steadyLoad, tally } from "./support/steady-load.ts";
 
 /**
@@ -87,5 +88,8 @@ describe("when Postgres is stopped for 30 s under load", () => {
     } finally {
       await db.end();
     }
+    // And the operator's check agrees: nothing answered and not billed, billed twice, or billed and not delivered.
+    const report = await untilReconciled(system, { timeoutMs: 60_000 });
+    console.info("reconciliation after the Postgres outage:", JSON.stringify({ discrepancies: report.discrepancies }));
   });
 });

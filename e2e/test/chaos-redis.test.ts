@@ -1,6 +1,7 @@
 import { startRedisServer, type RedisServer } from "@gateway/test-kit/services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSystem, type System } from "./start-system.ts";
+import { untilReconciled } from "./support/reconcile.ts";
 import { steadyLoad, tally } from "./support/steady-load.ts";
 
 /**
@@ -64,5 +65,8 @@ describe("when Redis is killed and restarted 5 s later under load", () => {
       }[];
     await expect.poll(async () => (await rows(answered)).length, { timeout: 60_000, interval: 1_000 }).toBe(answered.length);
     expect((await rows(notAnswered)).filter((r) => r.outcome === "succeeded")).toEqual([]);
+    // And the operator's check agrees: nothing answered and not billed, billed twice, or billed and not delivered.
+    const report = await untilReconciled(system, { timeoutMs: 60_000 });
+    console.info("reconciliation after the Redis restart:", JSON.stringify({ discrepancies: report.discrepancies }));
   });
 });

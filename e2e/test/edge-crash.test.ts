@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { usageRows } from "./billing-rows.ts";
 import { MODEL, startSystem, type System } from "./start-system.ts";
+import { untilReconciled } from "./support/reconcile.ts";
 
 /**
  * An edge killed mid-request: the jobs it waited for are tied to its heartbeat, so the workers
@@ -50,5 +51,7 @@ describe("when an edge is killed with SIGKILL while it relays a stream and waits
         },
       )
       .toEqual(["cancelled", "cancelled"]);
+    // Cancelled, not succeeded: nothing billed as an answer nobody got.
+    await untilReconciled(system);
   });
 });
