@@ -9,8 +9,9 @@ const redis = new Redis(TEST_REDIS_URL);
 
 beforeAll(async () => {
   // A long batch window, so billing surely holds events (active jobs, rows maybe written, not yet
-  // acknowledged) when it is killed; a short lock, so what it held is delivered again within seconds.
-  system = await startSystem({ billingEnv: { USAGE_BATCH_WINDOW_MS: "400", LOCK_DURATION_MS: "1000" } });
+  // acknowledged) when it is killed; a short lock and claim idle time, so what it held (usage events
+  // and deliveries) is delivered again within seconds.
+  system = await startSystem({ billingEnv: { USAGE_BATCH_WINDOW_MS: "400", LOCK_DURATION_MS: "1000", DELIVERY_CLAIM_IDLE_MS: "1000" } });
 });
 afterAll(async () => {
   await system?.stop();

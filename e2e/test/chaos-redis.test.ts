@@ -44,6 +44,8 @@ describe("when Redis is killed and restarted 5 s later under load", () => {
       JSON.stringify({ ...figures, inFlightAtKill: inFlight.length, inFlightAnswered: carried }),
     );
 
+    const toldInFlight = inFlight.filter((o) => !o.answered).map((o) => ({ stream: o.stream, code: o.code, message: o.message }));
+    if (toldInFlight.length > 0) console.info("in flight at the kill and told:", JSON.stringify(toldInFlight));
     expect(figures.hung).toBe(0);
     expect(inFlight.length).toBeGreaterThan(0);
     for (const o of outcomes) {

@@ -118,7 +118,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
   prober.start();
 
   const cancels = new CancelRegistry();
-  await subscribeCancels(subscriber, env.QUEUE_PREFIX, cancels, logger);
+  await subscribeCancels(subscriber, commands, env.QUEUE_PREFIX, cancels, logger);
   const usage = createProducer("usage", usageConnection, env.QUEUE_PREFIX);
   const webhooks = createProducer("webhooks", usageConnection, env.QUEUE_PREFIX, {
     backoff: { type: "exponential", delay: env.WEBHOOK_RETRY_DELAY_MS },

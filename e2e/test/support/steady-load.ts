@@ -10,6 +10,8 @@ export interface Outcome {
   answered: boolean;
   /** The error code the client was told (envelope or SSE error event). */
   code: string | undefined;
+  /** And its message: which of several ways to the same code it was. */
+  message?: string | undefined;
   /** No answer and no error within the client's timeout. */
   hung: boolean;
   startedAt: number;
@@ -63,14 +65,20 @@ export function steadyLoad(edgeUrl: string, apiKey: string, options: LoadOptions
       outcome.status = res.status;
       outcome.requestId = res.headers.get("x-request-id") ?? undefined;
       if (res.status !== 200) {
-        outcome.code = ((await res.json()) as { error?: { code?: string } }).error?.code;
+        const { error } = (await res.json()) as { error?: { code?: string; message?: string } };
+        outcome.code = error?.code;
+        outcome.message = error?.message;
       } else if (!stream) {
         outcome.answered = ((await res.json()) as { choices?: unknown[] }).choices?.length === 1;
       } else {
         let done = false;
         await readSse(res, (event) => {
           if (event.data === "[DONE]") done = true;
-          else if (event.data.startsWith('{"error"')) outcome.code = (JSON.parse(event.data) as { error: { code: string } }).error.code;
+          else if (event.data.startsWith('{"error"')) {
+            const { error } = JSON.parse(event.data) as { error: { code: string; message?: string } };
+            outcome.code = error.code;
+            outcome.message = error.message;
+          }
         });
         outcome.answered = done && outcome.code === undefined;
       }

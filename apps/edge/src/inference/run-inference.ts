@@ -79,9 +79,10 @@ export async function runInference<R extends Exclude<Terminal, ErrorMessage> = R
   };
   let settle!: (end: R | ErrorMessage | undefined) => void;
   const ended = new Promise<R | ErrorMessage | undefined>((resolve) => (settle = resolve));
-  const cancel = (reason: "client_disconnected" | "timeout" | "restarted") => {
+  const cancel = (reason: "client_disconnected" | "timeout" | "restarted" | "queue_unavailable") => {
     deps.metrics.cancellations.inc({ reason });
-    deps.hub.cancel(id, reason === "restarted" ? "cancelled" : reason).catch(() => undefined);
+    // Until it lands (Redis may be down) or the job could not start any more.
+    void deps.hub.cancel(id, reason === "client_disconnected" || reason === "timeout" ? reason : "cancelled", job.deadline_at);
   };
   let resumable = false;
   const onClose = () => {
@@ -118,30 +119,25 @@ export async function runInference<R extends Exclude<Terminal, ErrorMessage> = R
     finish(message);
     if (done) unlisten();
   };
+  // The client is told its request is lost: the job, perhaps still queued, must not run for nobody (and be billed).
   const failOutage = (message: ErrorMessage) => {
+    cancel("queue_unavailable");
     settle(message);
     finish(undefined);
     if (done) unlisten();
   };
-  const unlisten = deps.hub.listen(
-    id,
-    onMessage,
-    outageRecovery(deps, id, onMessage, () => answered, failOutage),
-  );
+  const recovery = outageRecovery(deps, {
+    requestId: id,
+    deliver: onMessage,
+    isAnswered: () => answered,
+    fail: failOutage,
+    enqueue: () => enqueueJob(deps, job, ticket),
+  });
+  const unlisten = deps.hub.listen(id, onMessage, recovery);
   signal.addEventListener("abort", onClose, { once: true });
 
-  try {
-    await enqueueJob(deps, job, ticket);
-  } catch {
-    settle({
-      type: "error",
-      request_id: id,
-      code: "queue_unavailable",
-      message: "the job queue (Redis) is unavailable; retry",
-      retry_after: 5,
-    });
-    finish(undefined);
-  }
+  // A failed enqueue may have reached Redis all the same (its reply lost): the recovery finds out.
+  await enqueueJob(deps, job, ticket).catch(() => recovery.enqueueFailed());
   try {
     return await ended;
   } finally {

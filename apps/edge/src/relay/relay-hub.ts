@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import { CHANNELS, cancelledKey, RelayMessage, type CancelMessage } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
@@ -23,6 +24,7 @@ export class RelayHub {
   private readonly listeners = new Map<string, RelayListener>();
   private readonly connection = new Map<string, ConnectionEvents>();
   private up = true;
+  private closed = false;
 
   constructor(
     private readonly subscriber: Redis,
@@ -77,17 +79,34 @@ export class RelayHub {
     return this.listeners.size;
   }
 
-  /** Tells the workers nobody wants this output; a job still queued is skipped when picked up. */
-  async cancel(requestId: string, reason: CancelMessage["reason"]): Promise<void> {
+  /**
+   * Tells the workers nobody wants this output; a job still queued is skipped when picked up.
+   * With `retryUntil` (epoch ms) a cancel Redis refuses (down, restarting) is tried again until it
+   * lands or that time, after which the job could not start any more; it then never rejects.
+   */
+  async cancel(requestId: string, reason: CancelMessage["reason"], retryUntil?: number): Promise<void> {
     const message: CancelMessage = { request_id: requestId, reason };
-    await this.publisher
-      .multi()
-      .set(cancelledKey(this.namespace, requestId), reason, "EX", 3_600)
-      .publish(CHANNELS.cancel(this.namespace), JSON.stringify(message))
-      .exec();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.publisher
+          .multi()
+          .set(cancelledKey(this.namespace, requestId), reason, "EX", 3_600)
+          .publish(CHANNELS.cancel(this.namespace), JSON.stringify(message))
+          .exec();
+        return;
+      } catch (err) {
+        if (retryUntil === undefined) throw err;
+        if (this.closed || Date.now() > retryUntil) {
+          this.logger.warn({ request_id: requestId, err: (err as Error).message }, "a cancel could not reach Redis");
+          return;
+        }
+        await sleep(Math.min(1_000, 100 * 2 ** attempt), undefined, { ref: false });
+      }
+    }
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
   }
 

@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { CHANNELS, CancelMessage } from "@gateway/contracts";
+import { CHANNELS, CancelMessage, cancelledKey } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
 import { CancelledAbort, ShutdownAbort } from "./abort-reasons.ts";
@@ -69,6 +69,10 @@ export class CancelRegistry {
     for (const controller of this.running.values()) controller.abort(new ShutdownAbort("worker shutting down"));
   }
 
+  runningIds(): string[] {
+    return [...this.running.keys()];
+  }
+
   get size(): number {
     return this.running.size;
   }
@@ -86,9 +90,17 @@ export class CancelRegistry {
 
 /**
  * Listens on the namespace's one cancel channel with this process's subscriber connection.
- * Resolves once subscribed, so a cancel published after start is never missed.
+ * Resolves once subscribed, so a cancel published after start is never missed. A cancel
+ * published while the subscriber was reconnecting is lost to it: once subscribed again, the
+ * running jobs' cancelled keys are read (`commands`), and queued jobs read theirs at pickup.
  */
-export async function subscribeCancels(subscriber: Redis, namespace: string, registry: CancelRegistry, logger: Logger): Promise<void> {
+export async function subscribeCancels(
+  subscriber: Redis,
+  commands: Redis,
+  namespace: string,
+  registry: CancelRegistry,
+  logger: Logger,
+): Promise<void> {
   const cancelChannel = CHANNELS.cancel(namespace);
   subscriber.on("message", (channel: string, raw: string) => {
     if (channel !== cancelChannel) return;
@@ -104,12 +116,25 @@ export async function subscribeCancels(subscriber: Redis, namespace: string, reg
     }
   });
   // Subscribing while ioredis still runs its ready check (INFO) makes that check fail and the
-  // connection reconnect: wait for ready first. ioredis re-subscribes by itself after a reconnect.
+  // connection reconnect: wait for ready first.
   if (subscriber.status !== "ready") await once(subscriber, "ready");
   await subscriber.subscribe(cancelChannel);
   registry.listening(Date.now());
-  // Messages published while the connection is down are lost: until it is back and subscribed
-  // again, queued jobs fall back to reading their cancelled key.
   subscriber.on("close", () => registry.listening(undefined));
-  subscriber.on("ready", () => registry.listening(Date.now()));
+  subscriber.on("ready", () => {
+    void (async () => {
+      // ioredis re-subscribes by itself; subscribing again waits for Redis to confirm it, so a
+      // cancel from here on is heard, and one from before has its key set already (one MULTI).
+      await subscriber.subscribe(cancelChannel);
+      registry.listening(Date.now());
+      const running = registry.runningIds();
+      if (running.length === 0) return;
+      const reasons = await commands.mget(running.map((id) => cancelledKey(namespace, id)));
+      running.forEach((id, i) => {
+        const reason = reasons[i];
+        if (reason && registry.cancel(id, reason))
+          logger.info({ request_id: id, reason }, "cancelling a request cancelled while Redis was away");
+      });
+    })().catch((err: unknown) => logger.warn({ err }, "could not read the cancels missed while Redis was away"));
+  });
 }

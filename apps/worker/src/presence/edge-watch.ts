@@ -15,19 +15,24 @@ export interface EdgeWatchOptions {
  * are cancelled within `seenWithinMs` + `intervalMs` and billed for what they produced, instead
  * of generating to max_tokens into a slot nobody reads. A stream some other edge's client has
  * re-attached to through its resume URL keeps going. Nothing is judged until this worker has
- * heard Redis for a whole `seenWithinMs`: after an outage, every edge's last beat looks old.
+ * heard Redis for a whole `seenWithinMs` (since its connection was last ready, and by replies
+ * that came at once): after an outage, every edge's last beat looks old.
  */
 export function watchEdges(redis: Redis, namespace: string, cancels: CancelRegistry, options: EdgeWatchOptions, logger: Logger) {
   let reliableSince = Date.now();
+  const unreliable = () => (reliableSince = Date.now());
+  redis.on("ready", unreliable);
   const check = async () => {
+    if (redis.status !== "ready") return unreliable();
     const now = Date.now();
     let live: Set<string>;
     try {
       live = new Set(await redis.zrangebyscore(edgesKey(namespace), now - options.seenWithinMs, "+inf"));
     } catch {
-      reliableSince = Date.now();
-      return;
+      return unreliable();
     }
+    // A reply that waited out a reconnect (this connection queues commands) judges by beats Redis could not take.
+    if (Date.now() - now > options.seenWithinMs / 2) return unreliable();
     if (now - reliableSince < options.seenWithinMs) return;
     for (const requestId of cancels.orphans((edge) => live.has(edge))) {
       const attached = Number(await redis.get(streamAttachedKey(namespace, requestId)).catch(() => 0));
@@ -37,5 +42,10 @@ export function watchEdges(redis: Redis, namespace: string, cancels: CancelRegis
   };
   const timer = setInterval(() => void check(), options.intervalMs);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      redis.off("ready", unreliable);
+    },
+  };
 }
