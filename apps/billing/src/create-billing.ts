@@ -1,46 +1,48 @@
 import { pricesOf } from "@gateway/config";
 import type { GatewayConfig } from "@gateway/contracts";
 import type { Logger, Registry } from "@gateway/observability";
-import { createConsumer } from "@gateway/queue";
-import type { Worker } from "bullmq";
 import type { Express } from "express";
 import type { Redis } from "ioredis";
+import { DELIVERIES_GROUP, deliveriesKey, USAGE_GROUP, usageEventsKey } from "@gateway/contracts";
 import { createApp } from "./app.ts";
-import { DeliveryConsumer } from "./deliveries/delivery-consumer.ts";
 import { createDeliveryRepository } from "./deliveries/delivery-repository.ts";
+import { deliverySink } from "./deliveries/delivery-sink.ts";
 import { createDeliverySweep, type DeliverySweep } from "./deliveries/delivery-sweep.ts";
 import type { PrismaClient } from "./generated/prisma/client.ts";
 import { createReconcileRepository } from "./reconcile/reconcile-repository.ts";
+import { StreamConsumer } from "./streams/stream-consumer.ts";
 import { billingMetrics } from "./usage/billing-metrics.ts";
-import { batchedInsert } from "./usage/batched-insert.ts";
 import { createRecordUsage } from "./usage/record-usage.ts";
 import { createUsageRepository } from "./usage/usage-repository.ts";
+import { usageSink } from "./usage/usage-sink.ts";
 
 export interface BillingDeps {
   prisma: PrismaClient;
-  /** A BullMQ-ready connection (maxRetriesPerRequest: null). */
+  /** For health checks and setting entries aside; each stream consumer reads on a duplicate of it. */
   redis: Redis;
   gateway: GatewayConfig;
   registry: Registry;
   logger: Logger;
   queuePrefix: string;
-  concurrency: number;
+  /** Usage events per read and per insert statement (USAGE_BATCH_SIZE). */
+  batchSize: number;
   /** See USAGE_BATCH_WINDOW_MS. */
   batchWindowMs: number;
-  /** See LOCK_DURATION_MS; BullMQ's 30 s when absent. */
-  lockDurationMs?: number;
   internalToken: string;
-  /** This process's consumer in the deliveries group (BILLING_ID). */
+  /** This process's consumer in the usage and deliveries groups (BILLING_ID). */
   consumerName: string;
+  /** See USAGE_CLAIM_IDLE_MS. */
+  usageClaimIdleMs: number;
   /** See DELIVERY_CLAIM_IDLE_MS. */
   claimIdleMs: number;
 }
 
 export interface Billing {
   app: Express;
-  consumer: Worker;
-  /** Reads the deliveries stream on a connection of its own (a duplicate of `redis`), closed with it. */
-  deliveries: DeliveryConsumer;
+  /** Reads the usage stream into usage_records, on a connection of its own (a duplicate of `redis`), closed with it. */
+  usage: StreamConsumer;
+  /** Reads the deliveries stream, likewise. */
+  deliveries: StreamConsumer;
   sweep: DeliverySweep;
   /** Turns /readyz to 503 for the rest of the process's life. */
   stopAccepting(): void;
@@ -51,28 +53,37 @@ export function createBilling(deps: BillingDeps): Billing {
   const repository = createUsageRepository(deps.prisma);
   const metrics = billingMetrics(deps.registry);
   const recordUsage = createRecordUsage({
-    insert: batchedInsert((records) => repository.insertMany(records), { windowMs: deps.batchWindowMs, maxRows: deps.concurrency }),
+    insertMany: (records) => repository.insertMany(records),
     prices: pricesOf(deps.gateway),
     metrics,
     logger: deps.logger,
   });
+  const usage = new StreamConsumer(
+    deps.redis.duplicate(),
+    usageSink(recordUsage, deps.redis, deps.queuePrefix, metrics, deps.logger),
+    deps.logger,
+    {
+      name: "usage events",
+      key: usageEventsKey(deps.queuePrefix),
+      group: USAGE_GROUP,
+      consumer: deps.consumerName,
+      claimIdleMs: deps.usageClaimIdleMs,
+      batchSize: deps.batchSize,
+      windowMs: deps.batchWindowMs,
+    },
+  );
+  usage.start();
   const deliveryRepository = createDeliveryRepository(deps.prisma);
-  const deliveries = new DeliveryConsumer(deps.redis.duplicate(), deliveryRepository, metrics, deps.logger, {
-    namespace: deps.queuePrefix,
+  const deliveries = new StreamConsumer(deps.redis.duplicate(), deliverySink(deliveryRepository, metrics, deps.logger), deps.logger, {
+    name: "deliveries",
+    key: deliveriesKey(deps.queuePrefix),
+    group: DELIVERIES_GROUP,
     consumer: deps.consumerName,
     claimIdleMs: deps.claimIdleMs,
   });
   deliveries.start();
   const sweep = createDeliverySweep(deliveryRepository, metrics, deps.logger);
   sweep.start();
-  const consumer = createConsumer("usage", (event) => recordUsage(event), {
-    connection: deps.redis,
-    prefix: deps.queuePrefix,
-    concurrency: deps.concurrency,
-    ...(deps.lockDurationMs && { lockDurationMs: deps.lockDurationMs }),
-    registry: deps.registry,
-    logger: deps.logger,
-  });
   let accepting = true;
   const app = createApp({
     repository,
@@ -85,7 +96,7 @@ export function createBilling(deps: BillingDeps): Billing {
   });
   return {
     app,
-    consumer,
+    usage,
     deliveries,
     sweep,
     stopAccepting: () => {

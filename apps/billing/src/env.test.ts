@@ -14,9 +14,9 @@ describe("parseBillingEnv", () => {
       HOST: "127.0.0.1",
       PORT: 8082,
       LOG_LEVEL: "info",
-      USAGE_CONCURRENCY: 64,
+      USAGE_BATCH_SIZE: 500,
       USAGE_BATCH_WINDOW_MS: 20,
-      LOCK_DURATION_MS: 30_000,
+      USAGE_CLAIM_IDLE_MS: 30_000,
       DELIVERY_CLAIM_IDLE_MS: 60_000,
     });
     expect(parseBillingEnv(minimal).BILLING_ID).not.toBe(parseBillingEnv(minimal).BILLING_ID);
@@ -29,7 +29,7 @@ describe("parseBillingEnv", () => {
   });
 
   it("when numbers come as strings, then they are parsed and bounded", () => {
-    expect(parseBillingEnv({ ...minimal, PORT: "9000", USAGE_CONCURRENCY: "2" })).toMatchObject({ PORT: 9000, USAGE_CONCURRENCY: 2 });
-    expect(() => parseBillingEnv({ ...minimal, USAGE_CONCURRENCY: "0" })).toThrow(/USAGE_CONCURRENCY/);
+    expect(parseBillingEnv({ ...minimal, PORT: "9000", USAGE_BATCH_SIZE: "2" })).toMatchObject({ PORT: 9000, USAGE_BATCH_SIZE: 2 });
+    expect(() => parseBillingEnv({ ...minimal, USAGE_BATCH_SIZE: "0" })).toThrow(/USAGE_BATCH_SIZE/);
   });
 });

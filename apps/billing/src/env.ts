@@ -12,13 +12,13 @@ export const BillingEnv = z.object({
   /** Shared secret the edge presents on the internal API. */
   BILLING_INTERNAL_TOKEN: z.string().min(16, "must be at least 16 characters"),
   LOG_LEVEL: logLevel,
-  /** Usage events in flight at once; also the most rows one insert statement carries. */
-  USAGE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(64),
-  /** How long an event waits for others to share its insert: billing lag traded for CPU. */
+  /** Usage events per read of the stream and per insert statement (19 bind parameters each, far below Postgres's 65,535). */
+  USAGE_BATCH_SIZE: z.coerce.number().int().min(1).max(2_000).default(500),
+  /** How long a read that did not fill a batch waits for more events to share its insert: billing lag traded for CPU. */
   USAGE_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(1_000).default(20),
-  /** How soon a usage event held by a billing process that died is delivered again (BullMQ's lock). */
-  LOCK_DURATION_MS: milliseconds(30_000, 500),
-  /** Names this process's consumer in the deliveries stream's group: unique per process unless set. */
+  /** How long a usage event read by a billing process stays unwritten before another takes it over (the first died). */
+  USAGE_CLAIM_IDLE_MS: milliseconds(30_000, 100),
+  /** Names this process's consumer in the usage and deliveries streams' groups: unique per process unless set. */
   BILLING_ID: z
     .string()
     .min(1)

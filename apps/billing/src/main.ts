@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { loadGatewayConfig } from "@gateway/config";
 import { createLogger, createRegistry } from "@gateway/observability";
-import { createRedis, watchQueueDepth } from "@gateway/queue";
+import { createRedis } from "@gateway/queue";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { createBilling } from "./create-billing.ts";
 import { readEnv } from "./env.ts";
@@ -20,16 +20,13 @@ const billing = createBilling({
   registry,
   logger,
   queuePrefix: env.QUEUE_PREFIX,
-  concurrency: env.USAGE_CONCURRENCY,
+  batchSize: env.USAGE_BATCH_SIZE,
   batchWindowMs: env.USAGE_BATCH_WINDOW_MS,
-  lockDurationMs: env.LOCK_DURATION_MS,
+  usageClaimIdleMs: env.USAGE_CLAIM_IDLE_MS,
   internalToken: env.BILLING_INTERNAL_TOKEN,
   consumerName: env.BILLING_ID,
   claimIdleMs: env.DELIVERY_CLAIM_IDLE_MS,
 });
-
-// Counted on scrape only, bounded by a timeout: this connection waits out Redis outages.
-const depth = watchQueueDepth(["usage"], { connection: redis, prefix: env.QUEUE_PREFIX, registry });
 const server = billing.app.listen(env.PORT, env.HOST);
 await once(server, "listening");
 const address = server.address();
@@ -54,12 +51,10 @@ async function shutdown(signal: string): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   await closed;
-  // Waits for in-flight jobs: a usage row is either written or its job goes back to the queue.
-  await billing.consumer.close();
-  // Deliveries in hand are written and acknowledged; one not yet written stays pending for the next process.
+  // Usage events and deliveries in hand are written and acknowledged; what is not written yet
+  // stays pending, for the next process to claim.
   billing.sweep.stop();
-  await billing.deliveries.close();
-  await depth.close();
+  await Promise.all([billing.usage.close(), billing.deliveries.close()]);
   await prisma.$disconnect();
   await redis.quit();
   logger.info("stopped");

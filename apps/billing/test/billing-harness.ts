@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { GatewayConfig, type UsageEvent } from "@gateway/contracts";
+import { GatewayConfig, USAGE_GROUP, usageEventsKey, type UsageEvent } from "@gateway/contracts";
 import { createLogger, createRegistry, type Registry } from "@gateway/observability";
-import { createProducer, createRedis, type Producer } from "@gateway/queue";
+import { appendUsageEvent, createRedis } from "@gateway/queue";
 import { createTestDatabase, type TestDatabase } from "@gateway/test-kit/postgres";
 import { PrismaPg } from "@prisma/adapter-pg";
-import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { inject } from "vitest";
 import { createBilling, type Billing } from "../src/create-billing.ts";
@@ -37,7 +36,10 @@ export interface Harness {
   baseUrl: string;
   prisma: PrismaClient;
   registry: Registry;
-  producer: Producer<"usage">;
+  /** Appends a usage event to the stream, as a worker does. */
+  publish(event: UsageEvent): Promise<void>;
+  /** Resolves once billing has read and acknowledged every usage event appended so far. */
+  drained(timeoutMs?: number): Promise<void>;
   billing: Billing;
   prefix: string;
   redis: Redis;
@@ -48,6 +50,7 @@ export interface HarnessOptions {
   /** A namespace the test prepared before billing starts (e.g. a dead consumer's pending deliveries). */
   prefix?: string;
   claimIdleMs?: number;
+  usageClaimIdleMs?: number;
 }
 
 /** A running billing service on its own database and queue prefix, with real Postgres and Redis. */
@@ -65,30 +68,29 @@ export async function startBilling(options: HarnessOptions = {}): Promise<Harnes
     registry,
     logger: createLogger({ service: "billing", level: "silent", sync: true }),
     queuePrefix: prefix,
-    concurrency: 16,
+    batchSize: 16,
     batchWindowMs: 5,
     internalToken: TOKEN,
     consumerName: `billing-${randomUUID()}`,
+    usageClaimIdleMs: options.usageClaimIdleMs ?? 30_000,
     claimIdleMs: options.claimIdleMs ?? 60_000,
   });
   const server = billing.app.listen(0, "127.0.0.1");
   await once(server, "listening");
-  const producer = createProducer("usage", producerRedis, prefix);
   return {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     prisma,
     registry,
-    producer,
+    publish: (event) => appendUsageEvent(producerRedis, prefix, event),
+    drained: (timeoutMs) => usageDrained(producerRedis, prefix, timeoutMs),
     billing,
     prefix,
     redis,
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await billing.consumer.close();
       billing.sweep.stop();
-      await billing.deliveries.close();
-      await producer.close();
+      await Promise.all([billing.usage.close(), billing.deliveries.close()]);
       await deleteKeys(producerRedis, `${prefix}:*`);
       await prisma.$disconnect();
       await Promise.all([redis.quit(), producerRedis.quit()]);
@@ -126,16 +128,23 @@ export function usageEvent(overrides: Partial<UsageEvent> & { tenant?: string } 
   };
 }
 
-/** Polls until the job reaches a final state: BullMQ events would need another connection per test. */
-export async function settled(queue: Queue, jobId: string, timeoutMs = 10_000): Promise<"completed" | "failed"> {
+/** Polls until billing's group has read every usage event and holds none unacknowledged. */
+async function usageDrained(redis: Redis, prefix: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const state = await queue.getJobState(jobId);
-    if (state === "completed" || state === "failed") return state;
+  for (;;) {
+    const groups = (await redis.xinfo("GROUPS", usageEventsKey(prefix)).catch(() => [])) as unknown[][];
+    const group = groups.map((g) => Object.fromEntries(pairs(g))).find((g) => g.name === USAGE_GROUP);
+    if (group && Number(group.lag) === 0 && Number(group.pending) === 0) return;
+    if (Date.now() > deadline) throw new Error(`usage events not drained within ${timeoutMs} ms: ${JSON.stringify(group)}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  throw new Error(`job ${jobId} did not settle within ${timeoutMs} ms (state ${await queue.getJobState(jobId)})`);
 }
+
+const pairs = (flat: unknown[]): [string, unknown][] => {
+  const out: [string, unknown][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([String(flat[i]), flat[i + 1]]);
+  return out;
+};
 
 /** The current value of one series (0 when untouched); `name` may be a histogram's `_count` or `_sum`. */
 export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { deliveriesKey, DELIVERIES_GROUP, usageJobId } from "@gateway/contracts";
+import { deliveriesKey, DELIVERIES_GROUP } from "@gateway/contracts";
 import { createRedis } from "@gateway/queue";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { metricValue, REDIS_URL, settled, startBilling, usageEvent, type Harness } from "./billing-harness.ts";
+import { metricValue, REDIS_URL, startBilling, usageEvent, type Harness } from "./billing-harness.ts";
 
 const redis: Redis = createRedis(REDIS_URL, "commands", { enableAutoPipelining: false });
 let h: Harness | undefined;
@@ -26,8 +26,8 @@ async function deliveredAt(harness: Harness, requestId: string): Promise<Date | 
 const recorded = (harness: Harness, requestId: string) => expect.poll(() => deliveredAt(harness, requestId), { timeout: 10_000 });
 
 async function bill(harness: Harness, event = usageEvent()) {
-  await harness.producer.add(usageJobId(event.request_id), event);
-  expect(await settled(harness.producer.queue, usageJobId(event.request_id))).toBe("completed");
+  await harness.publish(event);
+  await harness.drained();
   return harness.prisma.usageRecord.findUniqueOrThrow({ where: { requestId: event.request_id } });
 }
 

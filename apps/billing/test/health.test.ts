@@ -62,7 +62,7 @@ describe("health and metrics", () => {
 
   it("when usage was billed, then /metrics exposes the billing series with bounded labels only", async () => {
     const event = usageEvent({ tenant: "tenant-secret" });
-    await h.producer.add(event.request_id, event);
+    await h.publish(event);
     await expect.poll(() => h.prisma.usageRecord.count(), { timeout: 10_000 }).toBe(1);
     const res = await fetch(`${h.baseUrl}/metrics`);
     expect(res.status).toBe(200);
@@ -72,7 +72,7 @@ describe("health and metrics", () => {
       "gateway_billing_tokens_total",
       "gateway_billing_cost_total",
       "gateway_billing_lag_seconds_bucket",
-      "gateway_queue_job_duration_seconds_bucket",
+      "gateway_billing_usage_unread",
     ]) {
       expect(text).toContain(name);
     }

@@ -1,7 +1,7 @@
-import { deliveriesKey, ErrorEnvelope, Reconciliation, usageJobId, type UsageEvent } from "@gateway/contracts";
+import { deliveriesKey, ErrorEnvelope, Reconciliation, type UsageEvent } from "@gateway/contracts";
 import { createRedis } from "@gateway/queue";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { REDIS_URL, settled, startBilling, TOKEN, usageEvent, type Harness } from "./billing-harness.ts";
+import { REDIS_URL, startBilling, TOKEN, usageEvent, type Harness } from "./billing-harness.ts";
 
 const redis = createRedis(REDIS_URL, "commands", { enableAutoPipelining: false });
 let h: Harness;
@@ -23,8 +23,8 @@ async function reconcile(query: string, headers: Record<string, string> = { auth
 }
 
 async function bill(events: UsageEvent[]) {
-  await Promise.all(events.map((e) => h.producer.add(usageJobId(e.request_id), e)));
-  for (const e of events) expect(await settled(h.producer.queue, usageJobId(e.request_id))).toBe("completed");
+  await Promise.all(events.map((e) => h.publish(e)));
+  await h.drained();
 }
 
 async function deliver(deliveries: Array<[requestId: string, at: string]>) {

@@ -1,8 +1,6 @@
-import { usageJobId } from "@gateway/contracts";
-import { QUEUES } from "@gateway/queue";
-import { Queue } from "bullmq";
+import { invalidUsageEventsKey, usageEventsKey } from "@gateway/contracts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { metricValue, settled, startBilling, usageEvent, type Harness } from "./billing-harness.ts";
+import { metricValue, startBilling, usageEvent, type Harness } from "./billing-harness.ts";
 
 let h: Harness;
 beforeEach(async () => {
@@ -12,15 +10,15 @@ afterEach(async () => {
   await h.close();
 });
 
-async function deliver(jobId: string, event = usageEvent()) {
-  await h.producer.add(jobId, event);
-  return settled(h.producer.queue, jobId);
+async function deliver(event = usageEvent()) {
+  await h.publish(event);
+  await h.drained();
 }
 
 describe("usage consumer", () => {
   it("when a usage event arrives, then one row is written with the exact cost", async () => {
     const event = usageEvent({ prompt_tokens: 1_234_567, completion_tokens: 89, client_request_id: "sdk-req-42" });
-    expect(await deliver(usageJobId(event.request_id), event)).toBe("completed");
+    await deliver(event);
 
     const row = await h.prisma.usageRecord.findUniqueOrThrow({ where: { requestId: event.request_id } });
     // 1_234_567 × 0.123456789012 / 1000 and 89 × 0.5 / 1000, to the last digit.
@@ -49,11 +47,9 @@ describe("usage consumer", () => {
 
   it("when the same event is delivered twice, then it is billed once and the repeat is counted", async () => {
     const event = usageEvent();
-    expect(await deliver(usageJobId(event.request_id), event)).toBe("completed");
-    // The same deterministic job id is a BullMQ no-op: the job is not run again.
-    await h.producer.add(usageJobId(event.request_id), event);
-    // A second job for the same request (e.g. a worker that lost track of its first enqueue).
-    expect(await deliver(`forced-${event.request_id}`, event)).toBe("completed");
+    await deliver(event);
+    // A second entry for the same request (a worker that ran the job again after a crash).
+    await deliver(event);
 
     expect(await h.prisma.usageRecord.count({ where: { requestId: event.request_id } })).toBe(1);
     expect(await metricValue(h.registry, "gateway_billing_duplicate_events_total")).toBe(1);
@@ -62,9 +58,8 @@ describe("usage consumer", () => {
 
   it("when many copies of one event race, then exactly one row is written", async () => {
     const event = usageEvent();
-    const ids = Array.from({ length: 8 }, (_, i) => `race-${i}-${event.request_id}`);
-    await Promise.all(ids.map((id) => h.producer.add(id, event)));
-    for (const id of ids) expect(await settled(h.producer.queue, id)).toBe("completed");
+    await Promise.all(Array.from({ length: 8 }, () => h.publish(event)));
+    await h.drained();
 
     expect(await h.prisma.usageRecord.count({ where: { requestId: event.request_id } })).toBe(1);
     expect(await metricValue(h.registry, "gateway_billing_duplicate_events_total")).toBe(7);
@@ -72,8 +67,8 @@ describe("usage consumer", () => {
 
   it("when many events arrive at once, then they share insert statements and each is billed exactly once", async () => {
     const events = Array.from({ length: 40 }, (_, i) => usageEvent({ prompt_tokens: 100 + i, completion_tokens: i }));
-    await Promise.all(events.map((e) => h.producer.add(usageJobId(e.request_id), e)));
-    for (const e of events) expect(await settled(h.producer.queue, usageJobId(e.request_id))).toBe("completed");
+    await Promise.all(events.map((e) => h.publish(e)));
+    await h.drained();
 
     const rows = await h.prisma.usageRecord.findMany({ where: { requestId: { in: events.map((e) => e.request_id) } } });
     expect(rows).toHaveLength(40);
@@ -88,7 +83,7 @@ describe("usage consumer", () => {
 
   it("when the model has no price, then the usage is still recorded at cost 0 and counted as unpriced", async () => {
     const event = usageEvent({ model: "not-in-config", prompt_tokens: 100, completion_tokens: 50, outcome: "cancelled" });
-    expect(await deliver(usageJobId(event.request_id), event)).toBe("completed");
+    await deliver(event);
 
     const row = await h.prisma.usageRecord.findUniqueOrThrow({ where: { requestId: event.request_id } });
     expect([row.promptCost.toFixed(), row.completionCost.toFixed(), row.cost.toFixed()]).toEqual(["0", "0", "0"]);
@@ -97,35 +92,50 @@ describe("usage consumer", () => {
     expect(await metricValue(h.registry, "gateway_billing_usage_events_total", { outcome: "cancelled" })).toBe(1);
   });
 
-  it("when Postgres fails while billing, then the job is retried and billed once the table is back", async () => {
+  it("when Postgres fails while billing, then the events stay pending and are billed once the table is back", async () => {
     await h.prisma.$executeRawUnsafe("ALTER TABLE usage_records RENAME TO usage_records_away");
     const event = usageEvent();
-    await h.producer.add(usageJobId(event.request_id), event);
-    await expect.poll(() => h.producer.queue.getJobState(usageJobId(event.request_id)), { timeout: 10_000 }).toBe("delayed");
+    await h.publish(event);
+    // Read, not acknowledged: the write is tried again until it commits.
+    await expect
+      .poll(async () => ((await h.redis.xpending(usageEventsKey(h.prefix), "billing")) as unknown[])[0], { timeout: 10_000 })
+      .toBe(1);
     await h.prisma.$executeRawUnsafe("ALTER TABLE usage_records_away RENAME TO usage_records");
 
-    expect(await settled(h.producer.queue, usageJobId(event.request_id))).toBe("completed");
+    await h.drained(20_000);
     expect(await h.prisma.usageRecord.count({ where: { requestId: event.request_id } })).toBe(1);
   });
 
-  it("when a payload is invalid, then the job fails after exactly one attempt and no row is written", async () => {
-    // A raw queue, because the producer validates and would refuse this payload.
-    const raw = new Queue("usage", { connection: h.redis, prefix: h.prefix });
+  it("when an entry is not a usage event, then it is set aside once with its reason, never billed, and the stream goes on", async () => {
+    const key = usageEventsKey(h.prefix);
+    await h.redis.xadd(key, "*", "e", JSON.stringify({ v: 1, request_id: "poison-1", model: "llama-small" }));
+    await h.redis.xadd(key, "*", "e", "{not json");
+    await h.redis.xadd(key, "*", "other", "field");
+    const good = usageEvent();
+    await deliver(good);
+
+    const aside = (await h.redis.xrange(invalidUsageEventsKey(h.prefix), "-", "+")).map(([, fields]) => fields[3]);
+    expect(aside).toHaveLength(3);
+    expect(aside[0]).toMatch(/caller/);
+    expect(aside.slice(1)).toEqual(["not JSON", "no field e"]);
+    expect(await metricValue(h.registry, "gateway_billing_invalid_usage_events_total")).toBe(3);
+    expect(await h.prisma.usageRecord.count()).toBe(1);
+    expect(await h.prisma.usageRecord.count({ where: { requestId: good.request_id } })).toBe(1);
+  });
+
+  it("when a billing process died holding events, then another takes them over after the claim idle time and bills each once", async () => {
+    const key = usageEventsKey(h.prefix);
+    const events = [usageEvent(), usageEvent()];
+    // A consumer of the group that read the events and died before writing them.
+    await h.billing.usage.close();
+    for (const e of events) await h.publish(e);
+    await h.redis.xreadgroup("GROUP", "billing", "dead-billing", "COUNT", 10, "STREAMS", key, ">");
+    const next = await startBilling({ prefix: h.prefix, usageClaimIdleMs: 300 });
     try {
-      await raw.add("usage", { v: 1, request_id: "poison-1", model: "llama-small" }, { ...QUEUES.usage.defaults, jobId: "poison-1" });
-      expect(await settled(raw, "poison-1")).toBe("failed");
-      const job = await raw.getJob("poison-1");
-      expect(job?.attemptsMade).toBe(1);
-      expect(job?.failedReason).toBe("invalid usage payload");
-      // Give a (wrong) retry time to show up; with attempts 20 a retried job would be delayed or waiting.
-      await new Promise((resolve) => setTimeout(resolve, 700));
-      expect(await raw.getJobState("poison-1")).toBe("failed");
-      expect((await raw.getJob("poison-1"))?.attemptsMade).toBe(1);
+      await next.drained();
+      expect(await next.prisma.usageRecord.count({ where: { requestId: { in: events.map((e) => e.request_id) } } })).toBe(2);
     } finally {
-      await raw.close();
+      await next.close();
     }
-    expect(await metricValue(h.registry, "gateway_queue_poison_messages_total", { queue: "usage" })).toBe(1);
-    expect(await h.prisma.usageRecord.count()).toBe(0);
-    expect(await metricValue(h.registry, "gateway_billing_usage_events_total", { outcome: "succeeded" })).toBe(0);
   });
 });

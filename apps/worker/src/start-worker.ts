@@ -57,8 +57,8 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
   const commands = createRedis(env.REDIS_URL, "commands");
   const subscriber = createRedis(env.REDIS_URL, "commands", { enableAutoPipelining: false });
   const consumerConnection = createRedis(env.REDIS_URL, "blocking");
-  // Usage adds wait out a Redis outage instead of failing: a usage event must not be lost.
-  const usageConnection = createRedis(env.REDIS_URL, "blocking");
+  // Webhook and conversation-reply adds wait out a Redis outage instead of failing.
+  const producerConnection = createRedis(env.REDIS_URL, "blocking");
   const webhookConnection = createRedis(env.REDIS_URL, "blocking");
   // BullMQ defines its ~50 Lua scripts on any connection it is given, and ioredis copies them all
   // into every autopipeline batch: queue counting stays off the autopipelined commands connection.
@@ -67,8 +67,9 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
   // queue up in order and reach the event log and the edge once Redis is back (the edge catches up
   // from the log), rather than a finished, billed answer being lost on its way to the client, and a
   // job that was about to take a slot takes it then instead of failing as if no backend could serve it.
+  // Usage events go the same way, after their job's last word: a usage event must not be lost.
   const relayConnection = createRedis(env.REDIS_URL, "commands", { maxRetriesPerRequest: null });
-  const connections = [commands, subscriber, consumerConnection, usageConnection, webhookConnection, depthConnection, relayConnection];
+  const connections = [commands, subscriber, consumerConnection, producerConnection, webhookConnection, depthConnection, relayConnection];
   for (const c of connections) c.on("error", (err: Error) => logger.warn({ err: err.message }, "redis connection error"));
 
   const gate = new SlotGate(relayConnection, env.QUEUE_PREFIX, env.WORKER_ID, env.BACKEND_LEASE_TTL_MS, logger);
@@ -119,11 +120,10 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
 
   const cancels = new CancelRegistry();
   await subscribeCancels(subscriber, commands, env.QUEUE_PREFIX, cancels, logger);
-  const usage = createProducer("usage", usageConnection, env.QUEUE_PREFIX);
-  const webhooks = createProducer("webhooks", usageConnection, env.QUEUE_PREFIX, {
+  const webhooks = createProducer("webhooks", producerConnection, env.QUEUE_PREFIX, {
     backoff: { type: "exponential", delay: env.WEBHOOK_RETRY_DELAY_MS },
   });
-  const conversationReplies = createProducer("conversation-replies", usageConnection, env.QUEUE_PREFIX);
+  const conversationReplies = createProducer("conversation-replies", producerConnection, env.QUEUE_PREFIX);
   const images = egressFetcher(env.EGRESS_ALLOW_CIDRS);
   const handler = createInferenceHandler({
     pool,
@@ -134,7 +134,7 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     redis: commands,
     namespace: env.QUEUE_PREFIX,
     publish: createRelayPublisher(relayConnection, logger, env.QUEUE_PREFIX),
-    recordUsage: createUsageRecorder(usage, metrics),
+    recordUsage: createUsageRecorder(relayConnection, env.QUEUE_PREFIX, metrics),
     webhooks,
     conversationReplies,
     cancels,
@@ -168,8 +168,8 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     registry,
     logger,
   });
-  // Every queue it touches; usage too, whose depth must stay visible while billing is down.
-  const depth = watchQueueDepth(["inference", "usage", "webhooks", "conversation-replies"], {
+  // Every queue it touches (usage events are a stream: billing reports what it has not written yet).
+  const depth = watchQueueDepth(["inference", "webhooks", "conversation-replies"], {
     connection: depthConnection,
     prefix: env.QUEUE_PREFIX,
     registry,
@@ -197,7 +197,6 @@ export async function startWorker({ env, logger, registry }: StartWorkerDeps): P
     await egress.close();
     await webhooks.close();
     await conversationReplies.close();
-    await usage.close();
     await depth.close();
     // BullMQ does not close connections it was given.
     await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));

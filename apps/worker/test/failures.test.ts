@@ -1,4 +1,4 @@
-import { CHANNELS, cancelledKey, usageJobId, type CancelMessage, contentText, type ChatMessage } from "@gateway/contracts";
+import { CHANNELS, cancelledKey, type CancelMessage, contentText, type ChatMessage } from "@gateway/contracts";
 import { simTokenize, type RequestEndEvent } from "@gateway/test-kit/llama-sim";
 import { until } from "@gateway/test-kit/until";
 import { describe, expect, it } from "vitest";
@@ -94,7 +94,7 @@ describe("inference worker failures", () => {
     await until(() => sims[0]?.stats.aborted === 1);
   });
 
-  it("when the same job id runs twice, then there is still one usage job", async () => {
+  it("when the same job id runs twice, then each run appends the same request's usage event (billing writes one row per request)", async () => {
     const h = await setup(1);
     const job = h.job();
     await h.submit(job);
@@ -106,8 +106,10 @@ describe("inference worker failures", () => {
     await h.submit(job);
     expect((await h.finished(job.request_id)).final.type).toBe("result");
     expect(sims[0]?.stats.generations).toBe(2);
+    await until(async () => (await h.usageEvents()).length === 2);
     const usage = await h.usageEvents();
-    expect(usage.map((u) => u.id)).toEqual([usageJobId(job.request_id)]);
+    expect(usage.map((u) => u.data.request_id)).toEqual([job.request_id, job.request_id]);
+    expect(usage[1]?.data).toMatchObject({ outcome: "succeeded", completion_tokens: usage[0]?.data.completion_tokens });
   });
 
   it("when a payload is invalid, then the job fails after exactly one attempt and counts as poison", async () => {

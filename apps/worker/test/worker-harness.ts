@@ -3,7 +3,16 @@ import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CHANNELS, edgesKey, RelayMessage, type ChunkMessage, type EmbeddingsJob, type ChatJob, type UsageEvent } from "@gateway/contracts";
+import {
+  CHANNELS,
+  edgesKey,
+  RelayMessage,
+  UsageEvent,
+  usageEventsKey,
+  type ChunkMessage,
+  type EmbeddingsJob,
+  type ChatJob,
+} from "@gateway/contracts";
 import { createLogger, createRegistry, type Registry } from "@gateway/observability";
 import { createRedis, startHeartbeat } from "@gateway/queue";
 import { startLlamaSim, type LlamaSim, type LlamaSimOptions } from "@gateway/test-kit/llama-sim";
@@ -68,7 +77,6 @@ export async function startHarness(sims: LlamaSim[], overrides: Record<string, s
   const edgeBeat = await startHeartbeat(redis, edgesKey(prefix), edgeId, 500, logger);
   const connection = createRedis(TEST_REDIS_URL, "blocking");
   const inference = new Queue("inference", { connection, prefix });
-  const usage = new Queue("usage", { connection, prefix });
 
   const job = (over: Partial<ChatJob> = {}, params: Partial<ChatJob["params"]> = {}): ChatJob => ({
     v: 1,
@@ -133,7 +141,6 @@ export async function startHarness(sims: LlamaSim[], overrides: Record<string, s
     worker,
     redis,
     inference,
-    usage,
     job,
     embeddingsJob,
     received,
@@ -143,9 +150,10 @@ export async function startHarness(sims: LlamaSim[], overrides: Record<string, s
       await inference.add("inference", payload, { jobId: payload.request_id, attempts: 1 });
       return payload.request_id;
     },
-    async usageEvents(): Promise<{ id: string | undefined; data: UsageEvent }[]> {
-      const jobs = await usage.getJobs(["waiting", "delayed", "active", "completed", "failed", "prioritized"]);
-      return jobs.map((j) => ({ id: j.id, data: j.data as UsageEvent }));
+    /** The usage stream's entries, oldest first: what billing would read. */
+    async usageEvents(): Promise<{ id: string; data: UsageEvent }[]> {
+      const entries = await redis.xrange(usageEventsKey(prefix), "-", "+");
+      return entries.map(([id, fields]) => ({ id, data: UsageEvent.parse(JSON.parse(fields[fields.indexOf("e") + 1]!)) }));
     },
     async metricValue(name: string, labels: Record<string, string> = {}): Promise<number> {
       const metric = registry.getSingleMetric(name);
@@ -160,9 +168,8 @@ export async function startHarness(sims: LlamaSim[], overrides: Record<string, s
       await edgeBeat.stop();
       await worker.close();
       await inference.obliterate({ force: true }).catch(() => {});
-      await usage.obliterate({ force: true }).catch(() => {});
+      await redis.del(usageEventsKey(prefix));
       await inference.close();
-      await usage.close();
       await Promise.all([redis.quit(), subscriber.quit(), connection.quit()]);
     },
   };

@@ -4,7 +4,7 @@ import { metricNamesIn, selectorsIn } from "./promql-in-infra.ts";
 describe("metricNamesIn", () => {
   it("when an expression aggregates a histogram, then only the metric name is found", () => {
     expect(
-      metricNamesIn('histogram_quantile(0.95, sum by (le, queue) (rate(gateway_queue_wait_seconds_bucket{queue="usage"}[5m])))'),
+      metricNamesIn('histogram_quantile(0.95, sum by (le, queue) (rate(gateway_queue_wait_seconds_bucket{queue="webhooks"}[5m])))'),
     ).toEqual(["gateway_queue_wait_seconds_bucket"]);
   });
 

@@ -39,6 +39,18 @@ export const DELIVERIES_GROUP = "billing";
 export const DELIVERIES_MAX_LEN = 5_000_000;
 
 /**
+ * Stream of usage events (field `e`: a UsageEvent as JSON), appended by the workers when a job
+ * ends, consumed by billing (consumer group `billing`) into `usage_records`, one row per request.
+ * Never capped: an event trimmed before billing read it would be an answer nobody pays for; billing
+ * trims what it has written.
+ */
+export const usageEventsKey = (ns: string) => `${ns}:usage-events`;
+/** The consumer group billing reads `usageEventsKey` with. */
+export const USAGE_GROUP = "billing";
+/** Stream of usage entries billing could not read (field `e` as it came, `why`), kept for an operator. */
+export const invalidUsageEventsKey = (ns: string) => `${ns}:usage-events:invalid`;
+
+/**
  * Hash `<backend url>|prompt` and `<backend url>|predicted` → the last value of llama-server's
  * `llamacpp:prompt_tokens_total` and `llamacpp:tokens_predicted_total` read by any worker: what
  * the next reading's increase is taken from, shared so that several workers count each token once.

@@ -31,9 +31,6 @@ export const UsageEvent = z.object({
 });
 export type UsageEvent = z.infer<typeof UsageEvent>;
 
-/** Deterministic usage job id: a retried worker cannot enqueue the same usage twice. */
-export const usageJobId = (requestId: string) => `usage-${requestId}`;
-
 export const DailyUsageQuery = z.object({
   tenant_id: z.string().min(1),
   date: z.iso.date(),

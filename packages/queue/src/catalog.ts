@@ -1,4 +1,4 @@
-import { ConversationReply, InferenceQueuePayload, UsageEvent, WebhookDelivery } from "@gateway/contracts";
+import { ConversationReply, InferenceQueuePayload, WebhookDelivery } from "@gateway/contracts";
 import type { JobsOptions } from "bullmq";
 import type { z } from "zod";
 
@@ -19,18 +19,6 @@ export const QUEUES = {
     // backends; BullMQ only re-delivers a job whose worker died (stalled), never a failed one.
     defaults: { attempts: 1, removeOnComplete: { age: 600, count: 10_000 }, removeOnFail: { age: 86_400 } },
   },
-  usage: {
-    schema: UsageEvent,
-    // Billing must eventually see every event: retried through a Postgres outage of an hour
-    // (capped at 10 s between tries, so billing catches up within seconds of the outage's end).
-    // Completed jobs stay a day so a repeat of the same deterministic id is a BullMQ no-op.
-    defaults: {
-      attempts: 400,
-      backoff: { type: "capped", delay: 500 },
-      removeOnComplete: { age: 86_400 },
-      removeOnFail: { age: 7 * 86_400 },
-    },
-  },
   webhooks: {
     schema: WebhookDelivery,
     // At least once: ~8 tries over ~4 minutes, then kept failed for a week for inspection.
@@ -43,7 +31,8 @@ export const QUEUES = {
   },
   "conversation-replies": {
     schema: ConversationReply,
-    // Stored by the edge with an insert that ignores a repeat: retried through a Postgres outage, as usage is.
+    // Stored by the edge with an insert that ignores a repeat: retried through a Postgres outage of an
+    // hour (capped at 10 s between tries, so the replies are stored within seconds of the outage's end).
     defaults: {
       attempts: 400,
       backoff: { type: "capped", delay: 500 },

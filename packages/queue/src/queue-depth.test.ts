@@ -14,9 +14,9 @@ afterEach(async () => {
 async function setup(maxAgeMs: number) {
   const prefix = `test-${randomUUID()}`;
   const redis = new Redis(REDIS_URL);
-  const queue = new Queue("usage", { connection: redis, prefix });
+  const queue = new Queue("webhooks", { connection: redis, prefix });
   const registry = createRegistry("test");
-  const depth: QueueDepth = watchQueueDepth(["usage"], { connection: redis, prefix, registry, maxAgeMs });
+  const depth: QueueDepth = watchQueueDepth(["webhooks"], { connection: redis, prefix, registry, maxAgeMs });
   cleanups.push(async () => {
     await depth.close();
     await queue.obliterate({ force: true });
@@ -33,17 +33,17 @@ async function setup(maxAgeMs: number) {
 describe("watchQueueDepth", () => {
   it("when jobs wait (prioritized or not) and one is delayed, then the gauge counts them by state", async () => {
     const { queue, read } = await setup(0);
-    await queue.add("usage", {}, { jobId: "a" });
-    await queue.add("usage", {}, { jobId: "b", priority: 10 });
-    await queue.add("usage", {}, { jobId: "c", delay: 60_000 });
-    expect(await read()).toEqual({ "usage/waiting": 2, "usage/active": 0, "usage/delayed": 1, "usage/failed": 0 });
+    await queue.add("webhooks", {}, { jobId: "a" });
+    await queue.add("webhooks", {}, { jobId: "b", priority: 10 });
+    await queue.add("webhooks", {}, { jobId: "c", delay: 60_000 });
+    expect(await read()).toEqual({ "webhooks/waiting": 2, "webhooks/active": 0, "webhooks/delayed": 1, "webhooks/failed": 0 });
   });
 
   it("when scraped again within maxAgeMs, then the counts come from memory, not Redis", async () => {
     const { queue, read } = await setup(60_000);
-    await queue.add("usage", {}, { jobId: "a" });
-    expect((await read())["usage/waiting"]).toBe(1);
-    await queue.add("usage", {}, { jobId: "b" });
-    expect((await read())["usage/waiting"]).toBe(1);
+    await queue.add("webhooks", {}, { jobId: "a" });
+    expect((await read())["webhooks/waiting"]).toBe(1);
+    await queue.add("webhooks", {}, { jobId: "b" });
+    expect((await read())["webhooks/waiting"]).toBe(1);
   });
 });

@@ -14,16 +14,16 @@ describe("BullMQ connections", () => {
   it("when a producer, consumer or queue-depth watcher is given an autopipelined connection, then it refuses it at once", () => {
     const registry = createRegistry("test");
     const logger = createLogger({ service: "test", level: "silent", sync: true });
-    expect(() => createProducer("usage", autopipelined, "test")).toThrow(/enableAutoPipelining/);
+    expect(() => createProducer("webhooks", autopipelined, "test")).toThrow(/enableAutoPipelining/);
     expect(() =>
-      createConsumer("usage", async () => undefined, { connection: autopipelined, prefix: "test", concurrency: 1, registry, logger }),
+      createConsumer("webhooks", async () => undefined, { connection: autopipelined, prefix: "test", concurrency: 1, registry, logger }),
     ).toThrow(/enableAutoPipelining/);
-    expect(() => watchQueueDepth(["usage"], { connection: autopipelined, prefix: "test", registry })).toThrow(/enableAutoPipelining/);
+    expect(() => watchQueueDepth(["webhooks"], { connection: autopipelined, prefix: "test", registry })).toThrow(/enableAutoPipelining/);
   });
 
   it("when the connection is one of the kinds createRedis makes for queues, then it is accepted", async () => {
     const blocking = createRedis(REDIS_URL, "blocking");
-    const producer = createProducer("usage", blocking, `test-${Date.now()}`);
+    const producer = createProducer("webhooks", blocking, `test-${Date.now()}`);
     await producer.close();
     await blocking.quit();
   });

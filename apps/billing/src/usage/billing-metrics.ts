@@ -47,6 +47,18 @@ export function billingMetrics(registry: Registry) {
       "gateway_billing_deliveries_pending",
       "Entries of the deliveries stream read by a billing process but not yet acknowledged (not yet written, or held by one that died), as of the last maintenance round.",
     ),
+    invalid: counter(
+      "gateway_billing_invalid_usage_events_total",
+      "Entries of the usage stream that are not a usage event: never billed, set aside in <ns>:usage-events:invalid.",
+    ),
+    usageUnread: gauge(
+      "gateway_billing_usage_unread",
+      "Entries of the usage stream billing's consumer group has not read yet, as of its last maintenance round.",
+    ),
+    usagePending: gauge(
+      "gateway_billing_usage_pending",
+      "Entries of the usage stream read by a billing process but not yet written (Postgres refusing, or held by one that died), as of the last maintenance round.",
+    ),
     lag: metric(
       registry,
       "gateway_billing_lag_seconds",

@@ -41,9 +41,7 @@ export class JobEnd {
     const { job, deps } = this;
     deps.publish(job, { ...last, request_id: job.request_id, backend_ms: this.clock.ms() } as ResultMessage | EmbeddingsResultMessage);
     deps.metrics.results.inc({ model: this.model, outcome: "succeeded" });
-    // The last word's PUBLISH is queued on the autopipelined connection and flushed at the end of
-    // this loop turn, while the usage add writes at once: waiting for that turn keeps billing off the answer's path.
-    await new Promise(setImmediate);
+    // The usage event follows the last word on the same autopipelined connection: billing stays off the answer's path.
     await deps.recordUsage(job, { outcome: "succeeded", ...billed, startedAt: this.startedAt });
   }
 

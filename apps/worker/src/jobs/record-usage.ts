@@ -1,5 +1,6 @@
-import { usageJobId, type InferenceQueuePayload, type Usage, type UsageOutcome } from "@gateway/contracts";
-import type { Producer } from "@gateway/queue";
+import type { InferenceQueuePayload, Usage, UsageOutcome } from "@gateway/contracts";
+import { appendUsageEvent } from "@gateway/queue";
+import type { Redis } from "ioredis";
 import type { WorkerMetrics } from "../worker-metrics.ts";
 
 export interface UsageRecord {
@@ -15,12 +16,12 @@ export type RecordUsage = (
 ) => Promise<void>;
 
 /**
- * Adds the one usage event of a request under its deterministic job id: a re-delivered job adds
- * the same id again, which BullMQ ignores (and billing dedupes on request_id as well).
+ * Appends the one usage event of a request to the usage stream, on a connection that waits out a
+ * Redis outage. A re-delivered job appends it again; billing writes one row per request id.
  */
-export function createUsageRecorder(producer: Producer<"usage">, metrics: WorkerMetrics): RecordUsage {
+export function createUsageRecorder(redis: Redis, namespace: string, metrics: WorkerMetrics): RecordUsage {
   return async (job, { outcome, usage, backend, startedAt }) => {
-    await producer.add(usageJobId(job.request_id), {
+    await appendUsageEvent(redis, namespace, {
       v: 1,
       request_id: job.request_id,
       caller: job.caller,

@@ -1,4 +1,3 @@
-import { deliveriesKey, DELIVERIES_GROUP } from "@gateway/contracts";
 import type { Redis } from "ioredis";
 
 export interface StreamEntry {
@@ -33,44 +32,33 @@ const entries = (raw: unknown): StreamEntry[] =>
 const isError = (err: unknown, code: string) => err instanceof Error && err.message.startsWith(code);
 
 /**
- * The deliveries stream as one consumer of billing's group sees it. Every call is one round trip
- * on the connection it is given, which the consumer keeps for itself: XREADGROUP BLOCK holds it.
+ * A stream (deliveries, usage events) as one consumer of billing's group sees it. Every call is
+ * one round trip on the connection it is given, which the consumer keeps for itself: XREADGROUP
+ * BLOCK holds it.
  */
-export class DeliveryStream {
-  private readonly key: string;
-
+export class GroupStream {
   constructor(
     private readonly redis: Redis,
-    namespace: string,
+    readonly key: string,
+    private readonly group: string,
     readonly consumer: string,
-  ) {
-    this.key = deliveriesKey(namespace);
-  }
+  ) {}
 
   /** From the stream's first entry: deliveries written before billing ever ran are read too. */
   async ensureGroup(): Promise<void> {
     try {
-      await this.redis.xgroup("CREATE", this.key, DELIVERIES_GROUP, "0", "MKSTREAM");
+      await this.redis.xgroup("CREATE", this.key, this.group, "0", "MKSTREAM");
     } catch (err) {
       if (!isError(err, "BUSYGROUP")) throw err;
     }
   }
 
-  /** Entries no consumer of the group has read yet; waits up to `blockMs` for the first. */
+  /** Entries no consumer of the group has read yet; waits up to `blockMs` for the first (0: does not wait). */
   async read(count: number, blockMs: number): Promise<StreamEntry[]> {
     try {
-      const reply = (await this.redis.xreadgroup(
-        "GROUP",
-        DELIVERIES_GROUP,
-        this.consumer,
-        "COUNT",
-        count,
-        "BLOCK",
-        blockMs,
-        "STREAMS",
-        this.key,
-        ">",
-      )) as [string, RawEntry[]][] | null;
+      const block = blockMs > 0 ? ["BLOCK", blockMs] : [];
+      const args = ["GROUP", this.group, this.consumer, "COUNT", count, ...block, "STREAMS", this.key, ">"];
+      const reply = (await this.redis.call("XREADGROUP", ...args)) as [string, RawEntry[]][] | null;
       return entries(reply?.[0]?.[1]);
     } catch (err) {
       // A Redis that restarted empty has lost the group: make it again and read on.
@@ -82,7 +70,7 @@ export class DeliveryStream {
 
   /** One page of entries another consumer has held unacknowledged for `minIdleMs`, now this one's; `next` "0-0" when done. */
   async claim(minIdleMs: number, start: string, count: number): Promise<{ next: string; claimed: StreamEntry[] }> {
-    const [next, claimed] = (await this.redis.xautoclaim(this.key, DELIVERIES_GROUP, this.consumer, minIdleMs, start, "COUNT", count)) as [
+    const [next, claimed] = (await this.redis.xautoclaim(this.key, this.group, this.consumer, minIdleMs, start, "COUNT", count)) as [
       string,
       RawEntry[],
     ];
@@ -90,7 +78,7 @@ export class DeliveryStream {
   }
 
   async ack(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await this.redis.xack(this.key, DELIVERIES_GROUP, ...ids);
+    if (ids.length > 0) await this.redis.xack(this.key, this.group, ...ids);
   }
 
   /**
@@ -108,13 +96,13 @@ export class DeliveryStream {
       let oldest = String(group["last-delivered-id"] ?? "0-0");
       if (pending > 0) oldest = String(((await this.redis.xpending(this.key, name)) as unknown[])[1] ?? "0-0");
       if (keepFrom === undefined || earlier(oldest, keepFrom)) keepFrom = oldest;
-      if (name === DELIVERIES_GROUP) ours = { unread: Number(group.lag ?? 0), pending };
+      if (name === this.group) ours = { unread: Number(group.lag ?? 0), pending };
     }
     if (keepFrom !== undefined && keepFrom !== "0-0") await this.redis.xtrim(this.key, "MINID", "~", keepFrom);
-    const consumers = ((await this.redis.xinfo("CONSUMERS", this.key, DELIVERIES_GROUP)) as unknown[]).map(record);
+    const consumers = ((await this.redis.xinfo("CONSUMERS", this.key, this.group)) as unknown[]).map(record);
     for (const c of consumers) {
       if (c.name !== this.consumer && Number(c.pending) === 0 && Number(c.idle) > forgetIdleMs)
-        await this.redis.xgroup("DELCONSUMER", this.key, DELIVERIES_GROUP, String(c.name));
+        await this.redis.xgroup("DELCONSUMER", this.key, this.group, String(c.name));
     }
     return ours;
   }

@@ -1,19 +1,32 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
-import type { BillingMetrics } from "../usage/billing-metrics.ts";
-import type { Delivery, DeliveryRepository } from "./delivery-repository.ts";
-import { DeliveryStream, type StreamEntry } from "./delivery-stream.ts";
-import { parseDeliveryEntry } from "./parse-delivery-entry.ts";
+import { GroupStream, type StreamEntry } from "./group-stream.ts";
 
-export interface DeliveryConsumerOptions {
-  namespace: string;
+/** What a stream's entries become: billing's write of one batch, and what it reports. */
+export interface StreamSink {
+  /**
+   * Writes one batch (entries that are not what the stream carries are the sink's to count and
+   * set aside) and resolves once it is committed; rejects to have the same batch tried again.
+   */
+  write(entries: readonly StreamEntry[]): Promise<void>;
+  /** After each maintenance round: entries not read yet, and read but not acknowledged. */
+  backlog(unread: number, pending: number): void;
+}
+
+export interface StreamConsumerOptions {
+  /** For the logs: "deliveries", "usage events". */
+  name: string;
+  key: string;
+  group: string;
   /** This process's name in the group: unique per process, so a dead one's entries can be told apart and claimed. */
   consumer: string;
-  /** How long an entry stays unacknowledged on another consumer before this one takes it over (see DELIVERY_CLAIM_IDLE_MS). */
+  /** How long an entry stays unacknowledged on another consumer before this one takes it over. */
   claimIdleMs: number;
-  /** Entries per read and per insert statement. */
+  /** Entries per read and per write. */
   batchSize?: number;
+  /** How long a batch that is not full waits for more before it is written: lag traded for fewer statements. */
+  windowMs?: number;
 }
 
 /** Longest wait between two tries of a batch Postgres refused. */
@@ -22,16 +35,17 @@ const MAX_RETRY_MS = 10_000;
 const FORGET_CONSUMER_MS = 3_600_000;
 
 /**
- * Reads the deliveries stream with billing's consumer group into usage_deliveries. An entry is
+ * Reads a stream with billing's consumer group into Postgres through its sink. An entry is
  * acknowledged only after the statement that wrote it committed, so a process killed in between
  * leaves it pending; every process claims what has been pending on another for claimIdleMs (at
- * start and then every half of it, at most every 30 s), so it is written once all the same
- * (the primary key turns a second write into a repeat). Postgres down: the batch in hand is
- * retried until it commits; Redis down: the reads wait on their own connection.
+ * start and then every half of it, at most every 30 s), so it is written once all the same (the
+ * sink turns a second write into a repeat). Postgres down: the batch in hand is retried until it
+ * commits; Redis down: the reads wait on their own connection.
  */
-export class DeliveryConsumer {
-  private readonly stream: DeliveryStream;
+export class StreamConsumer {
+  private readonly stream: GroupStream;
   private readonly batchSize: number;
+  private readonly windowMs: number;
   private readonly maintenanceMs: number;
   private running = false;
   private blocked = false;
@@ -40,13 +54,13 @@ export class DeliveryConsumer {
   constructor(
     /** Its own: a blocking read holds the connection. Closed by close(). */
     private readonly redis: Redis,
-    private readonly repository: DeliveryRepository,
-    private readonly metrics: BillingMetrics,
+    private readonly sink: StreamSink,
     private readonly logger: Logger,
-    private readonly options: DeliveryConsumerOptions,
+    private readonly options: StreamConsumerOptions,
   ) {
-    this.stream = new DeliveryStream(redis, options.namespace, options.consumer);
+    this.stream = new GroupStream(redis, options.key, options.group, options.consumer);
     this.batchSize = options.batchSize ?? 500;
+    this.windowMs = options.windowMs ?? 0;
     this.maintenanceMs = Math.min(30_000, Math.max(50, Math.floor(options.claimIdleMs / 2)));
   }
 
@@ -76,12 +90,16 @@ export class DeliveryConsumer {
         }
         this.blocked = true;
         const read = await this.stream.read(this.batchSize, Math.min(2_000, this.maintenanceMs)).finally(() => (this.blocked = false));
+        if (read.length > 0 && read.length < this.batchSize && this.windowMs > 0) {
+          await sleep(this.windowMs);
+          read.push(...(await this.stream.read(this.batchSize - read.length, 0)));
+        }
         await this.handle(read);
         failures = 0;
       } catch (err) {
         if (!this.running) return;
         failures++;
-        this.logger.warn({ err: (err as Error).message }, "reading deliveries failed; trying again");
+        this.logger.warn({ err: (err as Error).message }, `reading ${this.options.name} failed; trying again`);
         await sleep(Math.min(MAX_RETRY_MS, 250 * 2 ** Math.min(failures, 6)));
       }
     }
@@ -93,43 +111,34 @@ export class DeliveryConsumer {
     do {
       const page = await this.stream.claim(this.options.claimIdleMs, start, this.batchSize);
       if (page.claimed.length > 0)
-        this.logger.info({ entries: page.claimed.length }, "claimed deliveries a billing process left unwritten");
+        this.logger.info({ entries: page.claimed.length }, `claimed ${this.options.name} a billing process left unwritten`);
       await this.handle(page.claimed);
       start = page.next;
     } while (start !== "0-0" && this.running);
     const { unread, pending } = await this.stream.maintain(FORGET_CONSUMER_MS);
-    this.metrics.unread.set(unread);
-    this.metrics.pending.set(pending);
+    this.sink.backlog(unread, pending);
   }
 
   private async handle(entries: readonly StreamEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const deliveries: Delivery[] = [];
-    for (const entry of entries) {
-      const delivery = parseDeliveryEntry(entry.fields);
-      if (delivery) deliveries.push(delivery);
-      else {
-        this.metrics.deliveries.inc({ outcome: "invalid" });
-        this.logger.warn({ entry: entry.id }, "a deliveries entry is not a delivery: dropped");
-      }
-    }
-    const written = await this.writeUntilCommitted(deliveries);
-    if (written === undefined) return;
+    if (!(await this.writeUntilCommitted(entries))) return;
     await this.stream.ack(entries.map((e) => e.id));
-    this.metrics.deliveries.inc({ outcome: "recorded" }, written);
-    this.metrics.deliveries.inc({ outcome: "duplicate" }, deliveries.length - written);
   }
 
-  /** The deliveries newly recorded, or undefined when shutdown came first (the entries stay pending). */
-  private async writeUntilCommitted(deliveries: readonly Delivery[]): Promise<number | undefined> {
+  /** True once written, false when shutdown came first (the entries stay pending). */
+  private async writeUntilCommitted(entries: readonly StreamEntry[]): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return (await this.repository.record(deliveries)).recorded;
+        await this.sink.write(entries);
+        return true;
       } catch (err) {
-        if (!this.running) return undefined;
-        this.logger.warn({ err: (err as Error).message, deliveries: deliveries.length, attempt }, "recording deliveries failed; retrying");
+        if (!this.running) return false;
+        this.logger.warn(
+          { err: (err as Error).message, entries: entries.length, attempt },
+          `writing ${this.options.name} failed; retrying`,
+        );
         await sleep(Math.min(MAX_RETRY_MS, 250 * 2 ** Math.min(attempt, 6)));
-        if (!this.running) return undefined;
+        if (!this.running) return false;
       }
     }
   }

@@ -1,0 +1,56 @@
+import { UsageEvent, invalidUsageEventsKey } from "@gateway/contracts";
+import type { Logger } from "@gateway/observability";
+import type { Redis } from "ioredis";
+import type { StreamEntry } from "../streams/group-stream.ts";
+import type { StreamSink } from "../streams/stream-consumer.ts";
+import type { BillingMetrics } from "./billing-metrics.ts";
+import type { RecordUsage } from "./record-usage.ts";
+
+/** Far above any usage event; a longer entry is not one. */
+const MAX_EVENT_CHARS = 16_384;
+
+/** One usage stream entry's event (field `e`, JSON), or why it is not one. */
+function parseUsageEntry(fields: readonly string[]): { event: UsageEvent } | { why: string; raw: string } {
+  let raw: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === "e") raw = fields[i + 1];
+  if (raw === undefined) return { why: "no field e", raw: "" };
+  if (raw.length > MAX_EVENT_CHARS) return { why: "too long", raw: raw.slice(0, MAX_EVENT_CHARS) };
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { why: "not JSON", raw };
+  }
+  const parsed = UsageEvent.safeParse(json);
+  if (!parsed.success) return { why: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "), raw };
+  return { event: parsed.data };
+}
+
+/**
+ * The usage stream into usage_records, a batch per statement. An entry that is not a usage event
+ * is never retried: it is copied to `<ns>:usage-events:invalid` with the reason (in the same
+ * retried write, so it is set aside before it is acknowledged) and counted, for an operator.
+ */
+export function usageSink(recordUsage: RecordUsage, redis: Redis, namespace: string, metrics: BillingMetrics, logger: Logger): StreamSink {
+  return {
+    async write(entries: readonly StreamEntry[]) {
+      const events: UsageEvent[] = [];
+      const invalid: { id: string; why: string; raw: string }[] = [];
+      for (const entry of entries) {
+        const parsed = parseUsageEntry(entry.fields);
+        if ("event" in parsed) events.push(parsed.event);
+        else invalid.push({ id: entry.id, ...parsed });
+      }
+      for (const bad of invalid) await redis.xadd(invalidUsageEventsKey(namespace), "*", "entry", bad.id, "why", bad.why, "e", bad.raw);
+      await recordUsage(events);
+      for (const bad of invalid) {
+        metrics.invalid.inc();
+        logger.error({ entry: bad.id, why: bad.why }, "a usage stream entry is not a usage event: set aside, not billed");
+      }
+    },
+    backlog(unread, pending) {
+      metrics.usageUnread.set(unread);
+      metrics.usagePending.set(pending);
+    },
+  };
+}
