@@ -19,14 +19,30 @@ async function withCpu<T extends object>(target: Target, load: () => Promise<T>)
 /** Non-stream requests from wrk, `connections` at a time, for `seconds`. */
 export async function nonStreamCell(target: Target, connections: number, seconds: number) {
   const r = await withCpu(target, () => wrk(target.fast, body(target.fast, false), connections, seconds));
-  return { p50: r.p50Ms, p99: r.p99Ms, rps: r.rps, cpu: r.cpuUs / r.requests, sideCpu: r.sideCpuUs / r.requests, errors: r.errors };
+  return {
+    p50: r.p50Ms,
+    p99: r.p99Ms,
+    rps: r.rps,
+    requests: r.requests,
+    cpu: r.cpuUs / r.requests,
+    sideCpu: r.sideCpuUs / r.requests,
+    errors: r.errors,
+  };
 }
 
 /** `streams` streamed completions at a time, for `seconds`. */
 export async function streamCell(target: Target, streams: number, seconds: number) {
   const r = await withCpu(target, () => streamLoop(target.paced, body(target.paced, true), streams, seconds));
   const [ttft50, gap99] = [percentile(r.ttft, 50), percentile(r.gaps, 99)];
-  return { ttft50, gap99, rate: r.streams / seconds, cpu: r.cpuUs / r.streams, sideCpu: r.sideCpuUs / r.streams, errors: r.errors };
+  return {
+    ttft50,
+    gap99,
+    rate: r.streams / seconds,
+    streams: r.streams,
+    cpu: r.cpuUs / r.streams,
+    sideCpu: r.sideCpuUs / r.streams,
+    errors: r.errors,
+  };
 }
 
 /** CPU ms per second the target spends with no load at all (heartbeats, probes, polling). */

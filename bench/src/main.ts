@@ -4,6 +4,7 @@ import { loadavg } from "node:os";
 import { INTER_TOKEN_MS, startBackends, TOKENS } from "./backends.ts";
 import { idleCell, nonStreamCell, streamCell } from "./cells.ts";
 import { ensureCommand } from "./debian.ts";
+import { commandCalls, describeCommands, perRequest } from "./redis-commands.ts";
 import { env } from "./env.ts";
 import { goalsTable, LOADS, nonStreamTable, streamTable } from "./report.ts";
 import { Samples } from "./samples.ts";
@@ -44,6 +45,21 @@ try {
   // The edge's own clock around admission (requests/min, concurrency and token quota: one Redis
   // round trip), summed over the gateway's concurrency-1 cells.
   const admission: Histogram = { sum: 0, count: 0, underHalfMs: 0 };
+  // The gateway's Redis commands (Lua scripts' inner commands included) at concurrency 64 and with
+  // 16 streams, per request, over every rep: the profile of what each request costs Redis.
+  const commands = {
+    ns: { before: new Map<string, number>(), after: new Map<string, number>(), n: 0 },
+    st: { before: new Map<string, number>(), after: new Map<string, number>(), n: 0 },
+  };
+  const tally = async (kind: "ns" | "st", run: () => Promise<Record<string, number>>) => {
+    const before = await commandCalls(gateway.redisPort);
+    const result = await run();
+    const after = await commandCalls(gateway.redisPort);
+    for (const [name, n] of before) commands[kind].before.set(name, (commands[kind].before.get(name) ?? 0) + n);
+    for (const [name, n] of after) commands[kind].after.set(name, (commands[kind].after.get(name) ?? 0) + n);
+    commands[kind].n += (kind === "ns" ? result.requests : result.streams) ?? 0;
+    return result;
+  };
   for (let rep = 1; rep <= env.reps; rep++) {
     progress(`rep ${rep}/${env.reps}: idle`);
     for (const target of targets) samples.add(target.name, "idle", await idleCell(target, 1));
@@ -51,7 +67,8 @@ try {
       progress(`rep ${rep}/${env.reps}: non-stream, concurrency ${c}`);
       for (const target of targets) {
         const before = target === gateway && c === 1 ? await readHistogram(gateway.edge, LIMIT_CHECK) : undefined;
-        samples.add(target.name, `ns-${c}`, await nonStreamCell(target, c, env.durationS));
+        const cell = () => nonStreamCell(target, c, env.durationS);
+        samples.add(target.name, `ns-${c}`, target === gateway && c === 64 ? await tally("ns", cell) : await cell());
         if (!before) continue;
         const after = await readHistogram(gateway.edge, LIMIT_CHECK);
         for (const k of ["sum", "count", "underHalfMs"] as const) admission[k] += after[k] - before[k];
@@ -59,7 +76,10 @@ try {
     }
     for (const n of LOADS) {
       progress(`rep ${rep}/${env.reps}: ${n} streams`);
-      for (const target of targets) samples.add(target.name, `st-${n}`, await streamCell(target, n, env.durationS));
+      for (const target of targets) {
+        const cell = () => streamCell(target, n, env.durationS);
+        samples.add(target.name, `st-${n}`, target === gateway && n === 16 ? await tally("st", cell) : await cell());
+      }
     }
   }
 
@@ -87,8 +107,15 @@ try {
     `\nlimits (admission) at concurrency 1, measured inside the edge: mean ${((admission.sum / admission.count) * 1000).toFixed(3)} ms, ` +
       `${((admission.underHalfMs / admission.count) * 100).toFixed(0)}% of requests at or under 0.5 ms`,
   );
+  console.log(
+    `\ngateway's Redis commands (INFO commandstats, inside Lua scripts too; background work included), non-stream at concurrency 64: ` +
+      describeCommands(perRequest(commands.ns.before, commands.ns.after, commands.ns.n)),
+  );
   console.log(`\nStreams (${TOKENS} tokens, simulator paced at one token per ${INTER_TOKEN_MS} ms), streams back to back per client\n`);
   console.log(streamTable(samples, names));
+  console.log(
+    `\ngateway's Redis commands per stream, 16 streams: ${describeCommands(perRequest(commands.st.before, commands.st.after, commands.st.n))}`,
+  );
   console.log(`\nTargets for this gateway, judged on this run\n`);
   console.log(goalsTable(samples, names.includes("Portkey")));
 } finally {

@@ -7,6 +7,8 @@ import { CHAT_PATH, JSON_HEADERS, type Target } from "./target.ts";
 
 export interface GatewayTarget extends Target {
   edge: string;
+  /** Its own redis-server's port (for INFO commandstats). */
+  redisPort: number;
 }
 
 /** This gateway: edge, worker and billing as separate processes, on a Redis of its own (its CPU is counted too). */
@@ -23,6 +25,7 @@ export async function startGateway(backends: Backends): Promise<GatewayTarget> {
   return {
     name: "gateway",
     edge: stack.edge,
+    redisPort: Number(new URL(redis.url).port),
     fast: { url: `${stack.edge}${CHAT_PATH}`, headers, model: "bench-fast" },
     paced: { url: `${stack.edge}${CHAT_PATH}`, headers, model: "bench-paced" },
     pids: [...stack.pids, redis.pid],
