@@ -13,8 +13,10 @@ export const UsageEvent = z.object({
   request_id: z.string().min(1),
   caller: Caller,
   model: z.string().min(1),
-  prompt_tokens: z.number().int().min(0),
-  completion_tokens: z.number().int().min(0),
+  // Bounded so that their sum fits billing's integer columns: an event Postgres would refuse
+  // would hold up every event behind it.
+  prompt_tokens: z.number().int().min(0).max(1_000_000_000),
+  completion_tokens: z.number().int().min(0).max(1_000_000_000),
   outcome: UsageOutcome,
   /** Backend base URL that served it (for operators; not a metric label). */
   backend: z.string().optional(),

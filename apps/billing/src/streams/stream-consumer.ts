@@ -88,6 +88,7 @@ export class StreamConsumer {
           await this.maintain();
           maintainAt = Date.now() + this.maintenanceMs;
         }
+        if (!this.running) return;
         this.blocked = true;
         const read = await this.stream.read(this.batchSize, Math.min(2_000, this.maintenanceMs)).finally(() => (this.blocked = false));
         if (read.length > 0 && read.length < this.batchSize && this.windowMs > 0) {
@@ -115,8 +116,13 @@ export class StreamConsumer {
       await this.handle(page.claimed);
       start = page.next;
     } while (start !== "0-0" && this.running);
-    const { unread, pending } = await this.stream.maintain(FORGET_CONSUMER_MS);
-    this.sink.backlog(unread, pending);
+    // Trimming and forgetting are housekeeping: when they fail (an ACL, a Redis in trouble), reading goes on.
+    try {
+      const { unread, pending } = await this.stream.maintain(FORGET_CONSUMER_MS);
+      this.sink.backlog(unread, pending);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, `maintaining ${this.options.name} failed; reading goes on`);
+    }
   }
 
   private async handle(entries: readonly StreamEntry[]): Promise<void> {

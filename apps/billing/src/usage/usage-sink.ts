@@ -28,8 +28,9 @@ function parseUsageEntry(fields: readonly string[]): { event: UsageEvent } | { w
 
 /**
  * The usage stream into usage_records, a batch per statement. An entry that is not a usage event
- * is never retried: it is copied to `<ns>:usage-events:invalid` with the reason (in the same
- * retried write, so it is set aside before it is acknowledged) and counted, for an operator.
+ * is never retried: once the batch's rows are committed it is copied to `<ns>:usage-events:invalid`
+ * with the reason (before the batch is acknowledged, so it cannot be lost) and counted, for an
+ * operator. A Postgres outage retries the insert, not the copies.
  */
 export function usageSink(recordUsage: RecordUsage, redis: Redis, namespace: string, metrics: BillingMetrics, logger: Logger): StreamSink {
   return {
@@ -41,8 +42,8 @@ export function usageSink(recordUsage: RecordUsage, redis: Redis, namespace: str
         if ("event" in parsed) events.push(parsed.event);
         else invalid.push({ id: entry.id, ...parsed });
       }
-      for (const bad of invalid) await redis.xadd(invalidUsageEventsKey(namespace), "*", "entry", bad.id, "why", bad.why, "e", bad.raw);
       await recordUsage(events);
+      for (const bad of invalid) await redis.xadd(invalidUsageEventsKey(namespace), "*", "entry", bad.id, "why", bad.why, "e", bad.raw);
       for (const bad of invalid) {
         metrics.invalid.inc();
         logger.error({ entry: bad.id, why: bad.why }, "a usage stream entry is not a usage event: set aside, not billed");

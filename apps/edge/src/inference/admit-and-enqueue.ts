@@ -44,15 +44,11 @@ export async function admitJob(
 
 /**
  * Puts an admitted job on the queue at its ticket's priority, counted in its model's pending set.
- * Rejects with the queue's error when the enqueue fails (the pending entry is removed again); the
- * ticket is the caller's to settle either way.
+ * Rejects with the queue's error when the enqueue fails: the job may be there all the same (its
+ * reply lost), so its pending entry stays until the caller knows (it is scored by the deadline, so
+ * a stale one stops counting then); the ticket is the caller's to settle either way.
  */
 export async function enqueueJob(deps: QueueDeps, job: InferenceQueuePayload, ticket: Ticket): Promise<void> {
-  try {
-    deps.shedder.enqueued(job);
-    await deps.producer.add(job.request_id, job, { priority: ticket.priority });
-  } catch (err) {
-    deps.shedder.dropped(job);
-    throw err;
-  }
+  deps.shedder.enqueued(job);
+  await deps.producer.add(job.request_id, job, { priority: ticket.priority });
 }

@@ -25,6 +25,8 @@ export interface WaitingRequest {
 }
 
 export interface OutageRecovery extends ConnectionEvents {
+  /** The first enqueue resolved: the job is in the queue. Until then its state says nothing. */
+  enqueued(): void;
   /** The enqueue failed: the job may be in the queue (the reply was lost) or not. */
   enqueueFailed(): void;
 }
@@ -46,8 +48,12 @@ const RETRY_MS = 250;
 export function outageRecovery(deps: OutageRecoveryDeps, request: WaitingRequest): OutageRecovery {
   const { requestId } = request;
   let waiting: NodeJS.Timeout | undefined;
-  let uncertain = false;
+  // Whether the job may be missing from the queue through no fault of Redis: its enqueue has not
+  // resolved (in flight, or failed). Such a job found missing is added again, not declared lost.
+  let uncertain = true;
   let recovering = false;
+  // Set when a look is asked for while one runs (the connection dropped and came back meanwhile).
+  let again = false;
   const lostMessage = (why: string): ErrorMessage => ({
     type: "error",
     request_id: requestId,
@@ -80,12 +86,15 @@ export function outageRecovery(deps: OutageRecoveryDeps, request: WaitingRequest
   };
   /** One look at the log and the queue, after which the request goes on or has ended; throws while Redis does not answer. */
   const look = async (): Promise<void> => {
+    // The state first, then the log: a job that ended (and was removed) between the two has its
+    // last word in the log by then.
+    const state = await deps.producer.queue.getJobState(requestId);
     await catchUp();
     if (request.isAnswered()) return;
-    const state = await deps.producer.queue.getJobState(requestId);
     if (LIVE.has(state)) return;
     if (state === "unknown" && uncertain) {
       await request.enqueue();
+      uncertain = false;
       return;
     }
     // Ended (or gone) with no last word in its log yet: one more look, then it is lost.
@@ -93,21 +102,29 @@ export function outageRecovery(deps: OutageRecoveryDeps, request: WaitingRequest
     fail("the gateway's queue (Redis) restarted and lost this request");
   };
   const recover = async () => {
-    if (recovering) return;
+    if (recovering) {
+      again = true;
+      return;
+    }
     recovering = true;
     try {
-      // Until Redis answers or the wait is over (then the request has been told).
-      while (!request.isAnswered()) {
-        try {
-          await look();
-          uncertain = false;
-          stopWaiting();
-          return;
-        } catch {
-          if (!waiting) return fail("the gateway's queue (Redis) cannot be read after its restart");
-          await sleep(RETRY_MS, undefined, { ref: false });
+      do {
+        again = false;
+        // Until Redis answers or the wait is over (then the request has been told).
+        for (;;) {
+          if (request.isAnswered()) return;
+          try {
+            await look();
+            break;
+          } catch {
+            if (!waiting) return fail("the gateway's queue (Redis) cannot be read after its restart");
+            await sleep(RETRY_MS, undefined, { ref: false });
+          }
         }
-      }
+      } while (again && !request.isAnswered());
+      // A look that came through while the relay is down again says nothing of what is published
+      // now: the wait goes on until it is back (regained looks again).
+      if (deps.hub.connected) stopWaiting();
     } finally {
       recovering = false;
     }
@@ -117,6 +134,9 @@ export function outageRecovery(deps: OutageRecoveryDeps, request: WaitingRequest
     regained() {
       startWaiting();
       void recover();
+    },
+    enqueued() {
+      uncertain = false;
     },
     enqueueFailed() {
       uncertain = true;

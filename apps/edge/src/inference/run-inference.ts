@@ -119,25 +119,42 @@ export async function runInference<R extends Exclude<Terminal, ErrorMessage> = R
     finish(message);
     if (done) unlisten();
   };
-  // The client is told its request is lost: the job, perhaps still queued, must not run for nobody (and be billed).
+  // The client is told its request is lost: the job, perhaps still queued, must not run for nobody
+  // (and be billed). A client that already left or timed out was dealt with then (a stream left
+  // for a reconnect keeps its job): its ticket waits for the job's last word or the grace.
   const failOutage = (message: ErrorMessage) => {
+    if (done) return;
     cancel("queue_unavailable");
+    deps.shedder.dropped(job);
     settle(message);
     finish(undefined);
-    if (done) unlisten();
   };
   const recovery = outageRecovery(deps, {
     requestId: id,
     deliver: onMessage,
     isAnswered: () => answered,
     fail: failOutage,
-    enqueue: () => enqueueJob(deps, job, ticket),
+    // Nobody waits for a job whose client left without a reconnect to wait for: not added again.
+    enqueue: async () => {
+      if (!done || resumable) await enqueueJob(deps, job, ticket);
+    },
   });
   const unlisten = deps.hub.listen(id, onMessage, recovery);
   signal.addEventListener("abort", onClose, { once: true });
 
-  // A failed enqueue may have reached Redis all the same (its reply lost): the recovery finds out.
-  await enqueueJob(deps, job, ticket).catch(() => recovery.enqueueFailed());
+  try {
+    await enqueueJob(deps, job, ticket);
+    recovery.enqueued();
+  } catch (err) {
+    // A job the queue's schema refuses is this gateway's bug, not an outage: said at once.
+    if (err instanceof Error && err.name === "ZodError") {
+      settle({ type: "error", request_id: id, code: "internal_error", message: "the gateway could not queue this request" });
+      finish(undefined);
+    } else {
+      // A failed enqueue may have reached Redis all the same (its reply lost): the recovery finds out.
+      recovery.enqueueFailed();
+    }
+  }
   try {
     return await ended;
   } finally {

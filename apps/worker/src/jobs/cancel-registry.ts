@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import { CHANNELS, CancelMessage, cancelledKey } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
@@ -127,14 +128,23 @@ export async function subscribeCancels(
       // cancel from here on is heard, and one from before has its key set already (one MULTI).
       await subscriber.subscribe(cancelChannel);
       registry.listening(Date.now());
-      const running = registry.runningIds();
-      if (running.length === 0) return;
-      const reasons = await commands.mget(running.map((id) => cancelledKey(namespace, id)));
-      running.forEach((id, i) => {
-        const reason = reasons[i];
-        if (reason && registry.cancel(id, reason))
-          logger.info({ request_id: id, reason }, "cancelling a request cancelled while Redis was away");
-      });
+      // Read until Redis answers (it may be flapping): a cancel missed now is a job run for nobody.
+      for (let attempt = 0; subscriber.status === "ready"; attempt++) {
+        const running = registry.runningIds();
+        if (running.length === 0) return;
+        try {
+          const reasons = await commands.mget(running.map((id) => cancelledKey(namespace, id)));
+          running.forEach((id, i) => {
+            const reason = reasons[i];
+            if (reason && registry.cancel(id, reason))
+              logger.info({ request_id: id, reason }, "cancelling a request cancelled while Redis was away");
+          });
+          return;
+        } catch (err) {
+          logger.warn({ err: (err as Error).message, attempt }, "could not read the cancels missed while Redis was away; retrying");
+          await sleep(Math.min(2_000, 100 * 2 ** attempt), undefined, { ref: false });
+        }
+      }
     })().catch((err: unknown) => logger.warn({ err }, "could not read the cancels missed while Redis was away"));
   });
 }

@@ -35,8 +35,9 @@ export function watchEdges(redis: Redis, namespace: string, cancels: CancelRegis
     if (Date.now() - now > options.seenWithinMs / 2) return unreliable();
     if (now - reliableSince < options.seenWithinMs) return;
     for (const requestId of cancels.orphans((edge) => live.has(edge))) {
-      const attached = Number(await redis.get(streamAttachedKey(namespace, requestId)).catch(() => 0));
-      if (attached > 0) continue;
+      // Unknown (Redis did not answer) is not "nobody attached": judged again next round.
+      const attached = await redis.get(streamAttachedKey(namespace, requestId)).then(Number, () => undefined);
+      if (attached === undefined || attached > 0) continue;
       if (cancels.cancel(requestId, "edge_gone")) logger.info({ request_id: requestId }, "cancelling: the edge waiting for it is gone");
     }
   };
