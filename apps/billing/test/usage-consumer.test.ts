@@ -123,6 +123,26 @@ describe("usage consumer", () => {
     expect(await h.prisma.usageRecord.count({ where: { requestId: good.request_id } })).toBe(1);
   });
 
+  it("when Postgres refuses one event's row (a NUL in its model), then the rest of its batch is billed and it is set aside", async () => {
+    const key = usageEventsKey(h.prefix);
+    const good = [usageEvent(), usageEvent()];
+    const refused = usageEvent({ model: "bad\u0000model" });
+    // In one MULTI, so one read takes all three: one insert statement, which Postgres refuses.
+    await h.redis
+      .multi()
+      .xadd(key, "*", "e", JSON.stringify(good[0]))
+      .xadd(key, "*", "e", JSON.stringify(refused))
+      .xadd(key, "*", "e", JSON.stringify(good[1]))
+      .exec();
+    await h.drained();
+
+    expect(await h.prisma.usageRecord.count({ where: { requestId: { in: good.map((e) => e.request_id) } } })).toBe(2);
+    expect(await h.prisma.usageRecord.count({ where: { requestId: refused.request_id } })).toBe(0);
+    const aside = await h.redis.xrange(invalidUsageEventsKey(h.prefix), "-", "+");
+    expect(aside.map(([, fields]) => fields[3])).toEqual(["Postgres refused its row (SQLSTATE 22021)"]);
+    expect(await metricValue(h.registry, "gateway_billing_invalid_usage_events_total")).toBe(1);
+  });
+
   it("when a billing process died holding events, then another takes them over after the claim idle time and bills each once", async () => {
     const key = usageEventsKey(h.prefix);
     const events = [usageEvent(), usageEvent()];

@@ -27,26 +27,51 @@ function parseUsageEntry(fields: readonly string[]): { event: UsageEvent } | { w
 }
 
 /**
- * The usage stream into usage_records, a batch per statement. An entry that is not a usage event
- * is never retried: once the batch's rows are committed it is copied to `<ns>:usage-events:invalid`
- * with the reason (before the batch is acknowledged, so it cannot be lost) and counted, for an
- * operator. A Postgres outage retries the insert, not the copies.
+ * The SQLSTATE of an error Postgres raised because of the data (class 22, a value it cannot hold;
+ * 23, a constraint), or undefined for anything else (an outage, a timeout): only the former is the
+ * event's fault, and retrying it would hold up every event behind it.
+ */
+function refusedData(err: unknown): string | undefined {
+  const cause = (err as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } }).meta?.driverAdapterError?.cause;
+  const code = typeof cause?.originalCode === "string" ? cause.originalCode : undefined;
+  return code && /^2[23]/.test(code) ? code : undefined;
+}
+
+/**
+ * The usage stream into usage_records, a batch per statement. An entry that is not a usage event,
+ * or whose row Postgres refuses for its data (the batch is then written event by event to find it),
+ * is never retried: once the batch's other rows are committed it is copied to
+ * `<ns>:usage-events:invalid` with the reason (before the batch is acknowledged, so it cannot be
+ * lost) and counted, for an operator. A Postgres outage retries the insert, not the copies.
  */
 export function usageSink(recordUsage: RecordUsage, redis: Redis, namespace: string, metrics: BillingMetrics, logger: Logger): StreamSink {
   return {
     async write(entries: readonly StreamEntry[]) {
-      const events: UsageEvent[] = [];
+      const events: { id: string; event: UsageEvent }[] = [];
       const invalid: { id: string; why: string; raw: string }[] = [];
       for (const entry of entries) {
         const parsed = parseUsageEntry(entry.fields);
-        if ("event" in parsed) events.push(parsed.event);
+        if ("event" in parsed) events.push({ id: entry.id, event: parsed.event });
         else invalid.push({ id: entry.id, ...parsed });
       }
-      await recordUsage(events);
+      try {
+        await recordUsage(events.map((e) => e.event));
+      } catch (err) {
+        if (!refusedData(err)) throw err;
+        for (const { id, event } of events) {
+          try {
+            await recordUsage([event]);
+          } catch (one) {
+            const code = refusedData(one);
+            if (!code) throw one;
+            invalid.push({ id, why: `Postgres refused its row (SQLSTATE ${code})`, raw: JSON.stringify(event) });
+          }
+        }
+      }
       for (const bad of invalid) await redis.xadd(invalidUsageEventsKey(namespace), "*", "entry", bad.id, "why", bad.why, "e", bad.raw);
       for (const bad of invalid) {
         metrics.invalid.inc();
-        logger.error({ entry: bad.id, why: bad.why }, "a usage stream entry is not a usage event: set aside, not billed");
+        logger.error({ entry: bad.id, why: bad.why }, "a usage stream entry cannot be billed: set aside");
       }
     },
     backlog(unread, pending) {
