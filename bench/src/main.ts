@@ -4,7 +4,7 @@ import { loadavg } from "node:os";
 import { INTER_TOKEN_MS, startBackends, TOKENS } from "./backends.ts";
 import { idleCell, nonStreamCell, streamCell } from "./cells.ts";
 import { ensureCommand } from "./debian.ts";
-import { commandCalls, describeCommands, perRequest } from "./redis-commands.ts";
+import { commandCalls, CommandTally } from "./redis-commands.ts";
 import { env } from "./env.ts";
 import { goalsTable, LOADS, nonStreamTable, streamTable } from "./report.ts";
 import { Samples } from "./samples.ts";
@@ -47,17 +47,11 @@ try {
   const admission: Histogram = { sum: 0, count: 0, underHalfMs: 0 };
   // The gateway's Redis commands (Lua scripts' inner commands included) at concurrency 64 and with
   // 16 streams, per request, over every rep: the profile of what each request costs Redis.
-  const commands = {
-    ns: { before: new Map<string, number>(), after: new Map<string, number>(), n: 0 },
-    st: { before: new Map<string, number>(), after: new Map<string, number>(), n: 0 },
-  };
+  const commands = { ns: new CommandTally(), st: new CommandTally() };
   const tally = async (kind: "ns" | "st", run: () => Promise<Record<string, number>>) => {
     const before = await commandCalls(gateway.redisPort);
     const result = await run();
-    const after = await commandCalls(gateway.redisPort);
-    for (const [name, n] of before) commands[kind].before.set(name, (commands[kind].before.get(name) ?? 0) + n);
-    for (const [name, n] of after) commands[kind].after.set(name, (commands[kind].after.get(name) ?? 0) + n);
-    commands[kind].n += (kind === "ns" ? result.requests : result.streams) ?? 0;
+    commands[kind].add(before, await commandCalls(gateway.redisPort), (kind === "ns" ? result.requests : result.streams) ?? 0);
     return result;
   };
   for (let rep = 1; rep <= env.reps; rep++) {
@@ -109,13 +103,11 @@ try {
   );
   console.log(
     `\ngateway's Redis commands (INFO commandstats, inside Lua scripts too; background work included), non-stream at concurrency 64: ` +
-      describeCommands(perRequest(commands.ns.before, commands.ns.after, commands.ns.n)),
+      commands.ns.describe(),
   );
   console.log(`\nStreams (${TOKENS} tokens, simulator paced at one token per ${INTER_TOKEN_MS} ms), streams back to back per client\n`);
   console.log(streamTable(samples, names));
-  console.log(
-    `\ngateway's Redis commands per stream, 16 streams: ${describeCommands(perRequest(commands.st.before, commands.st.after, commands.st.n))}`,
-  );
+  console.log(`\ngateway's Redis commands per stream, 16 streams: ${commands.st.describe()}`);
   console.log(`\nTargets for this gateway, judged on this run\n`);
   console.log(goalsTable(samples, names.includes("Portkey")));
 } finally {

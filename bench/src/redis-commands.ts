@@ -19,20 +19,26 @@ export function commandCalls(port: number): Promise<Map<string, number>> {
   });
 }
 
-/** Commands per request between two readings, the most frequent first. */
-export function perRequest(before: Map<string, number>, after: Map<string, number>, requests: number): [string, number][] {
-  return [...after]
-    .map(([name, n]): [string, number] => [name, (n - (before.get(name) ?? 0)) / requests])
-    .filter(([, n]) => n > 0)
-    .sort((a, b) => b[1] - a[1]);
-}
+/** Commands per request over any number of measured cells (what Redis did between two readings). */
+export class CommandTally {
+  private readonly calls = new Map<string, number>();
+  private requests = 0;
 
-/** "159.2 per request: evalsha 14.1, xadd 9.0, …", leaving out the reading's own INFO. */
-export function describeCommands(rows: [string, number][], top = 12): string {
-  const counted = rows.filter(([name]) => name !== "info");
-  const total = counted.reduce((sum, [, n]) => sum + n, 0);
-  return `${total.toFixed(1)} per request: ${counted
-    .slice(0, top)
-    .map(([name, n]) => `${name} ${n.toFixed(1)}`)
-    .join(", ")}`;
+  add(before: Map<string, number>, after: Map<string, number>, requests: number): void {
+    for (const [name, n] of after) this.calls.set(name, (this.calls.get(name) ?? 0) + n - (before.get(name) ?? 0));
+    this.requests += requests;
+  }
+
+  /** "82.7 per request: zadd 7.2, xadd 7.1, …", the most frequent first, leaving out the readings' own INFO. */
+  describe(top = 12): string {
+    const rows = [...this.calls]
+      .filter(([name, n]) => name !== "info" && n > 0)
+      .map(([name, n]): [string, number] => [name, n / this.requests])
+      .sort((a, b) => b[1] - a[1]);
+    const total = rows.reduce((sum, [, n]) => sum + n, 0);
+    return `${total.toFixed(1)} per request: ${rows
+      .slice(0, top)
+      .map(([name, n]) => `${name} ${n.toFixed(1)}`)
+      .join(", ")}`;
+  }
 }

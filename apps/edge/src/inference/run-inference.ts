@@ -148,6 +148,7 @@ export async function runInference<R extends Exclude<Terminal, ErrorMessage> = R
   } catch (err) {
     // A job the queue's schema refuses is this gateway's bug, not an outage: said at once.
     if (err instanceof Error && err.name === "ZodError") {
+      deps.shedder.dropped(job);
       settle({ type: "error", request_id: id, code: "internal_error", message: "the gateway could not queue this request" });
       finish(undefined);
     } else {

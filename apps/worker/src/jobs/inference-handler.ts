@@ -9,8 +9,9 @@ import { runChat } from "./run-chat.ts";
 import { runCompletion } from "./run-completion.ts";
 import { runEmbeddings } from "./run-embeddings.ts";
 import { runRerank } from "./run-rerank.ts";
+import { RETRY_AFTER_S } from "./to-client-failure.ts";
 
-/** Which pool each job kind runs on: legacy completions on the chat pool. */
+/** Which pool each job kind runs on: legacy completions on the chat pool. A model without one is refused before its runner starts. */
 const POOL = { chat: "chat", completion: "chat", embeddings: "embeddings", rerank: "rerank" } as const;
 
 function runJob(job: InferenceQueuePayload, run: JobRun, deps: InferenceDeps): Promise<InferenceOutcome> {
@@ -83,6 +84,13 @@ export function createInferenceHandler(shared: InferenceDeps): Handler<"inferenc
       }
       if (Date.now() > job.deadline_at)
         throw run.refuse({ code: "upstream_timeout", message: "request expired in the queue before a worker took it" });
+      if (model === "unknown") {
+        throw run.refuse({
+          code: "backend_unavailable",
+          message: `no ${POOL[job.kind]} backends configured for model '${job.model}'`,
+          retry_after: RETRY_AFTER_S,
+        });
+      }
       return await runJob(job, run, deps);
     } finally {
       deps.cancels.unregister(job.request_id, controller);

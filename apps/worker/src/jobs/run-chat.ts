@@ -12,7 +12,7 @@ import { JobEnd } from "./job-end.ts";
 import type { InferenceOutcome, JobRun } from "./job-run.ts";
 import { chatCompletion, completionIdentity, contentChunk, deltaChunk, finishChunk } from "./openai-payloads.ts";
 import { resolveUsage } from "./resolve-usage.ts";
-import { RETRY_AFTER_S, type ClientFailure } from "./to-client-failure.ts";
+import type { ClientFailure } from "./to-client-failure.ts";
 
 /**
  * Refuses a prompt that, with max_tokens, does not fit the model's context: llama-server would
@@ -50,14 +50,7 @@ async function fetchImages(job: ChatJob, run: JobRun, deps: InferenceDeps): Prom
 export async function runChat(queued: ChatJob, run: JobRun, deps: InferenceDeps): Promise<InferenceOutcome> {
   const { metrics } = deps;
   const { log } = run;
-  const model = deps.pool.hasModel(queued.model) ? queued.model : "unknown";
-  if (model === "unknown") {
-    throw run.refuse({
-      code: "backend_unavailable",
-      message: `no chat backends configured for model '${queued.model}'`,
-      retry_after: RETRY_AFTER_S,
-    });
-  }
+  const model = queued.model;
   const job = await fetchImages(queued, run, deps);
   await checkContext(job, run, deps);
 

@@ -19,7 +19,6 @@ import { JobEnd } from "./job-end.ts";
 import type { InferenceOutcome, JobRun } from "./job-run.ts";
 import { joinLegacyLogprobs, legacyLogprobs } from "./legacy-logprobs.ts";
 import { resolveUsage } from "./resolve-usage.ts";
-import { RETRY_AFTER_S } from "./to-client-failure.ts";
 
 /** One prompt's choice as it is generated. */
 interface Choice {
@@ -81,13 +80,6 @@ async function checkContext(job: CompletionJob, run: JobRun, deps: InferenceDeps
  * usage summed. In a stream the choices' chunks interleave, each ending with its finish_reason.
  */
 export async function runCompletion(job: CompletionJob, run: JobRun, deps: InferenceDeps): Promise<InferenceOutcome> {
-  if (!deps.pool.hasModel(job.model)) {
-    throw run.refuse({
-      code: "backend_unavailable",
-      message: `no chat backends configured for model '${job.model}'`,
-      retry_after: RETRY_AFTER_S,
-    });
-  }
   const texts = await echoes(job, run, deps);
   await checkContext(job, run, deps);
   const end = new JobEnd(job, run, deps);

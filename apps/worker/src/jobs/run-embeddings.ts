@@ -5,7 +5,6 @@ import type { InferenceDeps } from "./inference-deps.ts";
 import { JobEnd } from "./job-end.ts";
 import type { InferenceOutcome, JobRun } from "./job-run.ts";
 import { PromptProgress } from "./prompt-progress.ts";
-import { RETRY_AFTER_S } from "./to-client-failure.ts";
 
 /** How long the edge has to take an embeddings body before it expires. */
 const RESULT_TTL_MS = 60_000;
@@ -30,13 +29,6 @@ async function checkInputs(job: EmbeddingsJob, run: JobRun, deps: InferenceDeps)
 }
 
 export async function runEmbeddings(job: EmbeddingsJob, run: JobRun, deps: InferenceDeps): Promise<InferenceOutcome> {
-  if (!deps.pool.hasModel(job.model, "embeddings")) {
-    throw run.refuse({
-      code: "backend_unavailable",
-      message: `no embeddings backends configured for model '${job.model}'`,
-      retry_after: RETRY_AFTER_S,
-    });
-  }
   await checkInputs(job, run, deps);
   const end = new JobEnd(job, run, deps);
   const progress = new PromptProgress();

@@ -6,7 +6,6 @@ import { PromptProgress } from "./prompt-progress.ts";
 import type { InferenceDeps } from "./inference-deps.ts";
 import { JobEnd } from "./job-end.ts";
 import type { InferenceOutcome, JobRun } from "./job-run.ts";
-import { RETRY_AFTER_S } from "./to-client-failure.ts";
 
 /** A query and document pair as a reranker reads it, in tokens, when the backend did not say: chars/4. */
 const estimateTokens = (query: string, documents: readonly string[]) =>
@@ -49,13 +48,6 @@ async function scoreBatch(
  * sorts and cuts itself, as b4748 does neither. Billed for prompt tokens only.
  */
 export async function runRerank(job: RerankJob, run: JobRun, deps: InferenceDeps): Promise<InferenceOutcome> {
-  if (!deps.pool.hasModel(job.model, "rerank")) {
-    throw run.refuse({
-      code: "backend_unavailable",
-      message: `no rerank backends configured for model '${job.model}'`,
-      retry_after: RETRY_AFTER_S,
-    });
-  }
   const end = new JobEnd(job, run, deps);
   const progress = new PromptProgress();
   try {

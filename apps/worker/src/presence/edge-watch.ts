@@ -23,7 +23,8 @@ export function watchEdges(redis: Redis, namespace: string, cancels: CancelRegis
   const unreliable = () => (reliableSince = Date.now());
   redis.on("ready", unreliable);
   const check = async () => {
-    if (redis.status !== "ready") return unreliable();
+    // A command issued while the connection is away is answered after "ready", which made the
+    // reading unreliable from then: such a reply is skipped below without a check of its own.
     const now = Date.now();
     let live: Set<string>;
     try {
@@ -31,7 +32,7 @@ export function watchEdges(redis: Redis, namespace: string, cancels: CancelRegis
     } catch {
       return unreliable();
     }
-    // A reply that waited out a reconnect (this connection queues commands) judges by beats Redis could not take.
+    // A reply held up that long (a stalled Redis) judges by beats Redis could not take in time.
     if (Date.now() - now > options.seenWithinMs / 2) return unreliable();
     if (now - reliableSince < options.seenWithinMs) return;
     for (const requestId of cancels.orphans((edge) => live.has(edge))) {
