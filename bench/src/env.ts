@@ -15,4 +15,10 @@ export const env = {
   warmupS: Math.ceil(int("BENCH_WARMUP_MS", 2_000, 0) / 1000),
   /** A folder: the gateway's services write V8 CPU profiles there on exit. */
   cpuProfDir: process.env.BENCH_CPU_PROF || undefined,
+  /**
+   * The peers run beside direct (every "added" number is against it) and this gateway, comma
+   * separated: "nginx,portkey" by default. "none" makes a quicker run while working on the
+   * gateway; the targets table needs Portkey.
+   */
+  peers: (process.env.BENCH_PEERS || "nginx,portkey").toLowerCase().split(",").map((t) => t.trim()),
 };

@@ -24,7 +24,8 @@ const backends = await startBackends();
 const targets: Target[] = [directTarget(backends)];
 const notes: string[] = [];
 try {
-  for (const start of [startNginx, startPortkey]) {
+  for (const [name, start] of [["nginx", startNginx], ["portkey", startPortkey]] as const) {
+    if (!env.peers.includes(name)) continue;
     const target = await start(backends);
     if (typeof target === "string") notes.push(target);
     else targets.push(target);

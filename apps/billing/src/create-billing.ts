@@ -26,7 +26,7 @@ export interface BillingDeps {
   queuePrefix: string;
   /** Usage events per read and per insert statement (USAGE_BATCH_SIZE). */
   batchSize: number;
-  /** See USAGE_BATCH_WINDOW_MS. */
+  /** See USAGE_BATCH_WINDOW_MS: for both streams. */
   batchWindowMs: number;
   internalToken: string;
   /** This process's consumer in the usage and deliveries groups (BILLING_ID). */
@@ -80,6 +80,7 @@ export function createBilling(deps: BillingDeps): Billing {
     group: DELIVERIES_GROUP,
     consumer: deps.consumerName,
     claimIdleMs: deps.claimIdleMs,
+    windowMs: deps.batchWindowMs,
   });
   deliveries.start();
   const sweep = createDeliverySweep(deliveryRepository, metrics, deps.logger);

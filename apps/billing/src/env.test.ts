@@ -15,7 +15,7 @@ describe("parseBillingEnv", () => {
       PORT: 8082,
       LOG_LEVEL: "info",
       USAGE_BATCH_SIZE: 500,
-      USAGE_BATCH_WINDOW_MS: 20,
+      USAGE_BATCH_WINDOW_MS: 100,
       USAGE_CLAIM_IDLE_MS: 30_000,
       DELIVERY_CLAIM_IDLE_MS: 60_000,
     });
