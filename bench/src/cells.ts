@@ -7,14 +7,28 @@ import { wrk } from "./wrk.ts";
 const messages = [{ role: "user", content: "Tell me a story about a girl and a red ball." }];
 const body = (endpoint: Endpoint, stream: boolean) => JSON.stringify({ model: endpoint.model, messages, max_tokens: TOKENS, stream });
 
+interface Spent {
+  cpuUs: number;
+  sideCpuUs: number;
+  /** Each of the target's named processes (with its descendants): µs. */
+  partsUs: Record<string, number>;
+}
+
 /** Runs `load` and returns what it returned, with the CPU µs the target's processes (and its side processes) spent meanwhile. */
-async function withCpu<T extends object>(target: Target, load: () => Promise<T>): Promise<T & { cpuUs: number; sideCpuUs: number }> {
+async function withCpu<T extends object>(target: Target, load: () => Promise<T>): Promise<T & Spent> {
   const sidePids = async () => (target.side ? await target.side.pids() : []);
+  const parts = target.parts ?? [];
   const [before, sideBefore] = [cpuByPid(target.pids), cpuByPid(await sidePids())];
+  const partsBefore = parts.map((p) => cpuByPid([p.pid]));
   const result = await load();
   const [after, sideAfter] = [cpuByPid(target.pids), cpuByPid(await sidePids())];
-  return { ...result, cpuUs: cpuSpent(before, after), sideCpuUs: target.side ? cpuSpent(sideBefore, sideAfter) : NaN };
+  const partsUs = Object.fromEntries(parts.map((p, i) => [p.name, cpuSpent(partsBefore[i]!, cpuByPid([p.pid]))]));
+  return { ...result, cpuUs: cpuSpent(before, after), sideCpuUs: target.side ? cpuSpent(sideBefore, sideAfter) : NaN, partsUs };
 }
+
+/** `cpu:<name>` per unit of work, for each named process. */
+const perPart = (partsUs: Record<string, number>, count: number) =>
+  Object.fromEntries(Object.entries(partsUs).map(([name, us]) => [`cpu:${name}`, us / count]));
 
 /** Non-stream requests from wrk, `connections` at a time, for `seconds`. */
 export async function nonStreamCell(target: Target, connections: number, seconds: number) {
@@ -26,6 +40,7 @@ export async function nonStreamCell(target: Target, connections: number, seconds
     requests: r.requests,
     cpu: r.cpuUs / r.requests,
     sideCpu: r.sideCpuUs / r.requests,
+    ...perPart(r.partsUs, r.requests),
     errors: r.errors,
   };
 }
@@ -41,6 +56,7 @@ export async function streamCell(target: Target, streams: number, seconds: numbe
     streams: r.streams,
     cpu: r.cpuUs / r.streams,
     sideCpu: r.sideCpuUs / r.streams,
+    ...perPart(r.partsUs, r.streams),
     errors: r.errors,
   };
 }
@@ -48,5 +64,6 @@ export async function streamCell(target: Target, streams: number, seconds: numbe
 /** CPU ms per second the target spends with no load at all (heartbeats, probes, polling). */
 export async function idleCell(target: Target, seconds: number) {
   const r = await withCpu(target, () => new Promise<object>((resolve) => setTimeout(() => resolve({}), seconds * 1000)));
-  return { idle: r.cpuUs / 1000 / seconds };
+  const parts = Object.fromEntries(Object.entries(r.partsUs).map(([name, us]) => [`idle:${name}`, us / 1000 / seconds]));
+  return { idle: r.cpuUs / 1000 / seconds, ...parts };
 }

@@ -6,7 +6,7 @@ import { idleCell, nonStreamCell, streamCell } from "./cells.ts";
 import { ensureCommand } from "./debian.ts";
 import { commandCalls, CommandTally } from "./redis-commands.ts";
 import { env } from "./env.ts";
-import { goalsTable, LOADS, nonStreamTable, streamTable } from "./report.ts";
+import { goalsTable, LOADS, nonStreamTable, partsTable, streamTable } from "./report.ts";
 import { Samples } from "./samples.ts";
 import { directTarget } from "./targets/direct.ts";
 import { readHistogram, startGateway, type Histogram } from "./targets/gateway.ts";
@@ -109,6 +109,8 @@ try {
   console.log(`\nStreams (${TOKENS} tokens, simulator paced at one token per ${INTER_TOKEN_MS} ms), streams back to back per client\n`);
   console.log(streamTable(samples, names));
   console.log(`\ngateway's Redis commands per stream, 16 streams: ${commands.st.describe()}`);
+  const parts = partsTable(samples, gateway.name, (gateway.parts ?? []).map((p) => p.name));
+  if (parts) console.log(`\nThe gateway's CPU above, process by process (medians of each process's own reps: they need not add up to the total's median)\n\n${parts}`);
   console.log(`\nTargets for this gateway, judged on this run\n`);
   console.log(goalsTable(samples, names.includes("Portkey")));
 } finally {

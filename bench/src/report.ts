@@ -51,6 +51,24 @@ export function streamTable(s: Samples, targets: string[]): string {
   ]);
 }
 
+/**
+ * One target's CPU process by process (its `parts`), a column per cell: where its CPU per request
+ * goes. Undefined when the target has no named processes.
+ */
+export function partsTable(s: Samples, target: string, parts: readonly string[]): string | undefined {
+  if (parts.length === 0) return undefined;
+  type Column = { head: string; cell: string; prefix: "cpu" | "idle"; digits: number };
+  const columns: Column[] = [
+    ...LOADS.map((c) => ({ head: `µs/request, c${c}`, cell: `ns-${c}`, prefix: "cpu" as const, digits: 0 })),
+    ...LOADS.map((n) => ({ head: `µs/stream, ${streams(n)}`, cell: `st-${n}`, prefix: "cpu" as const, digits: 0 })),
+    { head: "ms/s idle", cell: "idle", prefix: "idle", digits: 1 },
+  ];
+  return table(
+    [`${target}'s CPU by process`, ...columns.map((c) => c.head)],
+    parts.map((part) => [part, ...columns.map((c) => fmt(s.median(target, c.cell, `${c.prefix}:${part}`), c.digits))]),
+  );
+}
+
 interface Goal {
   name: string;
   value: number;

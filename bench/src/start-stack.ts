@@ -14,8 +14,8 @@ const nodeArgs = env.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${env.cpuProfDi
 export interface Stack {
   edge: string;
   apiKey: string;
-  /** Edge, worker and billing. */
-  pids: number[];
+  /** Billing, worker and edge, by name. */
+  parts: { name: string; pid: number }[];
   /** Names of the databases of billing and the edge (on the machine's shared Postgres). */
   databases: string[];
   stop(): Promise<void>;
@@ -106,8 +106,8 @@ export async function startStack(backends: Backends, redisUrl: string): Promise<
     });
     if (created.status !== 201) throw new Error(`creating the bench key failed: ${created.status} ${await created.text()}`);
     const { secret: apiKey } = (await created.json()) as { secret: string };
-    const pids = services.map((s) => s.child.pid).filter((pid) => pid !== undefined);
-    return { edge: `http://127.0.0.1:${edgePort}`, apiKey, pids, databases: [database.name, edgeDatabase.name], stop };
+    const parts = services.flatMap((s) => (s.child.pid === undefined ? [] : [{ name: s.name, pid: s.child.pid }]));
+    return { edge: `http://127.0.0.1:${edgePort}`, apiKey, parts, databases: [database.name, edgeDatabase.name], stop };
   } catch (err) {
     // A stack that fails to come up must not leave services running (and skewing the next bench).
     await stop();

@@ -28,7 +28,8 @@ export async function startGateway(backends: Backends): Promise<GatewayTarget> {
     redisPort: Number(new URL(redis.url).port),
     fast: { url: `${stack.edge}${CHAT_PATH}`, headers, model: "bench-fast" },
     paced: { url: `${stack.edge}${CHAT_PATH}`, headers, model: "bench-paced" },
-    pids: [...stack.pids, redis.pid],
+    pids: [...stack.parts.map((p) => p.pid), redis.pid],
+    parts: [...stack.parts, { name: "Redis", pid: redis.pid }],
     side: {
       label: "its Postgres backends",
       async pids() {
