@@ -10,6 +10,7 @@ import { goalsTable, LOADS, nonStreamTable, partsTable, streamTable } from "./re
 import { Samples } from "./samples.ts";
 import { directTarget } from "./targets/direct.ts";
 import { readHistogram, startGateway, type Histogram } from "./targets/gateway.ts";
+import { startFloor } from "./targets/floor.ts";
 import { startNginx } from "./targets/nginx.ts";
 import { startPortkey } from "./targets/portkey.ts";
 import type { Target } from "./targets/target.ts";
@@ -24,7 +25,7 @@ const backends = await startBackends();
 const targets: Target[] = [directTarget(backends)];
 const notes: string[] = [];
 try {
-  for (const [name, start] of [["nginx", startNginx], ["portkey", startPortkey]] as const) {
+  for (const [name, start] of [["nginx", startNginx], ["portkey", startPortkey], ["floor", startFloor]] as const) {
     if (!env.peers.includes(name)) continue;
     const target = await start(backends);
     if (typeof target === "string") notes.push(target);
@@ -93,6 +94,10 @@ try {
     notes.push(
       "Portkey waits 25 ms before relaying a stream's first event (a fixed setTimeout in its stream reader): that is in its time to first token.",
     );
+  if (names.includes("floor"))
+    notes.push(
+      "floor: this gateway's design with nothing in it (HTTP front, a Redis list, a worker, the answer back by pub/sub; no keys, limits, validation, durability, leases or billing): what any gateway built this way costs here.",
+    );
   for (const note of notes) console.log(note);
   if (env.cpuProfDir) console.log(`BENCH_CPU_PROF is set: the gateway's CPU numbers include the profiler's own cost.`);
   console.log(`\nNon-stream chat completion (${TOKENS} tokens, simulator with no model time: pure overhead), wrk with one thread\n`);
@@ -109,10 +114,13 @@ try {
   console.log(`\nStreams (${TOKENS} tokens, simulator paced at one token per ${INTER_TOKEN_MS} ms), streams back to back per client\n`);
   console.log(streamTable(samples, names));
   console.log(`\ngateway's Redis commands per stream, 16 streams: ${commands.st.describe()}`);
-  const parts = partsTable(samples, gateway.name, (gateway.parts ?? []).map((p) => p.name));
-  if (parts) console.log(`\nThe gateway's CPU above, process by process (medians of each process's own reps: they need not add up to the total's median)\n\n${parts}`);
+  console.log(`\nCPU process by process (medians of each process's own reps: they need not add up to the total's median)`);
+  for (const target of targets) {
+    const parts = partsTable(samples, target.name, (target.parts ?? []).map((p) => p.name));
+    if (parts) console.log(`\n${parts}`);
+  }
   console.log(`\nTargets for this gateway, judged on this run\n`);
-  console.log(goalsTable(samples, names.includes("Portkey")));
+  console.log(goalsTable(samples, names));
 } finally {
   for (const target of targets.reverse()) await target.stop();
   await backends.stop();
