@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { loadavg } from "node:os";
-import { INTER_TOKEN_MS, startBackends, TOKENS } from "./backends.ts";
+import { INTER_TOKEN_MS, startBackends, TOKENS, type Backends } from "./backends.ts";
 import { idleCell, nonStreamCell, streamCell } from "./cells.ts";
 import { ensureCommand } from "./debian.ts";
 import { commandCalls, CommandTally } from "./redis-commands.ts";
@@ -25,7 +25,13 @@ const backends = await startBackends();
 const targets: Target[] = [directTarget(backends)];
 const notes: string[] = [];
 try {
-  for (const [name, start] of [["nginx", startNginx], ["portkey", startPortkey], ["floor", startFloor]] as const) {
+  const peers = [
+    ["nginx", startNginx],
+    ["portkey", startPortkey],
+    ["floor", (b: Backends) => startFloor(b, "list")],
+    ["floor-bullmq", (b: Backends) => startFloor(b, "bullmq")],
+  ] as const;
+  for (const [name, start] of peers) {
     if (!env.peers.includes(name)) continue;
     const target = await start(backends);
     if (typeof target === "string") notes.push(target);
@@ -96,7 +102,7 @@ try {
     );
   if (names.includes("floor"))
     notes.push(
-      "floor: this gateway's design with nothing in it (HTTP front, a Redis list, a worker, the answer back by pub/sub; no keys, limits, validation, durability, leases or billing): what any gateway built this way costs here.",
+      "floor: this gateway's design with nothing in it (HTTP front, a Redis list, a worker, the answer back by pub/sub; no keys, limits, validation, durability, leases or billing): what any gateway built this way costs here. floor+BullMQ: the same with BullMQ as the queue, as the gateway has it.",
     );
   for (const note of notes) console.log(note);
   if (env.cpuProfDir) console.log(`BENCH_CPU_PROF is set: the gateway's CPU numbers include the profiler's own cost.`);

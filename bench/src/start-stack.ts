@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +24,11 @@ export interface Stack {
 
 /** The whole system as separate processes, the way it runs in production, in front of the bench's simulators. */
 export async function startStack(backends: Backends, redisUrl: string): Promise<Stack> {
+  // Built as production runs them (node on dist/, not tsx on sources): turbo skips what is unchanged.
+  execFileSync("pnpm", ["exec", "turbo", "run", "build", "--filter=@gateway/edge", "--filter=@gateway/worker", "--filter=@gateway/billing"], {
+    cwd: root,
+    stdio: ["ignore", process.stderr, process.stderr],
+  });
   // Named per run: two benches (or a bench and a test run) on one machine never drop each other's templates.
   const template = await prepareTemplate(`gw_bench_billing_${process.pid}`, prismaMigrate(`${root}apps/billing`, "BILLING_DATABASE_URL"));
   const edgeTemplate = await prepareTemplate(`gw_bench_edge_${process.pid}`, prismaMigrate(`${root}apps/edge`, "EDGE_DATABASE_URL"));
@@ -70,6 +76,7 @@ export async function startStack(backends: Backends, redisUrl: string): Promise<
       await startService({
         name: "billing",
         nodeArgs,
+        built: true,
         cwd: `${root}apps/billing`,
         env: {
           ...common,
@@ -84,6 +91,7 @@ export async function startStack(backends: Backends, redisUrl: string): Promise<
       await startService({
         name: "worker",
         nodeArgs,
+        built: true,
         cwd: `${root}apps/worker`,
         env: { ...common, PORT: String(workerPort) },
         readyUrl: `http://127.0.0.1:${workerPort}/readyz`,
@@ -93,6 +101,7 @@ export async function startStack(backends: Backends, redisUrl: string): Promise<
       await startService({
         name: "edge",
         nodeArgs,
+        built: true,
         cwd: `${root}apps/edge`,
         env: { ...common, PORT: String(edgePort), EDGE_DATABASE_URL: edgeDatabase.url, ADMIN_API_KEY: adminKey },
         readyUrl: `http://127.0.0.1:${edgePort}/readyz`,

@@ -1,15 +1,18 @@
 /**
  * The front of the design's floor (see ../targets/floor.ts): each POST goes to the workers as one
- * Redis list entry, and its answer comes back on this process's pub/sub channel. Messages are
+ * Redis list entry (or BullMQ job), and its answer comes back on this process's pub/sub channel. Messages are
  * `<id> <kind> <payload>`: d (a whole JSON answer), c (one SSE event), e (the stream's end).
  */
 import { createServer, type ServerResponse } from "node:http";
+import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 
 const redisUrl = process.env.REDIS_URL!;
 const commands = new Redis(redisUrl, { enableAutoPipelining: true });
 const subscriber = new Redis(redisUrl);
 const channel = `floor:reply:${process.pid}`;
+// FLOOR_QUEUE=bullmq: the queue is BullMQ's (one job per request), as the gateway's is.
+const queue = process.env.FLOOR_QUEUE === "bullmq" ? new Queue("floor", { connection: commands }) : undefined;
 const waiting = new Map<number, ServerResponse>();
 let next = 0;
 
@@ -43,6 +46,9 @@ createServer((req, res) => {
     const { model, stream } = JSON.parse(body) as { model: string; stream?: boolean };
     const id = next++;
     waiting.set(id, res);
-    void commands.lpush("floor:jobs", JSON.stringify({ id, reply: channel, model, stream: stream === true, body }));
+    const job = { id, reply: channel, model, stream: stream === true, body };
+    // Kept after completion as the gateway's jobs are (a repeated add of the same id stays a no-op there).
+    if (queue) void queue.add("floor", job, { removeOnComplete: { age: 600, count: 10_000 }, removeOnFail: true });
+    else void commands.lpush("floor:jobs", JSON.stringify(job));
   });
 }).listen(Number(process.env.PORT), "127.0.0.1");

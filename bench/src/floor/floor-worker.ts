@@ -1,8 +1,9 @@
 /**
  * The worker of the design's floor (see ../targets/floor.ts): takes up to 64 jobs per blocking
- * pop, asks the backend its model names, and publishes the answer (or each SSE event, then the
+ * pop (or runs BullMQ's worker), asks the backend its model names, and publishes the answer (or each SSE event, then the
  * end) to the job's channel.
  */
+import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { Pool } from "undici";
 
@@ -39,8 +40,13 @@ async function run(job: FloorJob): Promise<void> {
   void commands.publish(job.reply, `${job.id} e`);
 }
 
-for (;;) {
-  const popped = await blocking.blmpop(1, 1, "floor:jobs", "RIGHT", "COUNT", 64);
-  if (!popped) continue;
-  for (const raw of popped[1]) void run(JSON.parse(raw) as FloorJob).catch((err: unknown) => console.error(err));
-}
+if (process.env.FLOOR_QUEUE === "bullmq") {
+  // BullMQ's worker needs a connection that waits out an outage (maxRetriesPerRequest: null).
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  new Worker<FloorJob>("floor", (job) => run(job.data), { connection, concurrency: 128 }).on("error", (err) => console.error(err));
+} else
+  for (;;) {
+    const popped = await blocking.blmpop(1, 1, "floor:jobs", "RIGHT", "COUNT", 64);
+    if (!popped) continue;
+    for (const raw of popped[1]) void run(JSON.parse(raw) as FloorJob).catch((err: unknown) => console.error(err));
+  }

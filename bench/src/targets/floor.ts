@@ -7,29 +7,33 @@ import { CHAT_PATH, JSON_HEADERS, type Target } from "./target.ts";
 const script = (name: string) => new URL(`../floor/${name}.ts`, import.meta.url).pathname;
 
 /**
- * The floor of this gateway's design: an HTTP front, a Redis list as the queue, a worker that calls
- * the backend, and the answer back on the front's pub/sub channel; as separate processes on a Redis
- * of their own, run the way the gateway's services are. Nothing else: no keys, limits, validation,
+ * The floor of this gateway's design: an HTTP front, a queue (a Redis list, or BullMQ as the
+ * gateway's), a worker that calls the backend, and the answer back on the front's pub/sub channel;
+ * as separate processes on a Redis of their own, run the way the gateway's services are. Nothing else: no keys, limits, validation,
  * durability, slot leases, billing or metrics. What any gateway built this way costs on this
  * machine, so that a target below it is known to need another design, not more work on this one.
  */
-export async function startFloor(backends: Backends): Promise<Target | string> {
+export async function startFloor(backends: Backends, queue: "list" | "bullmq"): Promise<Target | string> {
+  const name = queue === "list" ? "floor" : "floor+BullMQ";
   const redis = await startRedis();
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const children: Child[] = [redis];
   const node = (name: string, env: Record<string, string>, ready: () => Promise<boolean>) =>
-    startChild(name, process.execPath, ["--import", "tsx", script(name)], { env: { REDIS_URL: redis.url, ...env }, ready });
+    startChild(name, process.execPath, ["--import", "tsx", script(name)], {
+      env: { REDIS_URL: redis.url, FLOOR_QUEUE: queue, ...env },
+      ready,
+    });
   try {
     children.push(await node("floor-worker", { FLOOR_FAST: backends.fast, FLOOR_PACED: backends.paced }, async () => true));
     children.push(await node("floor-edge", { PORT: String(port) }, answers(`${origin}/`)));
   } catch (err) {
     for (const child of children.reverse()) await child.stop();
-    return `floor: did not start (${(err as Error).message.split("\n")[0]})`;
+    return `${name}: did not start (${(err as Error).message.split("\n")[0]})`;
   }
   const [worker, edge] = [children[1]!, children[2]!];
   return {
-    name: "floor",
+    name,
     fast: { url: `${origin}${CHAT_PATH}`, headers: JSON_HEADERS, model: "fast" },
     paced: { url: `${origin}${CHAT_PATH}`, headers: JSON_HEADERS, model: "paced" },
     pids: children.map((c) => c.pid),

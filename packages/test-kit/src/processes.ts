@@ -16,6 +16,12 @@ export interface StartOptions {
   /** The app's folder; `entry` (default src/main.ts) runs from TypeScript sources under tsx. */
   cwd: string;
   entry?: string;
+  /**
+   * Runs the built `dist/main.js` (or `entry`, a built file) as production does (`node
+   * --enable-source-maps`, workspace packages from their dist): for measurements, where tsx's
+   * loader and its helpers around every function would be counted. The caller builds first.
+   */
+  built?: boolean;
   args?: string[];
   /** Extra flags for node itself, e.g. --cpu-prof. */
   nodeArgs?: string[];
@@ -37,9 +43,12 @@ export async function freePort(): Promise<number> {
 
 /** Starts one of the gateway's services as a real process, the way production runs it. */
 export async function startService(options: StartOptions): Promise<ServiceProcess> {
+  const run = options.built
+    ? ["--enable-source-maps", options.entry ?? "dist/main.js"]
+    : ["--conditions=development", "--import", "tsx", options.entry ?? "src/main.ts"];
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), "--conditions=development", "--import", "tsx", options.entry ?? "src/main.ts", ...(options.args ?? [])],
+    [...(options.nodeArgs ?? []), ...run, ...(options.args ?? [])],
     {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
