@@ -20,5 +20,8 @@ export const env = {
    * separated: "nginx,portkey,floor,floor-bullmq" by default. "none" makes a quicker run while working on the
    * gateway; the targets table needs Portkey.
    */
-  peers: (process.env.BENCH_PEERS || "nginx,portkey,floor,floor-bullmq").toLowerCase().split(",").map((t) => t.trim()),
+  peers: (process.env.BENCH_PEERS || "nginx,portkey,floor,floor-bullmq")
+    .toLowerCase()
+    .split(",")
+    .map((t) => t.trim()),
 };

@@ -122,7 +122,11 @@ try {
   console.log(`\ngateway's Redis commands per stream, 16 streams: ${commands.st.describe()}`);
   console.log(`\nCPU process by process (medians of each process's own reps: they need not add up to the total's median)`);
   for (const target of targets) {
-    const parts = partsTable(samples, target.name, (target.parts ?? []).map((p) => p.name));
+    const parts = partsTable(
+      samples,
+      target.name,
+      (target.parts ?? []).map((p) => p.name),
+    );
     if (parts) console.log(`\n${parts}`);
   }
   console.log(`\nTargets for this gateway, judged on this run\n`);

@@ -25,10 +25,14 @@ export interface Stack {
 /** The whole system as separate processes, the way it runs in production, in front of the bench's simulators. */
 export async function startStack(backends: Backends, redisUrl: string): Promise<Stack> {
   // Built as production runs them (node on dist/, not tsx on sources): turbo skips what is unchanged.
-  execFileSync("pnpm", ["exec", "turbo", "run", "build", "--filter=@gateway/edge", "--filter=@gateway/worker", "--filter=@gateway/billing"], {
-    cwd: root,
-    stdio: ["ignore", process.stderr, process.stderr],
-  });
+  execFileSync(
+    "pnpm",
+    ["exec", "turbo", "run", "build", "--filter=@gateway/edge", "--filter=@gateway/worker", "--filter=@gateway/billing"],
+    {
+      cwd: root,
+      stdio: ["ignore", process.stderr, process.stderr],
+    },
+  );
   // Named per run: two benches (or a bench and a test run) on one machine never drop each other's templates.
   const template = await prepareTemplate(`gw_bench_billing_${process.pid}`, prismaMigrate(`${root}apps/billing`, "BILLING_DATABASE_URL"));
   const edgeTemplate = await prepareTemplate(`gw_bench_edge_${process.pid}`, prismaMigrate(`${root}apps/edge`, "EDGE_DATABASE_URL"));

@@ -46,15 +46,11 @@ export async function startService(options: StartOptions): Promise<ServiceProces
   const run = options.built
     ? ["--enable-source-maps", options.entry ?? "dist/main.js"]
     : ["--conditions=development", "--import", "tsx", options.entry ?? "src/main.ts"];
-  const child = spawn(
-    process.execPath,
-    [...(options.nodeArgs ?? []), ...run, ...(options.args ?? [])],
-    {
-      cwd: options.cwd,
-      env: { ...process.env, ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...run, ...(options.args ?? [])], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   const keep = (data: Buffer) => {
     output = (output + data.toString()).slice(-200_000);
