@@ -1,7 +1,7 @@
 /**
  * The front of the design's floor (see ../targets/floor.ts): each POST goes to the workers as one
- * Redis list entry (or BullMQ job), and its answer comes back on this process's pub/sub channel. Messages are
- * `<id> <kind> <payload>`: d (a whole JSON answer), c (one SSE event), e (the stream's end).
+ * Redis list entry (or BullMQ job), and its answer comes back on this process's pub/sub channel.
+ * Messages are `<id> <kind> <payload>`: d (a whole JSON answer), c (one SSE event), e (the end).
  */
 import { createServer, type ServerResponse } from "node:http";
 import { Queue } from "bullmq";
@@ -11,8 +11,9 @@ const redisUrl = process.env.REDIS_URL!;
 const commands = new Redis(redisUrl, { enableAutoPipelining: true });
 const subscriber = new Redis(redisUrl);
 const channel = `floor:reply:${process.pid}`;
-// FLOOR_QUEUE=bullmq: the queue is BullMQ's (one job per request), as the gateway's is.
-const queue = process.env.FLOOR_QUEUE === "bullmq" ? new Queue("floor", { connection: commands }) : undefined;
+// FLOOR_QUEUE=bullmq: the queue is BullMQ's (one job per request), on a connection of its own
+// without autopipelining, as the gateway's producer has it.
+const queue = process.env.FLOOR_QUEUE === "bullmq" ? new Queue("floor", { connection: new Redis(redisUrl) }) : undefined;
 const waiting = new Map<number, ServerResponse>();
 let next = 0;
 

@@ -9,9 +9,10 @@ const script = (name: string) => new URL(`../floor/${name}.ts`, import.meta.url)
 /**
  * The floor of this gateway's design: an HTTP front, a queue (a Redis list, or BullMQ as the
  * gateway's), a worker that calls the backend, and the answer back on the front's pub/sub channel;
- * as separate processes on a Redis of their own, run the way the gateway's services are. Nothing else: no keys, limits, validation,
+ * as separate processes on a Redis of their own. Nothing else: no keys, limits, validation,
  * durability, slot leases, billing or metrics. What any gateway built this way costs on this
  * machine, so that a target below it is known to need another design, not more work on this one.
+ * It runs under tsx (the gateway runs built): its numbers are, if anything, a little high.
  */
 export async function startFloor(backends: Backends, queue: "list" | "bullmq"): Promise<Target | string> {
   const name = queue === "list" ? "floor" : "floor+BullMQ";
