@@ -24,4 +24,12 @@ export const env = {
     .toLowerCase()
     .split(",")
     .map((t) => t.trim()),
+  /**
+   * Layer sets to price on floor+BullMQ's front, each run as one more peer, separated by ";":
+   * e.g. "express;express,json;express,json,zod,twice" (see floor/floor-edge.ts). None by default.
+   */
+  floorLayers: (process.env.BENCH_FLOOR_LAYERS ?? "")
+    .split(";")
+    .map((t) => t.trim())
+    .filter(Boolean),
 };

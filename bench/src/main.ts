@@ -30,9 +30,10 @@ try {
     ["portkey", startPortkey],
     ["floor", (b: Backends) => startFloor(b, "list")],
     ["floor-bullmq", (b: Backends) => startFloor(b, "bullmq")],
+    ...env.floorLayers.map((layers) => [`floor-bullmq+${layers}`, (b: Backends) => startFloor(b, "bullmq", layers)] as const),
   ] as const;
   for (const [name, start] of peers) {
-    if (!env.peers.includes(name)) continue;
+    if (!env.peers.includes(name) && !name.startsWith("floor-bullmq+")) continue;
     const target = await start(backends);
     if (typeof target === "string") notes.push(target);
     else targets.push(target);

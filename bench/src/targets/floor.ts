@@ -14,15 +14,15 @@ const script = (name: string) => new URL(`../floor/${name}.ts`, import.meta.url)
  * machine, so that a target below it is known to need another design, not more work on this one.
  * It runs under tsx (the gateway runs built): its numbers are, if anything, a little high.
  */
-export async function startFloor(backends: Backends, queue: "list" | "bullmq"): Promise<Target | string> {
-  const name = queue === "list" ? "floor" : "floor+BullMQ";
+export async function startFloor(backends: Backends, queue: "list" | "bullmq", layers = ""): Promise<Target | string> {
+  const name = `${queue === "list" ? "floor" : "floor+BullMQ"}${layers ? `+${layers.replaceAll(",", "+")}` : ""}`;
   const redis = await startRedis();
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const children: Child[] = [redis];
   const node = (name: string, env: Record<string, string>, ready: () => Promise<boolean>) =>
     startChild(name, process.execPath, ["--import", "tsx", script(name)], {
-      env: { REDIS_URL: redis.url, FLOOR_QUEUE: queue, ...env },
+      env: { REDIS_URL: redis.url, FLOOR_QUEUE: queue, FLOOR_LAYERS: layers, ...env },
       ready,
     });
   try {
