@@ -10,19 +10,17 @@ const body = (endpoint: Endpoint, stream: boolean) => JSON.stringify({ model: en
 interface Spent {
   cpuUs: number;
   sideCpuUs: number;
-  /** Each of the target's named processes (with its descendants): µs. */
+  /** Each of the target's named processes (the process itself, from the same readings): µs. */
   partsUs: Record<string, number>;
 }
 
 /** Runs `load` and returns what it returned, with the CPU µs the target's processes (and its side processes) spent meanwhile. */
 async function withCpu<T extends object>(target: Target, load: () => Promise<T>): Promise<T & Spent> {
   const sidePids = async () => (target.side ? await target.side.pids() : []);
-  const parts = target.parts ?? [];
   const [before, sideBefore] = [cpuByPid(target.pids), cpuByPid(await sidePids())];
-  const partsBefore = parts.map((p) => cpuByPid([p.pid]));
   const result = await load();
   const [after, sideAfter] = [cpuByPid(target.pids), cpuByPid(await sidePids())];
-  const partsUs = Object.fromEntries(parts.map((p, i) => [p.name, cpuSpent(partsBefore[i]!, cpuByPid([p.pid]))]));
+  const partsUs = Object.fromEntries((target.parts ?? []).map((p) => [p.name, (after.get(p.pid) ?? 0) - (before.get(p.pid) ?? 0)]));
   return { ...result, cpuUs: cpuSpent(before, after), sideCpuUs: target.side ? cpuSpent(sideBefore, sideAfter) : NaN, partsUs };
 }
 

@@ -17,8 +17,8 @@ export const env = {
   cpuProfDir: process.env.BENCH_CPU_PROF || undefined,
   /**
    * The peers run beside direct (every "added" number is against it) and this gateway, comma
-   * separated: "nginx,portkey,floor,floor-bullmq" by default. "none" makes a quicker run while working on the
-   * gateway; the targets table needs Portkey.
+   * separated: "nginx,portkey,floor,floor-bullmq" by default. "none" makes a quicker run while
+   * working on the gateway; the targets table needs Portkey.
    */
   peers: (process.env.BENCH_PEERS || "nginx,portkey,floor,floor-bullmq")
     .toLowerCase()

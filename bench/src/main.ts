@@ -25,15 +25,17 @@ const backends = await startBackends();
 const targets: Target[] = [directTarget(backends)];
 const notes: string[] = [];
 try {
-  const peers = [
+  const peers: [string, (b: Backends) => Promise<Target | string>][] = [
     ["nginx", startNginx],
     ["portkey", startPortkey],
-    ["floor", (b: Backends) => startFloor(b, "list")],
-    ["floor-bullmq", (b: Backends) => startFloor(b, "bullmq")],
-    ...env.floorLayers.map((layers) => [`floor-bullmq+${layers}`, (b: Backends) => startFloor(b, "bullmq", layers)] as const),
-  ] as const;
-  for (const [name, start] of peers) {
-    if (!env.peers.includes(name) && !name.startsWith("floor-bullmq+")) continue;
+    ["floor", (b) => startFloor(b, "list")],
+    ["floor-bullmq", (b) => startFloor(b, "bullmq")],
+  ];
+  const wanted = [
+    ...peers.filter(([name]) => env.peers.includes(name)).map(([, start]) => start),
+    ...env.floorLayers.map((layers) => (b: Backends) => startFloor(b, "bullmq", layers)),
+  ];
+  for (const start of wanted) {
     const target = await start(backends);
     if (typeof target === "string") notes.push(target);
     else targets.push(target);

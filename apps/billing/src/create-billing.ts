@@ -1,9 +1,8 @@
 import { pricesOf } from "@gateway/config";
-import type { GatewayConfig } from "@gateway/contracts";
+import { DELIVERIES_GROUP, deliveriesKey, USAGE_GROUP, usageEventsKey, type GatewayConfig } from "@gateway/contracts";
 import type { Logger, Registry } from "@gateway/observability";
 import type { Express } from "express";
 import type { Redis } from "ioredis";
-import { DELIVERIES_GROUP, deliveriesKey, USAGE_GROUP, usageEventsKey } from "@gateway/contracts";
 import { createApp } from "./app.ts";
 import { createDeliveryRepository } from "./deliveries/delivery-repository.ts";
 import { deliverySink } from "./deliveries/delivery-sink.ts";

@@ -1,7 +1,7 @@
 /**
  * The worker of the design's floor (see ../targets/floor.ts): takes up to 64 jobs per blocking
- * pop (or runs BullMQ's worker), asks the backend its model names, and publishes the answer (or each SSE event, then the
- * end) to the job's channel.
+ * pop (or runs BullMQ's worker), sends each to the simulator its model names, and publishes the
+ * answer (or each SSE event, then the end) to the job's channel.
  */
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";

@@ -20,8 +20,8 @@ export async function startFloor(backends: Backends, queue: "list" | "bullmq", l
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const children: Child[] = [redis];
-  const node = (name: string, env: Record<string, string>, ready: () => Promise<boolean>) =>
-    startChild(name, process.execPath, ["--import", "tsx", script(name)], {
+  const node = (file: string, env: Record<string, string>, ready: () => Promise<boolean>) =>
+    startChild(file, process.execPath, ["--import", "tsx", script(file)], {
       env: { REDIS_URL: redis.url, FLOOR_QUEUE: queue, FLOOR_LAYERS: layers, ...env },
       ready,
     });

@@ -13,7 +13,7 @@ export interface Target {
   paced: Endpoint;
   /** The processes whose CPU is this target's cost (their descendants are counted too); none for direct. */
   pids: number[];
-  /** The same processes by name (edge, worker, …): each one's CPU is reported too, where a target has several. */
+  /** Some of `pids` by name (edge, worker, …): each one's own CPU is reported too, where a target has several. */
   parts?: { name: string; pid: number }[];
   /** Processes of a shared service that work for this target, looked up at each reading: reported apart, not in its CPU. */
   side?: { label: string; pids(): Promise<number[]> };
