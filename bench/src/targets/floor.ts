@@ -12,7 +12,8 @@ const script = (name: string) => new URL(`../floor/${name}.ts`, import.meta.url)
  * as separate processes on a Redis of their own. Nothing else: no keys, limits, validation,
  * durability, slot leases, billing or metrics. What any gateway built this way costs on this
  * machine, so that a target below it is known to need another design, not more work on this one.
- * It runs under tsx (the gateway runs built): its numbers are, if anything, a little high.
+ * It runs under tsx (the gateway runs built): its numbers are, if anything, a little high. It reads
+ * @gateway/contracts from its sources, as the bench does: on a fresh clone nothing is built yet.
  */
 export async function startFloor(backends: Backends, queue: "list" | "bullmq", layers = ""): Promise<Target | string> {
   const name = `${queue === "list" ? "floor" : "floor+BullMQ"}${layers ? `+${layers.replaceAll(",", "+")}` : ""}`;
@@ -21,7 +22,7 @@ export async function startFloor(backends: Backends, queue: "list" | "bullmq", l
   const origin = `http://127.0.0.1:${port}`;
   const children: Child[] = [redis];
   const node = (file: string, env: Record<string, string>, ready: () => Promise<boolean>) =>
-    startChild(file, process.execPath, ["--import", "tsx", script(file)], {
+    startChild(file, process.execPath, ["--conditions=development", "--import", "tsx", script(file)], {
       env: { REDIS_URL: redis.url, FLOOR_QUEUE: queue, FLOOR_LAYERS: layers, ...env },
       ready,
     });
