@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import { loadGatewayConfig } from "@gateway/config";
+import { expressServer } from "@gateway/http";
 import { createLogger, createRegistry } from "@gateway/observability";
 import { createRedis } from "@gateway/queue";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -27,7 +28,7 @@ const billing = createBilling({
   consumerName: env.BILLING_ID,
   claimIdleMs: env.DELIVERY_CLAIM_IDLE_MS,
 });
-const server = billing.app.listen(env.PORT, env.HOST);
+const server = expressServer(billing.app).listen(env.PORT, env.HOST);
 await once(server, "listening");
 const address = server.address();
 const port = typeof address === "object" && address ? address.port : env.PORT;

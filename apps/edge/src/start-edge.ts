@@ -3,7 +3,7 @@ import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pricesOf } from "@gateway/config";
-
+import { expressServer } from "@gateway/http";
 import { createLogger, createRegistry, type Logger } from "@gateway/observability";
 import { createProducer, createRedis, startHeartbeat } from "@gateway/queue";
 import type { Express } from "express";
@@ -179,7 +179,7 @@ export async function startEdge(
 }
 
 async function listen(app: Express, port: number, host: string): Promise<Server> {
-  const server = app.listen(port, host);
+  const server = expressServer(app).listen(port, host);
   trackInFlight(server);
   await once(server, "listening");
   // Longer than a typical load balancer's idle timeout, so the balancer closes first.

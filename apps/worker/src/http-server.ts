@@ -1,5 +1,5 @@
-import { createServer, type Server } from "node:http";
-import { errorHandler, healthRoutes, notFound, type ReadinessCheck } from "@gateway/http";
+import type { Server } from "node:http";
+import { errorHandler, expressServer, healthRoutes, notFound, type ReadinessCheck } from "@gateway/http";
 import type { Logger, Registry } from "@gateway/observability";
 import express from "express";
 
@@ -18,5 +18,5 @@ export function createHttpServer({ registry, logger, accepting, checks }: HttpSe
   app.use(healthRoutes({ registry, accepting, checks, retryAfterS: 5 }));
   app.use(notFound);
   app.use(errorHandler(logger));
-  return createServer(app);
+  return expressServer(app);
 }

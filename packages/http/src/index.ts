@@ -4,3 +4,4 @@ export * from "./error-handler.ts";
 export * from "./health-routes.ts";
 export * from "./request-id.ts";
 export * from "./not-found.ts";
+export * from "./express-server.ts";
