@@ -41,7 +41,14 @@ describe("expressServer", () => {
       res
         .status(201)
         .set("x-seen", req.get("x-probe") ?? "none")
-        .json({ id: req.params.id, body: req.body as unknown, query: req.query, ip: req.ip, json: req.is("application/json"), app: req.app === app });
+        .json({
+          id: req.params.id,
+          body: req.body as unknown,
+          query: req.query,
+          ip: req.ip,
+          json: req.is("application/json"),
+          app: req.app === app,
+        });
     });
     const { url } = await start(app);
     const res = await fetch(`${url}/echo/7?q=1`, {
@@ -52,6 +59,13 @@ describe("expressServer", () => {
     expect(res.status).toBe(201);
     expect(res.headers.get("x-seen")).toBe("p");
     expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    expect(await res.json()).toEqual({ id: "7", body: { a: 1 }, query: { q: "1" }, ip: "203.0.113.9", json: "application/json", app: true });
+    expect(await res.json()).toEqual({
+      id: "7",
+      body: { a: 1 },
+      query: { q: "1" },
+      ip: "203.0.113.9",
+      json: "application/json",
+      app: true,
+    });
   });
 });
