@@ -4,12 +4,13 @@
  * Messages are `<id> <kind> <payload>`: d (a whole JSON answer), c (one SSE event), e (the end).
  *
  * FLOOR_LAYERS adds the gateway's own layers, to price each one (BENCH_FLOOR_LAYERS): "express"
- * (Express 5 with one route, the body read by hand), "json" (its body parser instead), "zod" (the
+ * (Express 5 with one route, served by expressServer as the gateway's apps are, the body read by hand), "json" (its body parser instead), "zod" (the
  * request parsed with the gateway's chat contract), "twice" (parsed once more, as the job is on its
  * way into the queue).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { chatCompletionRequest } from "@gateway/contracts";
+import { expressServer } from "@gateway/http";
 import { Queue } from "bullmq";
 import express from "express";
 import { Redis } from "ioredis";
@@ -86,7 +87,8 @@ if (layers.has("express")) {
   app.post("/v1/chat/completions", body, (req, res) =>
     dispatch(req.body as { model: string; stream?: boolean }, res.locals.raw as string | undefined, res),
   );
-  app.listen(port, "127.0.0.1");
+  // Served as the gateway serves its apps (requests born with the app's prototypes).
+  expressServer(app).listen(port, "127.0.0.1");
 } else
   createServer((req, res) => {
     if (req.method !== "POST") return void res.end("ok");
