@@ -12,6 +12,8 @@ import type { Express } from "express";
  * creates them from classes that already are `app.request` and `app.response`; setting a
  * prototype to the one an object already has changes nothing, so Express's call costs nothing.
  * The same app works unchanged behind any other server (a test's own), only without the gain.
+ * The members are copied when the server is made: whatever extends `express.request` or
+ * `express.response` (nothing in this repository does) must do so before.
  * On this machine (wrk, 16 connections, one JSON route) Express went from ~120 to ~40 µs of
  * CPU per request; expressjs/express#5998 reports the same.
  */
