@@ -6,6 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { withLimitCommands } from "../src/limits/limit-scripts.ts";
 import { utcDay } from "../src/limits/utc-day.ts";
 import { TEST_REDIS_URL } from "@gateway/test-kit/redis";
+import { startRedisServer } from "@gateway/test-kit/services";
 import { until } from "@gateway/test-kit/until";
 import { resultOf, startFakeWorker, type FakeWorker } from "./fake-worker.ts";
 import { gatewayConfigFile, tier } from "./gateway-config.ts";
@@ -209,5 +210,34 @@ describe("when the token budget is nearly spent", () => {
     const untilMidnight = Math.ceil((86_400_000 - (Date.now() % 86_400_000)) / 1000);
     expect(Math.abs(Number(res.headers.get("retry-after")) - untilMidnight)).toBeLessThan(5);
     expect(res.headers.get("x-ratelimit-remaining-tokens")).toBe("50");
+  });
+});
+
+describe("when Redis takes the limits' commands and does not answer", () => {
+  it("then the request is told 503 queue_unavailable within QUEUE_OUTAGE_WAIT_MS, and the lease Redis takes late is given back", async () => {
+    // A Redis of this test's own: pausing it must not stall the other tests.
+    const own = await startRedisServer();
+    const ownRedis = new Redis(own.url);
+    try {
+      edge = await startTestEdge({ REDIS_URL: own.url, QUEUE_OUTAGE_WAIT_MS: "500" });
+      worker = await startFakeWorker(edge.prefix, async (job) => [resultOf(job, 1, 1)], own.url);
+      await fetch(`${edge.url}/readyz`);
+      const keys = limitKeys(edge.prefix, await keyIdOf(edge));
+      expect((await post(url(), chatBody())).status).toBe(200);
+      // Scripts and writes wait until the pause ends, as commands sent just before a Redis dies wait for it.
+      await ownRedis.call("CLIENT", "PAUSE", "2500", "WRITE");
+      const sentAt = Date.now();
+      const res = await post(url(), chatBody());
+      expect(res.status).toBe(503);
+      expect(ErrorEnvelope.parse(await res.json()).error.code).toBe("queue_unavailable");
+      expect(Date.now() - sentAt).toBeLessThan(2_000);
+      await until(async () => (await ownRedis.zcard(keys.leases)) === 0 && (await ownRedis.hlen(keys.reserved)) === 0, 8_000);
+    } finally {
+      await worker?.close();
+      await edge?.close();
+      edge = worker = undefined;
+      await ownRedis.quit();
+      await own.stop();
+    }
   });
 });

@@ -16,9 +16,9 @@ export interface FakeWorker {
  * A BullMQ consumer standing in for apps/worker in edge component tests: it takes jobs off the
  * real queue and answers on the real reply channel, as the worker does, with scripted messages.
  */
-export async function startFakeWorker(prefix: string, behaviour: Behaviour): Promise<FakeWorker> {
-  const blocking = createRedis(TEST_REDIS_URL, "blocking");
-  const redis = createRedis(TEST_REDIS_URL);
+export async function startFakeWorker(prefix: string, behaviour: Behaviour, redisUrl = TEST_REDIS_URL): Promise<FakeWorker> {
+  const blocking = createRedis(redisUrl, "blocking");
+  const redis = createRedis(redisUrl);
   const beat = () => redis.zadd(workersKey(prefix), Date.now() + 600_000, "fake-worker");
   await beat();
   const consumer = createConsumer(

@@ -40,6 +40,12 @@ export interface AdmissionDeps {
   namespace: string;
   tiers: Readonly<Record<string, TierConfig>>;
   leaseMs: number;
+  /**
+   * How long admission waits for Redis's answer (QUEUE_OUTAGE_WAIT_MS): commands sent just before
+   * Redis died wait for it to come back, and the request's own deadline starts only once it is
+   * admitted. Past this the request is told 503, and a lease taken late is given back.
+   */
+  timeoutMs: number;
   leases: LeaseKeeper;
   metrics: LimitMetrics;
   logger: Logger;
@@ -52,6 +58,22 @@ export interface AdmissionDeps {
 
 /** Seconds to wait when in-flight requests hold what is missing: they give it back as they end. */
 const RETRY_SOON_S = 1;
+
+const limitsUnavailable = () =>
+  new RefusalError("unavailable", "queue_unavailable", "the gateway's limits (Redis) cannot be checked right now; retry", {
+    retryAfter: 5,
+  });
+
+/** `promise`'s value, or undefined when `ms` passes first (the promise goes on). */
+async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms, undefined)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Requests per minute (rate-limiter-flexible), concurrency and the daily token budget (one Lua
@@ -121,8 +143,17 @@ export class Admission {
         amount,
       );
 
-    const [perMinute, admitted] = await Promise.allSettled([limiter.consume(caller.key_id), reserve(upperBound)]);
+    const checks = Promise.allSettled([limiter.consume(caller.key_id), reserve(upperBound)]);
+    const outcome = await withinMs(checks, this.deps.timeoutMs);
     this.deps.metrics.checkDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    if (!outcome) {
+      void checks.then(([, late]) => {
+        if (late.status === "fulfilled" && late.value[0] === 0) this.giveBack(keys, req.requestId, 0);
+      });
+      this.deps.logger.warn({ request_id: req.requestId, ms: this.deps.timeoutMs }, "rate limit check timed out");
+      throw limitsUnavailable();
+    }
+    const [perMinute, admitted] = outcome;
     this.markActive(caller.key_id, day);
     const rpm = perMinute.status === "fulfilled" ? perMinute.value : perMinute.reason;
     let result = admitted.status === "fulfilled" ? admitted.value : undefined;
@@ -134,9 +165,7 @@ export class Admission {
         { err: rpm instanceof RateLimiterRes ? (admitted as PromiseRejectedResult).reason : rpm },
         "rate limit check failed",
       );
-      throw new RefusalError("unavailable", "queue_unavailable", "the gateway's limits (Redis) cannot be checked right now; retry", {
-        retryAfter: 5,
-      });
+      throw limitsUnavailable();
     }
     const headersOf = (r: AdmitResult) =>
       rateLimitHeaders({
@@ -175,7 +204,13 @@ export class Admission {
       const exact = await this.exactAmount(req, upperBound);
       if (exact !== undefined) {
         amount = exact;
-        result = await reserve(exact);
+        const recount = reserve(exact);
+        const recounted = await withinMs(recount, this.deps.timeoutMs);
+        if (!recounted) {
+          void recount.then((late) => late[0] === 0 && this.giveBack(keys, req.requestId, 0)).catch(() => undefined);
+          throw limitsUnavailable();
+        }
+        result = recounted;
       }
     }
     if (result[0] === 1) {

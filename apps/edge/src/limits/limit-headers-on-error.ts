@@ -12,7 +12,9 @@ export function limitHeadersOnError(admission: Admission): ErrorRequestHandler {
     const caller = res.locals.caller;
     // A refusal by admission itself carries the headers it computed (the error handler sets them).
     const carried = err instanceof AppError && err.extra.headers?.["x-ratelimit-limit-requests"] !== undefined;
-    if (caller && !carried && !res.headersSent && !res.hasHeader("x-ratelimit-limit-requests")) {
+    // Redis is what did not answer: asking it again would only hold the error back.
+    const redisDown = err instanceof AppError && err.code === "queue_unavailable";
+    if (caller && !carried && !redisDown && !res.headersSent && !res.hasHeader("x-ratelimit-limit-requests")) {
       const headers = await admission.peekHeaders(caller).catch(() => ({}));
       for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     }

@@ -38,6 +38,7 @@ export function createLimitServices(
     namespace: env.QUEUE_PREFIX,
     tiers: env.gateway.tiers,
     leaseMs: env.LIMIT_LEASE_MS,
+    timeoutMs: env.QUEUE_OUTAGE_WAIT_MS,
     leases,
     metrics,
     logger,
