@@ -1,4 +1,4 @@
-import { createServer, IncomingMessage, ServerResponse, type Server, type ServerOptions } from "node:http";
+import { createServer, IncomingMessage, ServerResponse, type Server } from "node:http";
 import type { Express } from "express";
 
 /**
@@ -17,14 +17,14 @@ import type { Express } from "express";
  * On this machine (wrk, 16 connections, one JSON route) Express went from ~120 to ~40 µs of
  * CPU per request; expressjs/express#5998 reports the same.
  */
-export function expressServer(app: Express, options: Omit<ServerOptions, "IncomingMessage" | "ServerResponse"> = {}): Server {
+export function expressServer(app: Express): Server {
   class AppRequest extends IncomingMessage {}
   class AppResponse extends ServerResponse<AppRequest> {}
   adopt(AppRequest.prototype, app.request, IncomingMessage.prototype);
   adopt(AppResponse.prototype, app.response, ServerResponse.prototype);
   app.request = AppRequest.prototype as unknown as Express["request"];
   app.response = AppResponse.prototype as unknown as Express["response"];
-  return createServer({ ...options, IncomingMessage: AppRequest, ServerResponse: AppResponse }, app);
+  return createServer({ IncomingMessage: AppRequest, ServerResponse: AppResponse }, app);
 }
 
 /** Copies every member `from` has between itself and `base` (Express's methods, getters, `app`) onto `to`, the nearest winning. */

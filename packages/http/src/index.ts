@@ -5,3 +5,4 @@ export * from "./health-routes.ts";
 export * from "./request-id.ts";
 export * from "./not-found.ts";
 export * from "./express-server.ts";
+export * from "./with-timeout.ts";

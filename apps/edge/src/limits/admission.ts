@@ -1,5 +1,5 @@
 import { activeKeysKey, limitKeys, rpmKeyPrefix, type Caller, type ChatJob, type LimitKeys, type TierConfig } from "@gateway/contracts";
-import { AppError } from "@gateway/http";
+import { AppError, withTimeout } from "@gateway/http";
 import { RefusalError } from "../http/refusal-error.ts";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
@@ -63,17 +63,6 @@ const limitsUnavailable = () =>
   new RefusalError("unavailable", "queue_unavailable", "the gateway's limits (Redis) cannot be checked right now; retry", {
     retryAfter: 5,
   });
-
-/** `promise`'s value, or undefined when `ms` passes first (the promise goes on). */
-async function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms, undefined)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Requests per minute (rate-limiter-flexible), concurrency and the daily token budget (one Lua
@@ -143,16 +132,14 @@ export class Admission {
         amount,
       );
 
-    const checks = Promise.allSettled([limiter.consume(caller.key_id), reserve(upperBound)]);
-    const outcome = await withinMs(checks, this.deps.timeoutMs);
+    const outcome = await this.inTime(
+      Promise.allSettled([limiter.consume(caller.key_id), reserve(upperBound)]),
+      (r) => r[1],
+      keys,
+      req.requestId,
+    );
     this.deps.metrics.checkDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    if (!outcome) {
-      void checks.then(([, late]) => {
-        if (late.status === "fulfilled" && late.value[0] === 0) this.giveBack(keys, req.requestId, 0);
-      });
-      this.deps.logger.warn({ request_id: req.requestId, ms: this.deps.timeoutMs }, "rate limit check timed out");
-      throw limitsUnavailable();
-    }
+    if (!outcome) throw limitsUnavailable();
     const [perMinute, admitted] = outcome;
     this.markActive(caller.key_id, day);
     const rpm = perMinute.status === "fulfilled" ? perMinute.value : perMinute.reason;
@@ -204,13 +191,10 @@ export class Admission {
       const exact = await this.exactAmount(req, upperBound);
       if (exact !== undefined) {
         amount = exact;
-        const recount = reserve(exact);
-        const recounted = await withinMs(recount, this.deps.timeoutMs);
-        if (!recounted) {
-          void recount.then((late) => late[0] === 0 && this.giveBack(keys, req.requestId, 0)).catch(() => undefined);
-          throw limitsUnavailable();
-        }
-        result = recounted;
+        const recount = await this.inTime(Promise.allSettled([reserve(exact)]), (r) => r[0], keys, req.requestId);
+        if (!recount) throw limitsUnavailable();
+        if (recount[0].status === "rejected") throw recount[0].reason;
+        result = recount[0].value;
       }
     }
     if (result[0] === 1) {
@@ -287,6 +271,27 @@ export class Admission {
         this.giveBack(keys, req.requestId, actual);
       },
     };
+  }
+
+  /**
+   * The outcomes of admission's commands, or undefined when Redis has not answered them within
+   * `timeoutMs`; a lease it grants after that (`leaseOf` picks the reservation) is given back.
+   */
+  private async inTime<R extends readonly [unknown, ...unknown[]]>(
+    commands: Promise<R>,
+    leaseOf: (outcomes: R) => PromiseSettledResult<AdmitResult>,
+    keys: LimitKeys,
+    requestId: string,
+  ): Promise<R | undefined> {
+    // allSettled never rejects: a rejection here is the timeout.
+    const outcome = await withTimeout(() => commands, this.deps.timeoutMs).catch(() => undefined);
+    if (outcome) return outcome;
+    this.deps.logger.warn({ request_id: requestId, ms: this.deps.timeoutMs }, "rate limit check timed out");
+    void commands.then((late) => {
+      const lease = leaseOf(late);
+      if (lease.status === "fulfilled" && lease.value[0] === 0) this.giveBack(keys, requestId, 0);
+    });
+    return undefined;
   }
 
   /** After shutdown released everything (LeaseKeeper.releaseAll), late settlements have nothing left to do. */
