@@ -2,6 +2,7 @@ import type { Logger, Registry } from "@gateway/observability";
 import { UnrecoverableError, Worker, type Job, type MinimalJob } from "bullmq";
 import type { Redis } from "ioredis";
 import { QUEUES, type Payload, type QueueName } from "./catalog.ts";
+import { reclaimOrphans } from "./orphan-reclaim.ts";
 import { queueMetrics } from "./queue-metrics.ts";
 import { assertQueueConnection } from "./redis-connection.ts";
 
@@ -34,7 +35,8 @@ export { UnrecoverableError };
 /**
  * The one way to consume a queue: the payload is parsed with the queue's schema before the
  * handler sees it, and a payload that does not parse is a poison message (failed once, counted,
- * never retried). Every job is timed by outcome.
+ * never retried). Every job is timed by outcome. A job whose fetch lost its reply to a dropped
+ * connection is given back after the reconnection (`reclaimOrphans`).
  */
 export function createConsumer<N extends QueueName>(name: N, handler: Handler<N>, options: ConsumerOptions): Worker {
   assertQueueConnection(options.connection);
@@ -88,5 +90,7 @@ export function createConsumer<N extends QueueName>(name: N, handler: Handler<N>
     },
   );
   worker.on("error", (err) => log.error({ err }, "queue consumer error"));
+  const reclaim = reclaimOrphans(worker, options.connection, log);
+  worker.once("closed", () => reclaim.stop());
   return worker;
 }

@@ -54,10 +54,23 @@ export class GroupStream {
   }
 
   /** Entries no consumer of the group has read yet; waits up to `blockMs` for the first (0: does not wait). */
-  async read(count: number, blockMs: number): Promise<StreamEntry[]> {
+  read(count: number, blockMs: number): Promise<StreamEntry[]> {
+    return this.readGroup(">", count, blockMs);
+  }
+
+  /**
+   * Entries this consumer was given and has not acknowledged, oldest first: after a
+   * reconnection, those whose read reply was lost with the connection.
+   */
+  readOwnPending(count: number): Promise<StreamEntry[]> {
+    return this.readGroup("0", count, 0);
+  }
+
+  /** XREADGROUP from `id`: ">" for what nobody read yet, "0" for this consumer's pending entries. */
+  private async readGroup(id: ">" | "0", count: number, blockMs: number): Promise<StreamEntry[]> {
     try {
       const block = blockMs > 0 ? ["BLOCK", blockMs] : [];
-      const args = ["GROUP", this.group, this.consumer, "COUNT", count, ...block, "STREAMS", this.key, ">"];
+      const args = ["GROUP", this.group, this.consumer, "COUNT", count, ...block, "STREAMS", this.key, id];
       const reply = (await this.redis.call("XREADGROUP", ...args)) as [string, RawEntry[]][] | null;
       return entries(reply?.[0]?.[1]);
     } catch (err) {

@@ -40,7 +40,10 @@ const FORGET_CONSUMER_MS = 3_600_000;
  * leaves it pending; every process claims what has been pending on another for claimIdleMs (at
  * start and then every half of it, at most every 30 s), so it is written once all the same (the
  * sink turns a second write into a repeat). Postgres down: the batch in hand is retried until it
- * commits; Redis down: the reads wait on their own connection.
+ * commits; Redis down: the reads wait on their own connection. A read that Redis served and whose
+ * reply was lost (Redis killed just after) leaves its entries pending on this very consumer: after
+ * every reconnection, the consumer reads its own pending entries again before new ones, so they are
+ * written within seconds of Redis being back rather than after claimIdleMs.
  */
 export class StreamConsumer {
   private readonly stream: GroupStream;
@@ -50,6 +53,9 @@ export class StreamConsumer {
   private running = false;
   private blocked = false;
   private loop: Promise<void> | undefined;
+  /** Set by a reconnection: this consumer's own pending entries are read again first. */
+  private reconnected = false;
+  private disconnected = false;
 
   constructor(
     /** Its own: a blocking read holds the connection. Closed by close(). */
@@ -62,6 +68,11 @@ export class StreamConsumer {
     this.batchSize = options.batchSize ?? 500;
     this.windowMs = options.windowMs ?? 0;
     this.maintenanceMs = Math.min(30_000, Math.max(50, Math.floor(options.claimIdleMs / 2)));
+    redis.on("close", () => (this.disconnected = true));
+    redis.on("ready", () => {
+      if (this.disconnected) this.reconnected = true;
+      this.disconnected = false;
+    });
   }
 
   start(): void {
@@ -88,6 +99,11 @@ export class StreamConsumer {
           await this.maintain();
           maintainAt = Date.now() + this.maintenanceMs;
         }
+        if (this.reconnected) {
+          this.reconnected = false;
+          // Redis gone again: the next reconnection reads them.
+          await this.readOwnPending();
+        }
         if (!this.running) return;
         this.blocked = true;
         const read = await this.stream.read(this.batchSize, Math.min(2_000, this.maintenanceMs)).finally(() => (this.blocked = false));
@@ -103,6 +119,15 @@ export class StreamConsumer {
         this.logger.warn({ err: (err as Error).message }, `reading ${this.options.name} failed; trying again`);
         await sleep(Math.min(MAX_RETRY_MS, 250 * 2 ** Math.min(failures, 6)));
       }
+    }
+  }
+
+  private async readOwnPending(): Promise<void> {
+    for (;;) {
+      const own = await this.stream.readOwnPending(this.batchSize);
+      if (own.length === 0 || !this.running) return;
+      this.logger.info({ entries: own.length }, `read ${this.options.name} again whose read reply was lost`);
+      await this.handle(own);
     }
   }
 
