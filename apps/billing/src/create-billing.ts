@@ -3,6 +3,7 @@ import { DELIVERIES_GROUP, deliveriesKey, USAGE_GROUP, usageEventsKey, type Gate
 import type { Logger, Registry } from "@gateway/observability";
 import type { Express } from "express";
 import type { Redis } from "ioredis";
+import type pg from "pg";
 import { createApp } from "./app.ts";
 import { createDeliveryRepository } from "./deliveries/delivery-repository.ts";
 import { deliverySink } from "./deliveries/delivery-sink.ts";
@@ -17,6 +18,8 @@ import { usageSink } from "./usage/usage-sink.ts";
 
 export interface BillingDeps {
   prisma: PrismaClient;
+  /** The pool under `prisma` (billing-database.ts): the batch writes use it directly. */
+  pool: pg.Pool;
   /** For health checks and setting entries aside; each stream consumer reads on a duplicate of it. */
   redis: Redis;
   gateway: GatewayConfig;
@@ -49,7 +52,7 @@ export interface Billing {
 
 /** Wires the service from its clients; main.ts and the component tests share this wiring. */
 export function createBilling(deps: BillingDeps): Billing {
-  const repository = createUsageRepository(deps.prisma);
+  const repository = createUsageRepository(deps.prisma, deps.pool);
   const metrics = billingMetrics(deps.registry);
   const recordUsage = createRecordUsage({
     insertMany: (records) => repository.insertMany(records),
@@ -72,7 +75,7 @@ export function createBilling(deps: BillingDeps): Billing {
     },
   );
   usage.start();
-  const deliveryRepository = createDeliveryRepository(deps.prisma);
+  const deliveryRepository = createDeliveryRepository(deps.prisma, deps.pool);
   const deliveries = new StreamConsumer(deps.redis.duplicate(), deliverySink(deliveryRepository, metrics, deps.logger), deps.logger, {
     name: "deliveries",
     key: deliveriesKey(deps.queuePrefix),

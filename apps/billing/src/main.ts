@@ -3,19 +3,18 @@ import { loadGatewayConfig } from "@gateway/config";
 import { expressServer } from "@gateway/http";
 import { createLogger, createRegistry } from "@gateway/observability";
 import { createRedis } from "@gateway/queue";
-import { PrismaPg } from "@prisma/adapter-pg";
+import { openBillingDatabase } from "./billing-database.ts";
 import { createBilling } from "./create-billing.ts";
 import { readEnv } from "./env.ts";
-import { PrismaClient } from "./generated/prisma/client.ts";
 
 const env = readEnv();
 const logger = createLogger({ service: "billing", level: env.LOG_LEVEL });
-const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: env.BILLING_DATABASE_URL }) });
+const database = openBillingDatabase(env.BILLING_DATABASE_URL);
 const redis = createRedis(env.REDIS_URL, "blocking");
 
 const registry = createRegistry("billing");
 const billing = createBilling({
-  prisma,
+  ...database,
   redis,
   gateway: loadGatewayConfig(env),
   registry,
@@ -56,7 +55,7 @@ async function shutdown(signal: string): Promise<void> {
   // stays pending, for the next process to claim.
   billing.sweep.stop();
   await Promise.all([billing.usage.close(), billing.deliveries.close()]);
-  await prisma.$disconnect();
+  await database.close();
   await redis.quit();
   logger.info("stopped");
   logger.flush();

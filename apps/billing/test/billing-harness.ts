@@ -5,11 +5,12 @@ import { GatewayConfig, USAGE_GROUP, usageEventsKey, type UsageEvent } from "@ga
 import { createLogger, createRegistry, type Registry } from "@gateway/observability";
 import { appendUsageEvent, createRedis } from "@gateway/queue";
 import { createTestDatabase, type TestDatabase } from "@gateway/test-kit/postgres";
-import { PrismaPg } from "@prisma/adapter-pg";
 import type { Redis } from "ioredis";
+import type pg from "pg";
 import { inject } from "vitest";
+import { openBillingDatabase } from "../src/billing-database.ts";
 import { createBilling, type Billing } from "../src/create-billing.ts";
-import { PrismaClient } from "../src/generated/prisma/client.ts";
+import type { PrismaClient } from "../src/generated/prisma/client.ts";
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 export const TOKEN = "test-internal-token-0123456789";
@@ -35,6 +36,8 @@ export const GATEWAY: GatewayConfig = GatewayConfig.parse({
 export interface Harness {
   baseUrl: string;
   prisma: PrismaClient;
+  /** The pool under `prisma`. */
+  pool: pg.Pool;
   registry: Registry;
   /** Appends a usage event to the stream, as a worker does. */
   publish(event: UsageEvent): Promise<void>;
@@ -56,13 +59,14 @@ export interface HarnessOptions {
 /** A running billing service on its own database and queue prefix, with real Postgres and Redis. */
 export async function startBilling(options: HarnessOptions = {}): Promise<Harness> {
   const db: TestDatabase = await createTestDatabase(inject("billingTemplate"));
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: db.url }) });
+  const database = openBillingDatabase(db.url);
+  const { prisma } = database;
   const redis = createRedis(REDIS_URL, "blocking");
   const producerRedis = createRedis(REDIS_URL, "commands", { enableAutoPipelining: false });
   const prefix = options.prefix ?? `test-${randomUUID()}`;
   const registry = createRegistry("billing");
   const billing = createBilling({
-    prisma,
+    ...database,
     redis,
     gateway: GATEWAY,
     registry,
@@ -80,6 +84,7 @@ export async function startBilling(options: HarnessOptions = {}): Promise<Harnes
   return {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     prisma,
+    pool: database.pool,
     registry,
     publish: (event) => appendUsageEvent(producerRedis, prefix, event),
     drained: (timeoutMs) => usageDrained(producerRedis, prefix, timeoutMs),
@@ -92,7 +97,7 @@ export async function startBilling(options: HarnessOptions = {}): Promise<Harnes
       billing.sweep.stop();
       await Promise.all([billing.usage.close(), billing.deliveries.close()]);
       await deleteKeys(producerRedis, `${prefix}:*`);
-      await prisma.$disconnect();
+      await database.close();
       await Promise.all([redis.quit(), producerRedis.quit()]);
       await db.drop();
     },

@@ -38,13 +38,13 @@ describe("health and metrics", () => {
     const dead = createRedis("redis://127.0.0.1:1", "blocking", { lazyConnect: true, retryStrategy: () => 50 });
     dead.on("error", () => {}); // ECONNREFUSED on every retry is the point of this test
     const app = createApp({
-      repository: createUsageRepository(h.prisma),
+      repository: createUsageRepository(h.prisma, h.pool),
       reconcile: createReconcileRepository(h.prisma),
       registry: h.registry,
       logger: createLogger({ service: "billing", level: "silent", sync: true }),
       internalToken: TOKEN,
       accepting: () => true,
-      checks: { postgres: () => createUsageRepository(h.prisma).ping(), redis: () => dead.ping() },
+      checks: { postgres: () => createUsageRepository(h.prisma, h.pool).ping(), redis: () => dead.ping() },
       checkTimeoutMs: 200,
     });
     const server = app.listen(0, "127.0.0.1");

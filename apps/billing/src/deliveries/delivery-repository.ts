@@ -1,3 +1,4 @@
+import type pg from "pg";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 
 export interface Delivery {
@@ -20,30 +21,36 @@ export interface DeliveryRepository {
   heal(windowS: number): Promise<number>;
 }
 
-export function createDeliveryRepository(prisma: PrismaClient): DeliveryRepository {
+// Arrays as two parameters: a batch of any size is one statement of constant text. A repeat
+// inside the batch keeps its earliest time, as a repeat across batches keeps the first written.
+const RECORD_DELIVERIES = `
+  WITH batch AS (
+    SELECT DISTINCT ON (request_id) request_id, delivered_at
+      FROM unnest($1::text[], $2::timestamptz[]) AS b(request_id, delivered_at)
+     ORDER BY request_id, delivered_at
+  ), recorded AS (
+    INSERT INTO usage_deliveries (request_id, delivered_at)
+    SELECT request_id, delivered_at FROM batch
+    ON CONFLICT (request_id) DO NOTHING
+    RETURNING request_id, delivered_at
+  ), marked AS (
+    UPDATE usage_records u SET delivered_at = r.delivered_at
+      FROM recorded r
+     WHERE u.request_id = r.request_id AND u.delivered_at IS NULL
+    RETURNING u.request_id
+  )
+  SELECT (SELECT count(*) FROM recorded)::int AS recorded, (SELECT count(*) FROM marked)::int AS marked`;
+
+/** Each batch is recorded through the pool directly (billing-database.ts says why); the heal through Prisma. */
+export function createDeliveryRepository(prisma: PrismaClient, pool: pg.Pool): DeliveryRepository {
   return {
     async record(deliveries) {
       if (deliveries.length === 0) return { recorded: 0 };
-      // Arrays as two parameters: a batch of any size is one statement of constant text. A repeat
-      // inside the batch keeps its earliest time, as a repeat across batches keeps the first written.
-      const [row] = await prisma.$queryRaw<Array<{ recorded: number }>>`
-        WITH batch AS (
-          SELECT DISTINCT ON (request_id) request_id, delivered_at
-            FROM unnest(${deliveries.map((d) => d.requestId)}::text[],
-                        ${deliveries.map((d) => d.deliveredAt.toISOString())}::timestamptz[]) AS b(request_id, delivered_at)
-           ORDER BY request_id, delivered_at
-        ), recorded AS (
-          INSERT INTO usage_deliveries (request_id, delivered_at)
-          SELECT request_id, delivered_at FROM batch
-          ON CONFLICT (request_id) DO NOTHING
-          RETURNING request_id, delivered_at
-        ), marked AS (
-          UPDATE usage_records u SET delivered_at = r.delivered_at
-            FROM recorded r
-           WHERE u.request_id = r.request_id AND u.delivered_at IS NULL
-          RETURNING u.request_id
-        )
-        SELECT (SELECT count(*) FROM recorded)::int AS recorded, (SELECT count(*) FROM marked)::int AS marked`;
+      const { rows } = await pool.query<{ recorded: number }>(RECORD_DELIVERIES, [
+        deliveries.map((d) => d.requestId),
+        deliveries.map((d) => d.deliveredAt.toISOString()),
+      ]);
+      const [row] = rows;
       return { recorded: row?.recorded ?? 0 };
     },
 

@@ -1,3 +1,4 @@
+import type pg from "pg";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
 export interface NewUsageRecord {
   /** Exact decimal strings (pricesOf), stored as they are: never through a float or a 20-digit Decimal. */
@@ -52,30 +53,52 @@ interface Row {
   cost: Prisma.Decimal;
 }
 
-export function createUsageRepository(prisma: PrismaClient): UsageRepository {
+/**
+ * One array parameter per column: a batch of any size is one statement of the same text. Costs go
+ * as text and are cast to numeric, never through a float. A repeat (of a row in the table, or of
+ * one earlier in the batch) conflicts and is not written.
+ */
+const INSERT_USAGE = `
+  INSERT INTO usage_records (request_id, tenant_id, key_id, tier, model, prompt_tokens, completion_tokens,
+                             total_tokens, outcome, prompt_cost, completion_cost, cost, backend, client_request_id,
+                             kind, started_at, finished_at, delivered_at)
+  SELECT b.request_id, b.tenant_id, b.key_id, b.tier, b.model, b.prompt_tokens, b.completion_tokens,
+         b.prompt_tokens + b.completion_tokens, b.outcome, b.prompt_cost, b.completion_cost, b.cost, b.backend,
+         b.client_request_id, b.kind, b.started_at, b.finished_at,
+         (SELECT d.delivered_at FROM usage_deliveries d WHERE d.request_id = b.request_id)
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::text[],
+                $9::numeric[], $10::numeric[], $11::numeric[], $12::text[], $13::text[], $14::text[],
+                $15::timestamptz[], $16::timestamptz[])
+      AS b(request_id, tenant_id, key_id, tier, model, prompt_tokens, completion_tokens, outcome, prompt_cost,
+           completion_cost, cost, backend, client_request_id, kind, started_at, finished_at)
+  ON CONFLICT (request_id) DO NOTHING
+  RETURNING request_id`;
+
+/** Rows are written through the pool directly (billing-database.ts says why); everything else through Prisma. */
+export function createUsageRepository(prisma: PrismaClient, pool: pg.Pool): UsageRepository {
   return {
     async insertMany(records) {
       if (records.length === 0) return new Set();
-      // ON CONFLICT DO NOTHING in one statement: two consumers racing on the same request_id
-      // cannot both write, and neither has to read first. Raw SQL: this is billing's hot path,
-      // and a single parameterised statement costs a fraction of the query builder's CPU. Costs go
-      // as the exact decimal strings they are: a Decimal parameter would be cut to 20 significant digits.
-      // A delivery recorded before its usage row is looked up by primary key in the same statement;
-      // one recorded at the same moment is the sweep's (deliveries/delivery-sweep.ts).
-      const rows = records.map(
-        (r) => Prisma.sql`(${r.requestId}, ${r.tenantId}, ${r.keyId}, ${r.tier}, ${r.model}, ${r.promptTokens}, ${r.completionTokens},
-          ${r.promptTokens + r.completionTokens}, ${r.outcome}, ${r.promptCost}::numeric, ${r.completionCost}::numeric,
-          ${r.cost}::numeric, ${r.backend}, ${r.clientRequestId}, ${r.kind}, ${r.startedAt}, ${r.finishedAt},
-          (SELECT delivered_at FROM usage_deliveries WHERE request_id = ${r.requestId}))`,
-      );
-      const written = await prisma.$queryRaw<Array<{ request_id: string }>>`
-        INSERT INTO usage_records (request_id, tenant_id, key_id, tier, model, prompt_tokens, completion_tokens,
-                                   total_tokens, outcome, prompt_cost, completion_cost, cost, backend, client_request_id,
-                                   kind, started_at, finished_at, delivered_at)
-        VALUES ${Prisma.join(rows)}
-        ON CONFLICT (request_id) DO NOTHING
-        RETURNING request_id`;
-      return new Set(written.map((w) => w.request_id));
+      const column = <T>(pick: (r: NewUsageRecord) => T): T[] => records.map(pick);
+      const { rows } = await pool.query<{ request_id: string }>(INSERT_USAGE, [
+        column((r) => r.requestId),
+        column((r) => r.tenantId),
+        column((r) => r.keyId),
+        column((r) => r.tier),
+        column((r) => r.model),
+        column((r) => r.promptTokens),
+        column((r) => r.completionTokens),
+        column((r) => r.outcome),
+        column((r) => r.promptCost),
+        column((r) => r.completionCost),
+        column((r) => r.cost),
+        column((r) => r.backend),
+        column((r) => r.clientRequestId),
+        column((r) => r.kind),
+        column((r) => r.startedAt.toISOString()),
+        column((r) => r.finishedAt.toISOString()),
+      ]);
+      return new Set(rows.map((w) => w.request_id));
     },
 
     async byDayAndModel(tenantId, from, to) {

@@ -1,6 +1,7 @@
 import { UsageEvent, invalidUsageEventsKey } from "@gateway/contracts";
 import type { Logger } from "@gateway/observability";
 import type { Redis } from "ioredis";
+import pg from "pg";
 import type { StreamEntry } from "../streams/group-stream.ts";
 import type { StreamSink } from "../streams/stream-consumer.ts";
 import type { BillingMetrics } from "./billing-metrics.ts";
@@ -32,9 +33,11 @@ function parseUsageEntry(fields: readonly string[]): { event: UsageEvent } | { w
  * event's fault, and retrying it would hold up every event behind it.
  */
 function refusedData(err: unknown): string | undefined {
+  // node-postgres's error (the batch insert goes through the pool) or one through Prisma's adapter.
+  const direct = (err as { code?: unknown }).code;
   const cause = (err as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } }).meta?.driverAdapterError?.cause;
-  const code = typeof cause?.originalCode === "string" ? cause.originalCode : undefined;
-  return code && /^2[23]/.test(code) ? code : undefined;
+  const code = typeof direct === "string" && err instanceof pg.DatabaseError ? direct : cause?.originalCode;
+  return typeof code === "string" && /^2[23]/.test(code) ? code : undefined;
 }
 
 /**
